@@ -1,0 +1,5 @@
+"""`python -m trialscout` runs the command-line interface."""
+
+from trialscout.cli import main
+
+main()
