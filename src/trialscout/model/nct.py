@@ -1,0 +1,20 @@
+"""NCT identifiers: 'NCT' and eight digits."""
+
+from __future__ import annotations
+
+import re
+
+_NCT = re.compile(r"^NCT\d{8}$")
+_LOOSE = re.compile(r"^\s*nct\s*[-_ ]?\s*(\d{1,8})\s*$", re.IGNORECASE)
+
+
+def is_nct_id(text: str) -> bool:
+    return bool(_NCT.match(text))
+
+
+def normalise_nct_id(text: str) -> str | None:
+    """'nct 6937905' or ' NCT06937905 ' -> 'NCT06937905'; None if it is not an NCT ID."""
+    match = _LOOSE.match(text)
+    if not match:
+        return None
+    return f"NCT{int(match.group(1)):08d}"
