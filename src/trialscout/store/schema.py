@@ -1,0 +1,137 @@
+"""The store's schema, as numbered migrations recorded in the `schema_migrations` table.
+
+A migration runs once, inside a transaction, and is recorded with the time it ran. Add new
+migrations at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from typing import NamedTuple
+
+
+class Migration(NamedTuple):
+    version: int
+    name: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "trials, sites, conditions, interventions and state",
+        """
+        CREATE TABLE trials (
+            nct_id TEXT PRIMARY KEY,
+            brief_title TEXT,
+            official_title TEXT,
+            acronym TEXT,
+            overall_status TEXT,
+            phases TEXT,                   -- '|'-joined API v2 tokens, e.g. 'PHASE2|PHASE3'
+            study_type TEXT,
+            start_date TEXT,               -- ISO, of the precision the registry gave
+            primary_completion_date TEXT,
+            completion_date TEXT,
+            last_update TEXT,              -- the registry's last update posted date
+            has_results INTEGER NOT NULL,
+            enrollment INTEGER,            -- NULL when unknown (including the 99999999 sentinel)
+            enrollment_type TEXT,
+            minimum_age_years REAL,        -- NULL when the registry sets no limit
+            maximum_age_years REAL,
+            sex TEXT,
+            healthy_volunteers INTEGER,
+            lead_sponsor TEXT,
+            source_format TEXT NOT NULL,
+            source_file TEXT NOT NULL,
+            source_record TEXT NOT NULL,
+            version_date TEXT,
+            record TEXT NOT NULL,          -- the normalised Trial as JSON (json_extract works)
+            raw BLOB NOT NULL,             -- the source record, whole, zstd-compressed
+            content_hash BLOB NOT NULL,
+            possibly_stale INTEGER NOT NULL DEFAULT 0,
+            stale_reasons TEXT,            -- JSON list of reasons
+            stale_checked_on TEXT,
+            change_seq INTEGER NOT NULL,   -- the batch that last changed the row
+            loaded_at TEXT NOT NULL
+        );
+        CREATE INDEX trials_change_seq ON trials(change_seq);
+        CREATE INDEX trials_status ON trials(overall_status);
+        CREATE INDEX trials_last_update ON trials(last_update);
+
+        CREATE TABLE sites (
+            nct_id TEXT NOT NULL REFERENCES trials(nct_id),
+            ordinal INTEGER NOT NULL,
+            facility TEXT,
+            city TEXT,
+            state TEXT,
+            zip TEXT,
+            country TEXT,
+            status TEXT,
+            latitude REAL,
+            longitude REAL,
+            PRIMARY KEY (nct_id, ordinal)
+        ) WITHOUT ROWID;
+        CREATE INDEX sites_place ON sites(country, state, city);
+        CREATE INDEX sites_geo ON sites(latitude, longitude);
+
+        CREATE TABLE conditions (
+            nct_id TEXT NOT NULL REFERENCES trials(nct_id),
+            ordinal INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            PRIMARY KEY (nct_id, ordinal)
+        ) WITHOUT ROWID;
+        CREATE INDEX conditions_name ON conditions(name COLLATE NOCASE);
+
+        CREATE TABLE interventions (
+            nct_id TEXT NOT NULL REFERENCES trials(nct_id),
+            ordinal INTEGER NOT NULL,
+            type TEXT,
+            name TEXT NOT NULL,
+            PRIMARY KEY (nct_id, ordinal)
+        ) WITHOUT ROWID;
+        CREATE INDEX interventions_name ON interventions(name COLLATE NOCASE);
+
+        CREATE TABLE state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
+    ),
+)
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply the migrations this database lacks; return the versions applied."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.version in done:
+            continue
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in _statements(migration.sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+            )
+        applied.append(migration.version)
+    return applied
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script on the semicolons that end complete statements."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
