@@ -1,0 +1,92 @@
+"""The `trialscout` command: parse options, call one core function, print the result.
+
+Domain errors become one line on stderr with the next step, and a non-zero exit:
+1 for a failure of the task (unknown trial, unreachable registry), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from trialscout.errors import (
+    RecordError,
+    RegistryError,
+    StoreError,
+    TrialNotFoundError,
+    TrialscoutError,
+)
+from trialscout.store.database import TrialStore
+
+DEFAULT_DB = "trialscout.db"
+
+
+class Context:
+    """What every command shares: where the store is, and the consoles to print to."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.out = Console(soft_wrap=False, highlight=False)
+        self.err = Console(stderr=True, highlight=False)
+
+    def open_store(self) -> TrialStore:
+        return TrialStore(self.db)
+
+    def open_existing_store(self) -> TrialStore:
+        if not self.db.exists():
+            raise StoreError(
+                f"no store at {self.db}. Load records first: trialscout --db {self.db} load PATH"
+            )
+        return TrialStore(self.db)
+
+
+def _next_step(error: TrialscoutError) -> str:
+    if isinstance(error, TrialNotFoundError):
+        return (
+            f"Load a file that holds it (trialscout load PATH) or fetch it from the registry "
+            f"(trialscout sync --term {error.nct_id})."
+        )
+    if isinstance(error, RegistryError):
+        return "Check your connection, or try again later; what was fetched so far is stored."
+    if isinstance(error, RecordError):
+        return "See the rejects report for each record and its reason."
+    return ""
+
+
+class TrialscoutGroup(click.Group):
+    """Turns the package's errors into one clear line and an exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TrialscoutError as error:
+            hint = _next_step(error)
+            click.echo(f"Error: {error}." + (f" {hint}" if hint else ""), err=True)
+            sys.exit(1)
+
+
+@click.group(cls=TrialscoutGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TRIALSCOUT_DB",
+    default=DEFAULT_DB,
+    show_default=True,
+    help="The SQLite store (also $TRIALSCOUT_DB).",
+)
+@click.version_option(package_name="trialscout")
+@click.pass_context
+def cli(ctx: click.Context, db: Path) -> None:
+    """trialscout: the clinical-trial registry on your machine, searchable and checkable.
+
+    \b
+    Examples:
+      trialscout load ../shared/data/ctgov-xml-2023-slice/ctgov_legacy_xml_6786.zip
+      trialscout show NCT06937905
+      trialscout sync --condition "small cell lung cancer" --status RECRUITING
+    """
+    ctx.obj = Context(db)

@@ -1,0 +1,363 @@
+"""`trialscout show`: every section of a registry page, readable in a terminal, or the model as JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import click
+import msgspec
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from trialscout.cli.app import Context, cli
+from trialscout.eligibility.sections import Kind, split_sections
+from trialscout.model.labels import (
+    UNKNOWN,
+    age_range_label,
+    date_label,
+    enrollment_label,
+    label,
+    phases_label,
+    readable_text,
+    sex_label,
+    yes_no_label,
+)
+from trialscout.model.nct import normalise_nct_id
+from trialscout.model.trial import Contact, Person, Site, Trial
+from trialscout.store.database import StoredTrial
+
+
+def stored_trial_json(stored: StoredTrial) -> dict[str, object]:
+    """The full model of a stored trial, plus its recruitment check and where it was read from."""
+    data: dict[str, object] = msgspec.to_builtins(stored.trial)
+    data["recruitment_check"] = msgspec.to_builtins(stored.recruitment_check)
+    data["stored_from"] = {
+        "file": stored.source_file,
+        "record": stored.source_record,
+        "loaded_at": stored.loaded_at,
+    }
+    return data
+
+
+@cli.command()
+@click.argument("nct_ids", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="The full model as JSON (an array for several IDs).")
+@click.option("--raw", is_flag=True, help="The source record exactly as it was read (JSON or XML).")
+@click.pass_obj
+def show(obj: Context, nct_ids: tuple[str, ...], as_json: bool, raw: bool) -> None:
+    """Show trials in full: status, design, arms, eligibility, sponsors, people and sites.
+
+    \b
+    Examples:
+      trialscout show NCT06937905
+      trialscout show NCT06937905 NCT07203053 --json
+      trialscout show NCT00496392 --raw
+    """
+    ids = []
+    for text in nct_ids:
+        nct = normalise_nct_id(text)
+        if nct is None:
+            raise click.BadParameter(
+                f"{text!r} is not an NCT ID (NCT followed by 8 digits)", param_hint="NCT_IDS"
+            )
+        ids.append(nct)
+    with obj.open_existing_store() as store:
+        if raw:
+            for nct in ids:
+                _, data = store.raw_record(nct)
+                click.echo(data.decode("utf-8", errors="replace"))
+            return
+        stored = [store.get(nct) for nct in ids]
+    if as_json:
+        payload = [stored_trial_json(s) for s in stored]
+        click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
+        return
+    for index, item in enumerate(stored):
+        if index:
+            obj.out.print()
+        obj.out.print(render_trial(item))
+
+
+def render_trial(stored: StoredTrial) -> RenderableType:
+    """All sections of the registry page for one trial, as a rich renderable."""
+    t = stored.trial
+    parts: list[RenderableType] = [_header(t)]
+    parts += _section("Snapshot", _snapshot(stored))
+    parts += _section("Brief summary", _prose(t, t.brief_summary))
+    parts += _section("Detailed description", _prose(t, t.detailed_description))
+    parts += _section("Conditions", _conditions(t))
+    parts += _section("Study design", _design(t))
+    parts += _section("Arms and groups", _arms(t))
+    parts += _section("Interventions", _interventions(t))
+    parts += _section("Eligibility", _eligibility(t))
+    parts += _section("Outcome measures", _outcomes(t))
+    parts += _section("Sponsors", _sponsors(t))
+    parts += _section("People", _people(t))
+    parts += _section("Locations", _locations(t))
+    parts += _section("Identifiers", _identifiers(t, stored))
+    return Group(*parts)
+
+
+def _header(t: Trial) -> RenderableType:
+    title = Text(t.title, style="bold")
+    if t.acronym:
+        title.append(f" ({t.acronym})", style="bold")
+    lines: list[RenderableType] = [Text(t.nct_id, style="bold cyan"), title]
+    if t.official_title and t.official_title != t.brief_title:
+        lines.append(Text(t.official_title, style="italic"))
+    return Group(*lines)
+
+
+def _section(name: str, body: RenderableType | None) -> list[RenderableType]:
+    if body is None:
+        return []
+    return [Rule(Text(name, style="bold"), align="left", style="dim"), Padding(body, (0, 0, 0, 2))]
+
+
+def _kv(rows: Iterable[tuple[str, str | None]]) -> Table:
+    table = Table(show_header=False, box=None, padding=(0, 1), expand=False)
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column()
+    for key, value in rows:
+        table.add_row(key, escape(value if value is not None else UNKNOWN))
+    return table
+
+
+def _prose(t: Trial, text: str | None) -> RenderableType | None:
+    return Text(readable_text(text, t)) if text else None
+
+
+def _snapshot(stored: StoredTrial) -> RenderableType:
+    t = stored.trial
+    status = label(t.overall_status)
+    if t.last_known_status:
+        status += f" (last known: {label(t.last_known_status)})"
+    if t.why_stopped:
+        status += f" — why stopped: {t.why_stopped}"
+    results = "Results posted" if t.has_results else "No results posted"
+    if t.results_first_posted_date:
+        results += f" ({date_label(t.results_first_posted_date)})"
+    table = _kv(
+        [
+            ("Recruitment status", status),
+            ("Phase", phases_label(t.phases)),
+            ("Enrollment", enrollment_label(t.enrollment)),
+            ("Study type", label(t.study_type)),
+            ("Start", date_label(t.start_date)),
+            ("Primary completion", date_label(t.primary_completion_date)),
+            ("Completion", date_label(t.completion_date)),
+            ("First posted", date_label(t.first_posted_date)),
+            ("Last update posted", t.last_update),
+            ("Results", results),
+        ]
+    )
+    check = stored.recruitment_check
+    if not check.possibly_stale:
+        return table
+    warning = Text(
+        "⚠ Possibly stale: " + "; ".join(check.reasons) + f" (checked {check.checked_on}).", style="yellow"
+    )
+    return Group(table, warning)
+
+
+def _conditions(t: Trial) -> RenderableType | None:
+    rows = [("Conditions", "; ".join(t.conditions) or None)]
+    if t.keywords:
+        rows.append(("Keywords", "; ".join(t.keywords)))
+    if t.condition_mesh_terms:
+        rows.append(("MeSH terms", "; ".join(m.term for m in t.condition_mesh_terms)))
+    return _kv(rows)
+
+
+def _design(t: Trial) -> RenderableType | None:
+    d = t.design
+    if d is None:
+        return None
+    masking = label(d.masking)
+    if d.who_masked:
+        masking += " (" + ", ".join(label(w).lower() for w in d.who_masked) + ")"
+    rows: list[tuple[str, str | None]] = [
+        ("Allocation", label(d.allocation)),
+        ("Intervention model", label(d.intervention_model)),
+        ("Primary purpose", label(d.primary_purpose)),
+        ("Masking", masking),
+    ]
+    if d.observational_model:
+        rows.append(("Observational model", label(d.observational_model)))
+    if d.time_perspective:
+        rows.append(("Time perspective", label(d.time_perspective)))
+    if d.intervention_model_description:
+        rows.append(("Model description", d.intervention_model_description))
+    if d.masking_description:
+        rows.append(("Masking description", d.masking_description))
+    return _kv(rows)
+
+
+def _arms(t: Trial) -> RenderableType | None:
+    if not t.arm_groups:
+        return None
+    blocks: list[RenderableType] = []
+    for arm in t.arm_groups:
+        head = Text(arm.label, style="bold")
+        head.append(f"  [{label(arm.type)}]", style="magenta")
+        blocks.append(head)
+        if arm.description:
+            blocks.append(Padding(Text(readable_text(arm.description, t)), (0, 0, 0, 2)))
+        for name in arm.intervention_names:
+            blocks.append(Text(f"  • {name}", style="green"))
+    return Group(*blocks)
+
+
+def _interventions(t: Trial) -> RenderableType | None:
+    if not t.interventions:
+        return None
+    blocks: list[RenderableType] = []
+    for i in t.interventions:
+        head = Text(i.name, style="bold")
+        head.append(f"  [{label(i.type)}]", style="magenta")
+        blocks.append(head)
+        if i.other_names:
+            blocks.append(Text("  Other names: " + "; ".join(i.other_names), style="dim"))
+        if i.description:
+            blocks.append(Padding(Text(readable_text(i.description, t)), (0, 0, 0, 2)))
+        if i.arm_group_labels:
+            blocks.append(Text("  Arms: " + "; ".join(i.arm_group_labels), style="dim"))
+    if t.intervention_mesh_terms:
+        blocks.append(
+            Text("MeSH terms: " + "; ".join(m.term for m in t.intervention_mesh_terms), style="dim")
+        )
+    return Group(*blocks)
+
+
+def _eligibility(t: Trial) -> RenderableType | None:
+    e = t.eligibility
+    if e is None:
+        return None
+    blocks: list[RenderableType] = [
+        _kv(
+            [
+                ("Ages", age_range_label(e)),
+                ("Sex", sex_label(e.sex) + (f" — {e.gender_description}" if e.gender_description else "")),
+                ("Healthy volunteers", yes_no_label(e.healthy_volunteers)),
+            ]
+        )
+    ]
+    if e.study_population:
+        blocks += [Text("Study population", style="bold"), Text(readable_text(e.study_population, t))]
+    if e.criteria:
+        titles = {
+            Kind.INCLUSION: "Inclusion criteria",
+            Kind.EXCLUSION: "Exclusion criteria",
+            Kind.OTHER: "Criteria",
+        }
+        for section in split_sections(e.criteria):
+            body = section.text(e.criteria).strip("\n")
+            if body.strip():
+                blocks += [Text(titles[section.kind], style="bold"), Text(readable_text(body, t))]
+    return Group(*blocks)
+
+
+def _outcomes(t: Trial) -> RenderableType | None:
+    groups = [
+        ("Primary", t.primary_outcomes),
+        ("Secondary", t.secondary_outcomes),
+        ("Other", t.other_outcomes),
+    ]
+    if not any(o for _, o in groups):
+        return None
+    blocks: list[RenderableType] = []
+    for name, outcomes in groups:
+        for o in outcomes:
+            line = Text(f"{name}: ", style="bold")
+            line.append(readable_text(o.measure, t))
+            if o.time_frame:
+                line.append(f"  [{o.time_frame}]", style="dim")
+            blocks.append(line)
+    return Group(*blocks)
+
+
+def _sponsors(t: Trial) -> RenderableType:
+    rows: list[tuple[str, str | None]] = []
+    if t.lead_sponsor:
+        rows.append(("Lead sponsor", f"{t.lead_sponsor.name} ({label(t.lead_sponsor.agency_class)})"))
+    for c in t.collaborators:
+        rows.append(("Collaborator", f"{c.name} ({label(c.agency_class)})"))
+    rp = t.responsible_party
+    if rp is not None:
+        who = ", ".join(
+            p
+            for p in (
+                rp.investigator_name,
+                rp.investigator_title,
+                rp.investigator_affiliation,
+                rp.name_title,
+                rp.organization,
+            )
+            if p
+        )
+        rows.append(("Responsible party", label(rp.type) + (f": {who}" if who else "")))
+    return _kv(rows or [("Lead sponsor", None)])
+
+
+def _person(p: Person) -> str:
+    return f"{p.name} — {label(p.role)}" + (f", {p.affiliation}" if p.affiliation else "")
+
+
+def _contact(c: Contact) -> str:
+    phone = c.phone + (f" ext. {c.phone_ext}" if c.phone_ext else "") if c.phone else None
+    parts = [p for p in (c.name, label(c.role).lower() if c.role else None, phone, c.email) if p]
+    return ", ".join(parts) or UNKNOWN
+
+
+def _people(t: Trial) -> RenderableType | None:
+    rows = [("Official", _person(p)) for p in t.overall_officials]
+    rows += [("Central contact", _contact(c)) for c in t.central_contacts]
+    return _kv(rows) if rows else None
+
+
+def _site_line(site: Site) -> Text:
+    line = Text(site.facility or "(facility not named)", style="bold")
+    line.append(f"  {site.place or UNKNOWN}")
+    if site.zip:
+        line.append(f" {site.zip}")
+    line.append(f"  [{label(site.status, 'status not stated')}]", style="magenta")
+    if site.latitude is not None and site.longitude is not None:
+        line.append(f"  ({site.latitude:.4f}, {site.longitude:.4f})", style="dim")
+    return line
+
+
+def _locations(t: Trial) -> RenderableType | None:
+    if not t.locations:
+        return None
+    blocks: list[RenderableType] = [
+        Text(f"{len(t.locations)} sites in {', '.join(t.countries) or UNKNOWN}", style="dim")
+    ]
+    for site in t.locations:
+        blocks.append(_site_line(site))
+        for person in site.investigators:
+            blocks.append(Text(f"    {_person(person)}", style="dim"))
+        for contact in site.contacts:
+            blocks.append(Text(f"    Contact: {_contact(contact)}", style="dim"))
+    return Group(*blocks)
+
+
+def _identifiers(t: Trial, stored: StoredTrial) -> RenderableType:
+    rows: list[tuple[str, str | None]] = [("NCT ID", t.nct_id), ("Organisation study ID", t.org_study_id)]
+    for s in t.secondary_ids:
+        kind = " / ".join(p for p in (s.type, s.domain) if p)
+        rows.append(("Secondary ID", s.id + (f" ({kind})" if kind else "")))
+    for alias in t.nct_aliases:
+        rows.append(("NCT alias", alias))
+    if t.organization:
+        rows.append(("Organisation", t.organization.name))
+    rows.append(("Source", f"{t.source.format.value}, registry version {t.source.version_date or UNKNOWN}"))
+    rows.append(("Stored from", f"{stored.source_file} {stored.source_record} on {stored.loaded_at}"))
+    return _kv(rows)
+
+
+__all__ = ["render_trial", "stored_trial_json"]

@@ -1,0 +1,137 @@
+"""`trialscout sync`: bring the store up to date from the live ClinicalTrials.gov API v2."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from trialscout.cli.app import Context, cli
+from trialscout.cli.load import print_summary, report_rejects
+from trialscout.model.enums import OverallStatus
+from trialscout.sources.api import DEFAULT_BASE_URL, RegistryClient, StudyQuery
+from trialscout.store.sync import SyncProgress, SyncReport, sync
+
+
+@cli.command("sync")
+@click.option("--condition", help='A condition or disease, as the registry searches it ("lung cancer").')
+@click.option("--term", help="Other search terms (an NCT ID, a drug, a sponsor, ...).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice([s.value for s in OverallStatus], case_sensitive=False),
+    help="Overall status to fetch; repeat for several.",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Only trials updated on or after this date (default: where the last sync of this query stopped).",
+)
+@click.option(
+    "--max-records", type=click.IntRange(min=1), default=None, help="Stop after about this many records."
+)
+@click.option("--page-size", type=click.IntRange(1, 1000), default=100, show_default=True)
+@click.option(
+    "--base-url",
+    envvar="TRIALSCOUT_API",
+    default=DEFAULT_BASE_URL,
+    show_default=True,
+    help="The API v2 base URL (also $TRIALSCOUT_API), e.g. a mirror.",
+)
+@click.option(
+    "--min-interval",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Seconds between requests; the default keeps to about one request per second.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Retries of a failing request (with growing waits) before giving up.",
+)
+@click.option("--quiet", is_flag=True, help="No progress display.")
+@click.pass_obj
+def sync_command(
+    obj: Context,
+    condition: str | None,
+    term: str | None,
+    statuses: tuple[str, ...],
+    since: dt.datetime | None,
+    max_records: int | None,
+    page_size: int,
+    base_url: str,
+    min_interval: float,
+    retries: int,
+    quiet: bool,
+) -> None:
+    """Fetch trials from ClinicalTrials.gov into the store, only what changed since last time.
+
+    Each query remembers the last-update date it reached (its checkpoint), so running the same
+    command again asks only for newer records. Requests are spaced about a second apart and
+    retried with backoff when the registry is busy (429) or failing (5xx); pages stored before a
+    failure stay stored, and running the command again completes the sync.
+
+    \b
+    Examples:
+      trialscout sync --condition "small cell lung cancer" --status RECRUITING --status NOT_YET_RECRUITING
+      trialscout sync --term NCT06937905
+      trialscout sync --condition asthma --since 2026-01-01 --max-records 500
+    """
+    query = StudyQuery(
+        condition=condition,
+        term=term,
+        statuses=tuple(OverallStatus(s.upper()) for s in statuses),
+        page_size=page_size,
+    )
+    with (
+        obj.open_store() as store,
+        RegistryClient(base_url, min_interval=min_interval, max_retries=retries) as client,
+    ):
+        if quiet:
+            report = sync(
+                store, client, query, since=since.date() if since else None, max_records=max_records
+            )
+        else:
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("[bold]Syncing[/bold] {task.fields[pages]} pages, {task.completed:,} records"),
+                TextColumn("[dim]of {task.fields[matching]} matching[/dim]"),
+                TimeElapsedColumn(),
+                console=obj.err,
+                transient=True,
+            ) as progress:
+                task = progress.add_task("sync", total=None, pages=0, matching="?")
+
+                def on_progress(state: SyncProgress) -> None:
+                    total = f"{state.total:,}" if state.total is not None else "?"
+                    progress.update(task, completed=state.records, pages=state.pages, matching=total)
+
+                report = sync(
+                    store,
+                    client,
+                    query,
+                    since=since.date() if since else None,
+                    max_records=max_records,
+                    on_progress=on_progress,
+                )
+        total_stored = store.count()
+    _print_sync(obj, report)
+    print_summary(obj, report, total_stored, verb="Stored")
+    report_rejects(obj, report, None)
+
+
+def _print_sync(obj: Context, report: SyncReport) -> None:
+    since = report.since.isoformat() if report.since else "the beginning"
+    matched = f"{report.total_count:,}" if report.total_count is not None else "?"
+    nxt = report.checkpoint_after.isoformat() if report.checkpoint_after else "the beginning"
+    obj.out.print(
+        f"Synced {report.pages:,} pages from the registry ({matched} trials match, updated since {since}); "
+        f"the next sync of this query starts at {nxt}.",
+        soft_wrap=True,
+    )

@@ -1,0 +1,1 @@
+"""Eligibility criteria: from the registry's text to atomic, checkable criteria."""
