@@ -1,0 +1,142 @@
+"""The store keeps the most recent version of each trial, loses nothing, and re-runs cleanly."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import NSCLC, TODAY
+from trialscout.store.database import Outcome, TrialStore
+from trialscout.store.load import load_paths
+
+STUDIES: list[dict[str, Any]] = json.loads(NSCLC.read_text())
+
+
+def write(path: Path, studies: list[dict[str, Any]]) -> Path:
+    path.write_text(json.dumps(studies))
+    return path
+
+
+def with_update(study: dict[str, Any], date: str, title: str) -> dict[str, Any]:
+    changed = copy.deepcopy(study)
+    changed["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = date
+    changed["protocolSection"]["identificationModule"]["briefTitle"] = title
+    return changed
+
+
+def test_loading_twice_changes_nothing(store: TrialStore) -> None:
+    first = load_paths(store, [NSCLC], today=TODAY, workers=0)
+    second = load_paths(store, [NSCLC], today=TODAY, workers=0)
+    assert (first.new, first.unchanged) == (100, 0)
+    assert (second.new, second.updated, second.unchanged) == (0, 0, 100)
+    assert store.count() == 100
+
+
+def test_a_newer_version_replaces_and_an_older_one_does_not(store: TrialStore, tmp_path: Path) -> None:
+    study = STUDIES[0]
+    nct = study["protocolSection"]["identificationModule"]["nctId"]
+    original = study["protocolSection"]["identificationModule"]["briefTitle"]
+    load_paths(store, [write(tmp_path / "a.json", [study])], today=TODAY, workers=0)
+
+    older = load_paths(
+        store, [write(tmp_path / "b.json", [with_update(study, "2020-01-01", "Old title")])], workers=0
+    )
+    assert older.superseded == 1
+    assert store.trial(nct).brief_title == original
+
+    newer = load_paths(
+        store, [write(tmp_path / "c.json", [with_update(study, "2026-10-01", "New title")])], workers=0
+    )
+    assert newer.updated == 1
+    assert store.trial(nct).brief_title == "New title"
+    # Loading the original again does not roll the trial back.
+    again = load_paths(store, [tmp_path / "a.json"], workers=0)
+    assert again.superseded == 1
+    assert store.trial(nct).brief_title == "New title"
+
+
+def test_two_versions_in_one_batch_keep_the_newest(store: TrialStore, tmp_path: Path) -> None:
+    study = STUDIES[1]
+    nct = study["protocolSection"]["identificationModule"]["nctId"]
+    path = write(
+        tmp_path / "both.json",
+        [with_update(study, "2026-10-01", "Newest"), with_update(study, "2021-01-01", "Older")],
+    )
+    report = load_paths(store, [path], workers=0)
+    assert (report.new, report.superseded) == (1, 1)
+    assert store.trial(nct).brief_title == "Newest"
+
+
+def test_the_original_record_is_kept_byte_for_byte(store: TrialStore, tmp_path: Path) -> None:
+    source = (
+        Path(__file__).resolve().parents[2]
+        / ".."
+        / "shared"
+        / "data"
+        / "aact-fixtures"
+        / "json_v2"
+        / "NCT00763412.json"
+    )
+    load_paths(store, [source], workers=0)
+    fmt, data = store.raw_record("NCT00763412")
+    assert data == source.read_bytes()
+    assert fmt.value == "ctgov-api-v2-json"
+
+
+def test_sites_are_stored_with_coordinates(store: TrialStore) -> None:
+    load_paths(store, [NSCLC], today=TODAY, workers=0)
+    conn = sqlite3.connect(store.path)
+    stored = conn.execute("SELECT count(*), count(latitude) FROM sites").fetchone()
+    listed = sum(
+        len(s["protocolSection"].get("contactsLocationsModule", {}).get("locations", [])) for s in STUDIES
+    )
+    geo = sum(
+        1
+        for s in STUDIES
+        for loc in s["protocolSection"].get("contactsLocationsModule", {}).get("locations", [])
+        if "geoPoint" in loc
+    )
+    assert stored == (listed, geo) == (959, 941)
+
+
+def test_schema_migrations_are_recorded_once_and_the_store_uses_wal(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    TrialStore(db).close()
+    TrialStore(db).close()
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(1,)]
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_parallel_and_in_process_loads_store_the_same(tmp_path: Path) -> None:
+    with TrialStore(tmp_path / "one.db") as one, TrialStore(tmp_path / "two.db") as two:
+        a = load_paths(one, [NSCLC], today=TODAY, workers=0)
+        b = load_paths(two, [NSCLC], today=TODAY, workers=2)
+        assert (a.new, b.new) == (100, 100)
+        for nct in one.nct_ids():
+            assert one.trial(nct) == two.trial(nct)
+
+
+def test_outcomes_have_user_facing_names() -> None:
+    assert [o.value for o in Outcome] == ["new", "updated", "unchanged", "superseded"]
+
+
+def test_recruitment_checks_are_stored_and_refreshed(store: TrialStore) -> None:
+    load_paths(store, [NSCLC], today=dt.date(2025, 12, 10), workers=0)
+    conn = sqlite3.connect(store.path)
+    flagged_then = conn.execute("SELECT count(*) FROM trials WHERE possibly_stale=1").fetchone()[0]
+    store.refresh_recruitment_checks(dt.date(2028, 1, 1))
+    flagged_later = conn.execute("SELECT count(*) FROM trials WHERE possibly_stale=1").fetchone()[0]
+    recruiting = conn.execute("SELECT count(*) FROM trials WHERE overall_status='RECRUITING'").fetchone()[0]
+    assert recruiting == 26
+    # Two years after the export every open trial's record is over two years old.
+    assert flagged_then < flagged_later
+    open_trials = conn.execute(
+        "SELECT count(*) FROM trials"
+        " WHERE overall_status IN ('RECRUITING','NOT_YET_RECRUITING','ENROLLING_BY_INVITATION')"
+    ).fetchone()[0]
+    assert flagged_later == open_trials
