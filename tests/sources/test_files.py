@@ -16,6 +16,8 @@ from trialscout.sources.files import (
     iter_source,
     parse_record,
 )
+from trialscout.store.database import TrialStore
+from trialscout.store.load import load_paths
 
 NSCLC_STUDIES = json.loads(NSCLC.read_text())
 
@@ -132,16 +134,36 @@ def test_a_broken_member_is_reported_and_the_rest_of_the_archive_reads(tmp_path:
     assert "malformed XML" in failed[0][1]
 
 
-def test_a_truncated_array_streams_the_records_before_the_break(tmp_path: Path) -> None:
+def test_a_truncated_array_loads_the_records_before_the_break(tmp_path: Path) -> None:
     text = json.dumps(NSCLC_STUDIES[:10])
     cut = text.index(json.dumps(NSCLC_STUDIES[6])[:200])  # inside the 7th study
     path = tmp_path / "truncated.json"
     path.write_text(text[: cut + 150])
-    items = list(iter_source([path]))
-    good = [i for i in items if isinstance(i, RawRecord)]
-    assert nct_ids(good) == expected_ids(NSCLC_STUDIES[:6])
-    assert isinstance(items[-1], Rejection)
-    assert "malformed JSON" in items[-1].reason
+    with TrialStore(tmp_path / "t.db") as store:
+        report = load_paths(store, [path], workers=0)
+        assert sorted(store.nct_ids()) == sorted(expected_ids(NSCLC_STUDIES[:6]))
+    assert report.new == 6
+    (rejection,) = report.rejected
+    assert "malformed JSON" in rejection.reason
+    assert "[6]" in rejection.record
+
+
+def test_studies_in_any_key_order_all_load(tmp_path: Path) -> None:
+    # Registry downloads start every study with protocolSection; other tools may not.
+    studies = [dict(reversed(list(s.items()))) if n % 3 == 1 else s for n, s in enumerate(NSCLC_STUDIES[:12])]
+    first_reordered = [dict(reversed(list(s.items()))) for s in NSCLC_STUDIES[12:15]]
+    (tmp_path / "mixed.json").write_text(json.dumps(studies))
+    (tmp_path / "reordered.json").write_text(json.dumps(first_reordered))
+    with TrialStore(tmp_path / "k.db") as store:
+        report = load_paths(store, [tmp_path / "mixed.json", tmp_path / "reordered.json"], workers=0)
+        assert sorted(store.nct_ids()) == sorted(expected_ids(NSCLC_STUDIES[:15]))
+    assert (report.new, report.rejected) == (15, [])
+
+
+def test_the_fast_split_gives_each_study_its_exact_bytes() -> None:
+    raws = records(NSCLC)
+    assert [json.loads(r.data) for r in raws] == NSCLC_STUDIES
+    assert raws[3].record == f"[3] {expected_ids(NSCLC_STUDIES)[3]}"
 
 
 def test_a_file_of_something_else_is_rejected_once_not_per_item(tmp_path: Path) -> None:

@@ -140,3 +140,16 @@ def test_recruitment_checks_are_stored_and_refreshed(store: TrialStore) -> None:
         " WHERE overall_status IN ('RECRUITING','NOT_YET_RECRUITING','ENROLLING_BY_INVITATION')"
     ).fetchone()[0]
     assert flagged_later == open_trials
+
+
+def test_a_parallel_load_after_reading_the_same_archive_here_stores_everything(tmp_path: Path) -> None:
+    # Regression: a zip opened in this process was inherited by forked workers, which then
+    # shared one file offset and read corrupted members.
+    from tests.conftest import XML_SLICE
+    from trialscout.sources.files import ArchivedRecord, iter_source
+
+    first = next(i for i in iter_source([XML_SLICE]) if isinstance(i, ArchivedRecord))
+    assert first.read().data.startswith(b"<clinical_study")
+    with TrialStore(tmp_path / "fork.db") as s:
+        report = load_paths(s, [XML_SLICE], today=TODAY, workers=2)
+    assert (report.new, len(report.rejected)) == (6786, 0)

@@ -202,7 +202,6 @@ class Trial(_Frozen, frozen=True, kw_only=True):
     """One registered clinical study, normalised from either registry format."""
 
     nct_id: str
-    source: SourceInfo
     org_study_id: str | None = None
     secondary_ids: tuple[SecondaryId, ...] = ()
     nct_aliases: tuple[str, ...] = ()
@@ -253,6 +252,8 @@ class Trial(_Frozen, frozen=True, kw_only=True):
     secondary_outcomes: tuple[Outcome, ...] = ()
     other_outcomes: tuple[Outcome, ...] = ()
     references: tuple[Reference, ...] = ()
+    # Last, so that the registry's content is a prefix of the encoded record (see the store's hash).
+    source: SourceInfo
 
     @property
     def title(self) -> str:

@@ -1,13 +1,17 @@
 """ClinicalTrials.gov API v2 study JSON -> `Trial`.
 
 One study object as the API (`/api/v2/studies/{nctId}`, the `studies` of a page) and the
-website's JSON download give it. Optional modules may be missing; a missing value is None.
+website's JSON download give it. The bytes are decoded straight into the typed schema of
+`ctgov_v2_schema` (validated once, at the edge), then mapped onto the model. Optional modules
+may be missing; a missing value is None.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
+
+import msgspec
 
 from trialscout.errors import RecordError
 from trialscout.model.enums import (
@@ -50,273 +54,249 @@ from trialscout.model.trial import (
     SourceInfo,
     Trial,
 )
+from trialscout.sources import ctgov_v2_schema as v2
 from trialscout.sources.values import age_in_years, enrollment_count, iso_date, registry_date
-
-Json = Mapping[str, Any]
-_EMPTY: Json = {}
 
 
 def is_v2_study(obj: object) -> bool:
     return isinstance(obj, Mapping) and isinstance(obj.get("protocolSection"), Mapping)
 
 
-def trial_from_v2(study: Json) -> Trial:
-    """Map one API v2 study object to a Trial; raise RecordError if it has no valid NCT ID."""
+def trial_from_v2_json(data: bytes) -> Trial:
+    """The bytes of one API v2 study -> Trial; RecordError with the reason if it is not one."""
+    try:
+        study = v2.STUDY_DECODER.decode(data)
+    except msgspec.ValidationError as exc:
+        raise RecordError(f"not a valid API v2 study: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        if "trailing characters" in str(exc):
+            raise ConcatenatedValuesError(str(exc)) from exc
+        raise RecordError(f"malformed JSON: {exc}") from exc
+    return trial_from_study(study)
+
+
+class ConcatenatedValuesError(RecordError):
+    """The bytes hold several JSON values one after another (see `files.split_concatenated`)."""
+
+
+def trial_from_v2(study: Mapping[str, Any]) -> Trial:
+    """One API v2 study object (as parsed JSON) -> Trial."""
     if not is_v2_study(study):
         raise RecordError("not an API v2 study object (no protocolSection)")
-    protocol: Json = study["protocolSection"]
-    ident = _mod(protocol, "identificationModule")
-    nct_id = _str(ident.get("nctId"))
+    try:
+        typed = msgspec.convert(study, v2.Study)
+    except msgspec.ValidationError as exc:
+        raise RecordError(f"not a valid API v2 study: {exc}") from exc
+    return trial_from_study(typed)
+
+
+def trial_from_study(study: v2.Study) -> Trial:
+    """Map a decoded API v2 study onto the model; RecordError if it has no valid NCT ID."""
+    p = study.protocol_section
+    ident = p.identification_module or v2.IdentificationModule()
+    nct_id = ident.nct_id
     if nct_id is None or not is_nct_id(nct_id):
-        raise RecordError(f"missing or malformed NCT ID: {ident.get('nctId')!r}")
-    status = _mod(protocol, "statusModule")
-    sponsors = _mod(protocol, "sponsorCollaboratorsModule")
-    description = _mod(protocol, "descriptionModule")
-    conditions = _mod(protocol, "conditionsModule")
-    design = _mod(protocol, "designModule")
-    arms = _mod(protocol, "armsInterventionsModule")
-    outcomes = _mod(protocol, "outcomesModule")
-    eligibility = _mod(protocol, "eligibilityModule")
-    contacts = _mod(protocol, "contactsLocationsModule")
-    references = _mod(protocol, "referencesModule")
-    derived = _mod(study, "derivedSection")
-    org_study = _mod(ident, "orgStudyIdInfo")
-    organization = _mod(ident, "organization")
-    enrollment = _mod(design, "enrollmentInfo")
+        raise RecordError(f"missing or malformed NCT ID: {nct_id!r}")
+    status = p.status_module or v2.StatusModule()
+    sponsors = p.sponsor_collaborators_module or v2.SponsorCollaboratorsModule()
+    description = p.description_module or v2.DescriptionModule()
+    conditions = p.conditions_module or v2.ConditionsModule()
+    design = p.design_module or v2.DesignModule()
+    arms = p.arms_interventions_module or v2.ArmsInterventionsModule()
+    outcomes = p.outcomes_module or v2.OutcomesModule()
+    contacts = p.contacts_locations_module or v2.ContactsLocationsModule()
+    derived = study.derived_section or v2.DerivedSection()
+    enrollment = design.enrollment_info
+    misc = derived.misc_info_module
 
     return Trial(
         nct_id=nct_id,
         source=SourceInfo(
             format=SourceFormat.CTGOV_API_V2_JSON,
-            version_date=_str(_mod(derived, "miscInfoModule").get("versionHolder")),
+            version_date=misc.version_holder if misc else None,
         ),
-        org_study_id=_str(org_study.get("id")),
+        org_study_id=_str(ident.org_study_id_info.id) if ident.org_study_id_info else None,
         secondary_ids=tuple(
-            SecondaryId(
-                id=str(s.get("id")),
-                type=_str(s.get("type")),
-                domain=_str(s.get("domain")),
-                link=_str(s.get("link")),
-            )
-            for s in _list(ident.get("secondaryIdInfos"))
-            if s.get("id")
+            SecondaryId(id=s.id, type=_str(s.type), domain=_str(s.domain), link=_str(s.link))
+            for s in ident.secondary_id_infos
+            if s.id
         ),
-        nct_aliases=tuple(str(a) for a in _list(ident.get("nctIdAliases"))),
-        acronym=_str(ident.get("acronym")),
-        brief_title=_str(ident.get("briefTitle")),
-        official_title=_str(ident.get("officialTitle")),
-        organization=_organization(organization, "fullName"),
-        overall_status=parse_enum(OverallStatus, status.get("overallStatus")),
-        last_known_status=parse_enum(OverallStatus, status.get("lastKnownStatus")),
-        why_stopped=_str(status.get("whyStopped")),
-        status_verified_date=iso_date(status.get("statusVerifiedDate")),
-        start_date=_date_struct(status.get("startDateStruct")),
-        primary_completion_date=_date_struct(status.get("primaryCompletionDateStruct")),
-        completion_date=_date_struct(status.get("completionDateStruct")),
-        first_submitted_date=iso_date(status.get("studyFirstSubmitDate")),
-        first_posted_date=_date_struct(status.get("studyFirstPostDateStruct")),
-        last_update_submitted_date=iso_date(status.get("lastUpdateSubmitDate")),
-        last_update_posted_date=_date_struct(status.get("lastUpdatePostDateStruct")),
-        results_first_posted_date=_date_struct(status.get("resultsFirstPostDateStruct")),
-        has_results=bool(study.get("hasResults")),
-        has_expanded_access=_bool(_mod(status, "expandedAccessInfo").get("hasExpandedAccess")),
-        study_type=parse_enum(StudyType, design.get("studyType")),
-        phases=tuple(p for text in _list(design.get("phases")) for p in phases_from_text(text)),
+        nct_aliases=tuple(ident.nct_id_aliases),
+        acronym=_str(ident.acronym),
+        brief_title=_str(ident.brief_title),
+        official_title=_str(ident.official_title),
+        organization=_organization(ident.organization),
+        overall_status=parse_enum(OverallStatus, status.overall_status),
+        last_known_status=parse_enum(OverallStatus, status.last_known_status),
+        why_stopped=_str(status.why_stopped),
+        status_verified_date=iso_date(status.status_verified_date),
+        start_date=_date(status.start_date_struct),
+        primary_completion_date=_date(status.primary_completion_date_struct),
+        completion_date=_date(status.completion_date_struct),
+        first_submitted_date=iso_date(status.study_first_submit_date),
+        first_posted_date=_date(status.study_first_post_date_struct),
+        last_update_submitted_date=iso_date(status.last_update_submit_date),
+        last_update_posted_date=_date(status.last_update_post_date_struct),
+        results_first_posted_date=_date(status.results_first_post_date_struct),
+        has_results=bool(study.has_results),
+        has_expanded_access=(
+            status.expanded_access_info.has_expanded_access if status.expanded_access_info else None
+        ),
+        study_type=parse_enum(StudyType, design.study_type),
+        phases=tuple(ph for text in design.phases for ph in phases_from_text(text)),
         enrollment=(
-            Enrollment(
-                count=enrollment_count(enrollment.get("count")),
-                type=parse_enum(DateType, enrollment.get("type")),
-            )
-            if enrollment
+            Enrollment(count=enrollment_count(enrollment.count), type=parse_enum(DateType, enrollment.type))
+            if enrollment is not None
             else None
         ),
-        design=_design(_mod(design, "designInfo")),
-        conditions=_strings(conditions.get("conditions")),
-        keywords=_strings(conditions.get("keywords")),
-        condition_mesh_terms=_meshes(_mod(derived, "conditionBrowseModule")),
-        intervention_mesh_terms=_meshes(_mod(derived, "interventionBrowseModule")),
+        design=_design(design.design_info),
+        conditions=_strings(conditions.conditions),
+        keywords=_strings(conditions.keywords),
+        condition_mesh_terms=_meshes(derived.condition_browse_module),
+        intervention_mesh_terms=_meshes(derived.intervention_browse_module),
         arm_groups=tuple(
             ArmGroup(
-                label=str(a.get("label") or ""),
-                type=parse_enum(ArmGroupType, a.get("type")),
-                description=_str(a.get("description")),
-                intervention_names=_strings(a.get("interventionNames")),
+                label=a.label or "",
+                type=parse_enum(ArmGroupType, a.type),
+                description=_str(a.description),
+                intervention_names=_strings(a.intervention_names),
             )
-            for a in _list(arms.get("armGroups"))
+            for a in arms.arm_groups
         ),
         interventions=tuple(
             Intervention(
-                name=str(i.get("name") or ""),
-                type=parse_enum(InterventionType, i.get("type")),
-                description=_str(i.get("description")),
-                other_names=_strings(i.get("otherNames")),
-                arm_group_labels=_strings(i.get("armGroupLabels")),
+                name=i.name or "",
+                type=parse_enum(InterventionType, i.type),
+                description=_str(i.description),
+                other_names=_strings(i.other_names),
+                arm_group_labels=_strings(i.arm_group_labels),
             )
-            for i in _list(arms.get("interventions"))
+            for i in arms.interventions
         ),
-        eligibility=_eligibility(eligibility) if eligibility else None,
-        lead_sponsor=_organization(_mod(sponsors, "leadSponsor"), "name"),
-        collaborators=tuple(
-            org for c in _list(sponsors.get("collaborators")) if (org := _organization(c, "name")) is not None
-        ),
-        responsible_party=_responsible_party(_mod(sponsors, "responsibleParty")),
+        eligibility=_eligibility(p.eligibility_module) if p.eligibility_module else None,
+        lead_sponsor=_organization(sponsors.lead_sponsor),
+        collaborators=tuple(org for c in sponsors.collaborators if (org := _organization(c)) is not None),
+        responsible_party=_responsible_party(sponsors.responsible_party),
         overall_officials=tuple(
-            Person(
-                name=str(o.get("name") or ""),
-                role=parse_enum(OfficialRole, o.get("role")),
-                affiliation=_str(o.get("affiliation")),
-            )
-            for o in _list(contacts.get("overallOfficials"))
+            Person(name=o.name or "", role=parse_enum(OfficialRole, o.role), affiliation=_str(o.affiliation))
+            for o in contacts.overall_officials
         ),
-        central_contacts=tuple(_contact(c) for c in _list(contacts.get("centralContacts"))),
-        locations=tuple(_site(s) for s in _list(contacts.get("locations"))),
-        brief_summary=_str(description.get("briefSummary")),
-        detailed_description=_str(description.get("detailedDescription")),
-        primary_outcomes=_outcomes(outcomes.get("primaryOutcomes")),
-        secondary_outcomes=_outcomes(outcomes.get("secondaryOutcomes")),
-        other_outcomes=_outcomes(outcomes.get("otherOutcomes")),
+        central_contacts=tuple(_contact(c) for c in contacts.central_contacts),
+        locations=tuple(_site(s) for s in contacts.locations),
+        brief_summary=_str(description.brief_summary),
+        detailed_description=_str(description.detailed_description),
+        primary_outcomes=_outcomes(outcomes.primary_outcomes),
+        secondary_outcomes=_outcomes(outcomes.secondary_outcomes),
+        other_outcomes=_outcomes(outcomes.other_outcomes),
         references=tuple(
-            Reference(citation=_str(r.get("citation")), pmid=_str(r.get("pmid")), type=_str(r.get("type")))
-            for r in _list(references.get("references"))
+            Reference(citation=_str(r.citation), pmid=_str(r.pmid), type=_str(r.type))
+            for r in (p.references_module or v2.ReferencesModule()).references
         ),
     )
 
 
-def _mod(parent: Json, key: str) -> Json:
-    value = parent.get(key)
-    return value if isinstance(value, Mapping) else _EMPTY
+def _str(value: str | None) -> str | None:
+    return value if value and value.strip() else None
 
 
-def _list(value: object) -> Sequence[Any]:
-    if isinstance(value, list):
-        return [v for v in value if v is not None]
-    return ()
+def _strings(values: list[str]) -> tuple[str, ...]:
+    return tuple(v for v in values if v and v.strip())
 
 
-def _str(value: object) -> str | None:
+def _date(value: v2.DateStruct | None) -> RegistryDate | None:
+    return registry_date(value.date, value.type) if value is not None else None
+
+
+def _organization(value: v2.Organization | None) -> Organization | None:
     if value is None:
         return None
-    text = str(value)
-    return text if text.strip() else None
-
-
-def _strings(value: object) -> tuple[str, ...]:
-    return tuple(s for v in _list(value) if (s := _str(v)) is not None)
-
-
-def _bool(value: object) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _float(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
-def _date_struct(value: object) -> RegistryDate | None:
-    if not isinstance(value, Mapping):
-        return None
-    return registry_date(value.get("date"), value.get("type"))
-
-
-def _organization(value: Json, name_key: str) -> Organization | None:
-    name = _str(value.get(name_key))
+    name = _str(value.full_name) or _str(value.name)
     if name is None:
         return None
-    return Organization(name=name, agency_class=parse_enum(AgencyClass, value.get("class")))
+    return Organization(name=name, agency_class=parse_enum(AgencyClass, value.class_))
 
 
-def _design(info: Json) -> Design | None:
-    if not info:
+def _design(info: v2.DesignInfo | None) -> Design | None:
+    if info is None:
         return None
-    masking = _mod(info, "maskingInfo")
+    masking = info.masking_info or v2.MaskingInfo()
     return Design(
-        allocation=parse_enum(Allocation, info.get("allocation")),
-        intervention_model=parse_enum(InterventionModel, info.get("interventionModel")),
-        intervention_model_description=_str(info.get("interventionModelDescription")),
-        primary_purpose=parse_enum(PrimaryPurpose, info.get("primaryPurpose")),
-        masking=parse_enum(Masking, masking.get("masking")),
-        who_masked=tuple(w for text in _list(masking.get("whoMasked")) if (w := parse_enum(WhoMasked, text))),
-        masking_description=_str(masking.get("maskingDescription")),
-        observational_model=_str(info.get("observationalModel")),
-        time_perspective=_str(info.get("timePerspective")),
+        allocation=parse_enum(Allocation, info.allocation),
+        intervention_model=parse_enum(InterventionModel, info.intervention_model),
+        intervention_model_description=_str(info.intervention_model_description),
+        primary_purpose=parse_enum(PrimaryPurpose, info.primary_purpose),
+        masking=parse_enum(Masking, masking.masking),
+        who_masked=tuple(w for text in masking.who_masked if (w := parse_enum(WhoMasked, text))),
+        masking_description=_str(masking.masking_description),
+        observational_model=_str(info.observational_model),
+        time_perspective=_str(info.time_perspective),
     )
 
 
-def _meshes(browse: Json) -> tuple[MeshTerm, ...]:
-    return tuple(
-        MeshTerm(term=str(m["term"]), id=_str(m.get("id")))
-        for m in _list(browse.get("meshes"))
-        if m.get("term")
-    )
+def _meshes(browse: v2.BrowseModule | None) -> tuple[MeshTerm, ...]:
+    if browse is None:
+        return ()
+    return tuple(MeshTerm(term=m.term, id=_str(m.id)) for m in browse.meshes if m.term)
 
 
-def _eligibility(module: Json) -> Eligibility:
-    minimum, maximum = _str(module.get("minimumAge")), _str(module.get("maximumAge"))
+def _eligibility(module: v2.EligibilityModule) -> Eligibility:
+    minimum, maximum = _str(module.minimum_age), _str(module.maximum_age)
     return Eligibility(
-        criteria=_str(module.get("eligibilityCriteria")),
+        criteria=_str(module.eligibility_criteria),
         minimum_age_years=age_in_years(minimum),
         maximum_age_years=age_in_years(maximum),
         minimum_age_text=minimum,
         maximum_age_text=maximum,
-        sex=parse_enum(Sex, module.get("sex")),
-        gender_based=_bool(module.get("genderBased")),
-        gender_description=_str(module.get("genderDescription")),
-        healthy_volunteers=_bool(module.get("healthyVolunteers")),
-        std_ages=_strings(module.get("stdAges")),
-        study_population=_str(module.get("studyPopulation")),
-        sampling_method=_str(module.get("samplingMethod")),
+        sex=parse_enum(Sex, module.sex),
+        gender_based=module.gender_based,
+        gender_description=_str(module.gender_description),
+        healthy_volunteers=module.healthy_volunteers,
+        std_ages=_strings(module.std_ages),
+        study_population=_str(module.study_population),
+        sampling_method=_str(module.sampling_method),
     )
 
 
-def _responsible_party(value: Json) -> ResponsibleParty | None:
-    if not value:
+def _responsible_party(value: v2.ResponsibleParty | None) -> ResponsibleParty | None:
+    if value is None:
         return None
     return ResponsibleParty(
-        type=parse_enum(ResponsiblePartyType, value.get("type")),
-        investigator_name=_str(value.get("investigatorFullName")),
-        investigator_title=_str(value.get("investigatorTitle")),
-        investigator_affiliation=_str(value.get("investigatorAffiliation")),
-        name_title=_str(value.get("oldNameTitle")),
-        organization=_str(value.get("oldOrganization")),
+        type=parse_enum(ResponsiblePartyType, value.type),
+        investigator_name=_str(value.investigator_full_name),
+        investigator_title=_str(value.investigator_title),
+        investigator_affiliation=_str(value.investigator_affiliation),
+        name_title=_str(value.old_name_title),
+        organization=_str(value.old_organization),
     )
 
 
-def _contact(value: Json) -> Contact:
+def _contact(value: v2.Contact) -> Contact:
     return Contact(
-        name=_str(value.get("name")),
-        role=parse_enum(ContactRole, value.get("role")),
-        phone=_str(value.get("phone")),
-        phone_ext=_str(value.get("phoneExt")),
-        email=_str(value.get("email")),
+        name=_str(value.name),
+        role=parse_enum(ContactRole, value.role),
+        phone=_str(value.phone),
+        phone_ext=_str(value.phone_ext),
+        email=_str(value.email),
     )
 
 
-def _site(value: Json) -> Site:
-    geo = _mod(value, "geoPoint")
+def _site(value: v2.Location) -> Site:
+    geo = value.geo_point
     return Site(
-        facility=_str(value.get("facility")),
-        city=_str(value.get("city")),
-        state=_str(value.get("state")),
-        zip=_str(value.get("zip")),
-        country=_str(value.get("country")),
-        status=parse_enum(OverallStatus, value.get("status")),
-        latitude=_float(geo.get("lat")),
-        longitude=_float(geo.get("lon")),
-        contacts=tuple(_contact(c) for c in _list(value.get("contacts"))),
+        facility=_str(value.facility),
+        city=_str(value.city),
+        state=_str(value.state),
+        zip=_str(value.zip),
+        country=_str(value.country),
+        status=parse_enum(OverallStatus, value.status),
+        latitude=geo.lat if geo else None,
+        longitude=geo.lon if geo else None,
+        contacts=tuple(_contact(c) for c in value.contacts),
     )
 
 
-def _outcomes(value: object) -> tuple[Outcome, ...]:
+def _outcomes(values: list[v2.Outcome]) -> tuple[Outcome, ...]:
     return tuple(
-        Outcome(
-            measure=str(o.get("measure") or ""),
-            description=_str(o.get("description")),
-            time_frame=_str(o.get("timeFrame")),
-        )
-        for o in _list(value)
+        Outcome(measure=o.measure or "", description=_str(o.description), time_frame=_str(o.time_frame))
+        for o in values
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -28,7 +29,7 @@ import orjson
 from trialscout.errors import RecordError
 from trialscout.model.enums import SourceFormat
 from trialscout.model.trial import Trial
-from trialscout.sources.ctgov_json import is_v2_study, trial_from_v2
+from trialscout.sources.ctgov_json import is_v2_study, trial_from_v2_json
 from trialscout.sources.ctgov_xml import parse_xml, trial_from_xml
 
 #: File types a registry download comes in; other files in a walked directory are skipped.
@@ -62,13 +63,15 @@ class ArchivedRecord(msgspec.Struct, frozen=True):
     format: SourceFormat
 
     def read(self) -> RawRecord:
-        archive = _open_archives.get(self.file)
+        # One open archive per process: a forked worker must not share its parent's file offset.
+        key = (os.getpid(), self.file)
+        archive = _open_archives.get(key)
         if archive is None:
-            archive = _open_archives[self.file] = zipfile.ZipFile(self.file)
+            archive = _open_archives[key] = zipfile.ZipFile(self.file)
         return RawRecord(self.file, self.record, self.format, archive.read(self.record))
 
 
-_open_archives: dict[str, zipfile.ZipFile] = {}
+_open_archives: dict[tuple[int, str], zipfile.ZipFile] = {}
 
 
 class Rejection(msgspec.Struct, frozen=True):
@@ -86,15 +89,25 @@ class SkippedFile(msgspec.Struct, frozen=True):
 SourceItem = RawRecord | ArchivedRecord | Rejection | SkippedFile
 
 
+def split_concatenated(raw: RawRecord) -> list[RawRecord]:
+    """A slice of a JSON array that holds several values (a study whose first key is not
+    protocolSection, merged into the one before it by the fast splitter), one record each.
+    Raises RecordError if the slice is not valid JSON after all."""
+    try:
+        values = orjson.loads(b"[" + raw.data + b"]")
+    except orjson.JSONDecodeError as exc:
+        raise RecordError(f"malformed JSON: {exc}") from exc
+    return [
+        RawRecord(raw.file, f"{raw.record}+{n}" if n else raw.record, raw.format, orjson.dumps(v))
+        for n, v in enumerate(values)
+    ]
+
+
 def parse_record(raw: RawRecord) -> Trial:
     """Bytes of one study -> Trial. Raises RecordError with the reason if it cannot."""
     if raw.format is SourceFormat.CTGOV_LEGACY_XML:
         return trial_from_xml(parse_xml(raw.data))
-    try:
-        study = orjson.loads(raw.data)
-    except orjson.JSONDecodeError as exc:
-        raise RecordError(f"malformed JSON: {exc}") from exc
-    return trial_from_v2(study)
+    return trial_from_v2_json(raw.data)
 
 
 def iter_source(paths: Iterable[str | os.PathLike[str]]) -> Iterator[SourceItem]:
@@ -185,7 +198,52 @@ def _label(member: str, index: int | None) -> str:
     return f"{where}[{index}]" if index is not None else (where or "-")
 
 
-def _iter_json_array(file: str, member: str, stream: IO[bytes]) -> Iterator[SourceItem]:
+#: Where a study starts in a registry JSON download: an object whose first key is protocolSection.
+#: An unescaped quote cannot occur inside a JSON string, so this only ever matches structure.
+_STUDY_START = re.compile(rb'\{\s*"protocolSection"\s*:')
+_NCT_IN_STUDY = re.compile(rb'"nctId"\s*:\s*"(NCT\d{8})"')
+_CHUNK_BYTES = 8 << 20
+
+
+def _iter_json_array(file: str, member: str, stream: Any) -> Iterator[SourceItem]:
+    """A JSON array: split between studies without parsing when it is a registry download
+    (every study starts with protocolSection, as the registry writes them), else stream it
+    through ijson. Workers parse each study; see `split_concatenated` for the rare slice
+    holding several values."""
+    head = stream.peek(1 << 16)[: 1 << 16]
+    first = _STUDY_START.search(head)
+    if first is not None and head[: first.start()].strip() in (b"[", b"\xef\xbb\xbf["):
+        yield from _split_study_array(file, member, stream)
+    else:
+        yield from _stream_json_array(file, member, stream)
+
+
+def _split_study_array(file: str, member: str, stream: IO[bytes]) -> Iterator[SourceItem]:
+    buffer = b""
+    index = 0
+    eof = False
+    while not eof:
+        chunk = stream.read(_CHUNK_BYTES)
+        eof = not chunk
+        buffer += chunk
+        starts = [m.start() for m in _STUDY_START.finditer(buffer)]
+        if not starts:
+            continue
+        # Everything before the last start is complete; the last study may continue.
+        ends = [*starts[1:], len(buffer)] if eof else starts[1:]
+        for start, end in zip(starts, ends, strict=False):
+            piece = buffer[start:end].rstrip()
+            piece = piece[:-1].rstrip() if piece.endswith((b",", b"]")) else piece
+            if eof and end == len(buffer) and piece.endswith(b"]"):
+                piece = piece[:-1].rstrip()
+            nct = _NCT_IN_STUDY.search(piece, 0, 4096)
+            label = _label(member, index) + (f" {nct.group(1).decode()}" if nct else "")
+            yield RawRecord(file, label, SourceFormat.CTGOV_API_V2_JSON, piece)
+            index += 1
+        buffer = b"" if eof else buffer[starts[-1] :]
+
+
+def _stream_json_array(file: str, member: str, stream: IO[bytes]) -> Iterator[SourceItem]:
     index = -1
     try:
         for index, item in enumerate(ijson.items(stream, "item", use_float=True)):

@@ -23,11 +23,11 @@ import zstandard
 from trialscout.errors import StoreError, TrialNotFoundError
 from trialscout.model.enums import SourceFormat
 from trialscout.model.recruitment import RecruitmentCheck, check_recruitment
-from trialscout.model.trial import SourceInfo, Trial
+from trialscout.model.trial import Trial
 from trialscout.store.schema import migrate
 
 _ENCODER = msgspec.json.Encoder()
-_ZSTD_LEVEL = 3
+_ZSTD_LEVEL = 1
 
 
 _COMPRESSOR = zstandard.ZstdCompressor(level=_ZSTD_LEVEL)  # one per process; processes do not share it
@@ -46,7 +46,6 @@ _DECODER = msgspec.json.Decoder(Trial)
 _CHECK_DECODER = msgspec.json.Decoder(tuple[str, ...])
 
 #: When two versions of a trial carry the same last-update date, the richer format wins.
-_NO_SOURCE = SourceInfo(format=SourceFormat.CTGOV_API_V2_JSON)
 _FORMAT_RANK = {SourceFormat.CTGOV_LEGACY_XML: 1, SourceFormat.CTGOV_API_V2_JSON: 2}
 
 
@@ -77,8 +76,9 @@ class PreparedRecord(msgspec.Struct, frozen=True):
 
 def prepare_record(trial: Trial, raw: bytes, file: str, record: str, today: dt.date) -> PreparedRecord:
     encoded = _ENCODER.encode(trial)
-    # What the registry says, not where we read it: the same version from two downloads is unchanged.
-    content = _ENCODER.encode(msgspec.structs.replace(trial, source=_NO_SOURCE))
+    # Hash what the registry says, not where we read it (`source` is the last field), so the
+    # same version from two downloads is unchanged.
+    content = memoryview(encoded)[: encoded.rindex(b',"source":')]
     digest = hashlib.blake2b(content, digest_size=16).digest()
     nct = trial.nct_id
     return PreparedRecord(

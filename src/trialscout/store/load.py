@@ -8,9 +8,9 @@ same command run again completes it (records already stored come back as "unchan
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import time
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
@@ -18,6 +18,7 @@ from itertools import islice
 import msgspec
 
 from trialscout.errors import RecordError
+from trialscout.sources.ctgov_json import ConcatenatedValuesError
 from trialscout.sources.files import (
     ArchivedRecord,
     RawRecord,
@@ -26,6 +27,7 @@ from trialscout.sources.files import (
     SourceItem,
     iter_source,
     parse_record,
+    split_concatenated,
 )
 from trialscout.store.database import Outcome, PreparedRecord, TrialStore, prepare_record
 
@@ -70,6 +72,14 @@ ProgressCallback = Callable[[LoadProgress], None]
 #: Records per transaction: large enough to amortise the commit, small enough to lose little.
 BATCH_SIZE = 500
 _CHUNK = 100
+#: A load allocates millions of short-lived objects and no reference cycles worth chasing;
+#: collecting less often saves about a tenth of the CPU (measured on the v2 records).
+_LOAD_GC_THRESHOLD = (50_000, 20, 20)
+
+
+def _tune_gc() -> None:
+    gc.freeze()
+    gc.set_threshold(*_LOAD_GC_THRESHOLD)
 
 
 def default_workers() -> int:
@@ -101,6 +111,21 @@ def load_items(
     """Load already-read source items (files or live API pages) into ``store``."""
     today = today or dt.date.today()
     workers = default_workers() if workers is None else workers
+    threshold = gc.get_threshold()
+    gc.set_threshold(*_LOAD_GC_THRESHOLD)
+    try:
+        return _load(store, items, today, workers, on_progress)
+    finally:
+        gc.set_threshold(*threshold)
+
+
+def _load(
+    store: TrialStore,
+    items: Iterable[SourceItem],
+    today: dt.date,
+    workers: int,
+    on_progress: ProgressCallback | None,
+) -> LoadReport:
     report = LoadReport()
     started = time.perf_counter()
     file = ""
@@ -139,14 +164,38 @@ def load_items(
     return report
 
 
-def prepare_raw(item: RawRecord | ArchivedRecord, today: dt.date) -> PreparedRecord | Rejection:
-    """Read (if still archived), parse and prepare one record, or say why it cannot be stored."""
+def prepare_raw(item: RawRecord | ArchivedRecord, today: dt.date) -> list[PreparedRecord | Rejection]:
+    """Read (if still archived), parse and prepare one record, or say why it cannot be stored.
+
+    Usually one result; several when a slice of a JSON array turns out to hold several values.
+    """
     try:
         raw = item.read() if isinstance(item, ArchivedRecord) else item
-    except (OSError, zipfile.BadZipFile, KeyError) as exc:
-        return Rejection(item.file, item.record, f"cannot read the archive member: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a damaged member is reported, the load goes on
+        return [Rejection(item.file, item.record, f"cannot read the archive member: {exc}")]
+    try:
+        return [_prepare_one(raw, today)]
+    except ConcatenatedValuesError:
+        pass
+    try:
+        parts = split_concatenated(raw)
+    except RecordError as exc:
+        return [Rejection(raw.file, raw.record, str(exc))]
+    results: list[PreparedRecord | Rejection] = []
+    for part in parts:
+        try:
+            results.append(_prepare_one(part, today))
+        except RecordError as exc:
+            results.append(Rejection(part.file, part.record, str(exc)))
+    return results
+
+
+def _prepare_one(raw: RawRecord, today: dt.date) -> PreparedRecord | Rejection:
+    """Raises ConcatenatedValuesError; reports every other failure as a Rejection."""
     try:
         trial = parse_record(raw)
+    except ConcatenatedValuesError:
+        raise
     except RecordError as exc:
         return Rejection(raw.file, raw.record, str(exc))
     except Exception as exc:  # noqa: BLE001 - a record we did not foresee must not stop a load
@@ -157,7 +206,7 @@ def prepare_raw(item: RawRecord | ArchivedRecord, today: dt.date) -> PreparedRec
 def _prepare_chunk(
     chunk: list[RawRecord | ArchivedRecord], today: dt.date
 ) -> list[PreparedRecord | Rejection]:
-    return [prepare_raw(raw, today) for raw in chunk]
+    return [result for raw in chunk for result in prepare_raw(raw, today)]
 
 
 def _prepare_all(
@@ -165,10 +214,10 @@ def _prepare_all(
 ) -> Iterator[PreparedRecord | Rejection]:
     if workers <= 0:
         for raw in raws:
-            yield prepare_raw(raw, today)
+            yield from prepare_raw(raw, today)
         return
     chunks = iter(lambda: list(islice(raws, _CHUNK)), [])
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_tune_gc) as pool:
         # Keep a bounded number of chunks in flight so memory stays flat on any input size.
         in_flight = []
         for chunk in chunks:
