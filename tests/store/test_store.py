@@ -9,6 +9,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import NSCLC, TODAY
 from trialscout.store.database import Outcome, TrialStore
 from trialscout.store.load import load_paths
@@ -112,7 +114,12 @@ def test_schema_migrations_are_recorded_once_and_the_store_uses_wal(tmp_path: Pa
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_parallel_and_in_process_loads_store_the_same(tmp_path: Path) -> None:
+def test_parallel_and_in_process_loads_store_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import trialscout.store.load as load_module
+
+    monkeypatch.setattr(load_module, "_INLINE_FIRST", 10)  # so that 90 of the 100 go through the pool
     with TrialStore(tmp_path / "one.db") as one, TrialStore(tmp_path / "two.db") as two:
         a = load_paths(one, [NSCLC], today=TODAY, workers=0)
         b = load_paths(two, [NSCLC], today=TODAY, workers=2)

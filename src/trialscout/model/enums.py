@@ -7,6 +7,7 @@ adds tomorrow maps to ``None`` ("unknown") rather than raising; the original rec
 
 from __future__ import annotations
 
+import functools
 import re
 from enum import StrEnum
 from typing import TypeVar
@@ -215,6 +216,11 @@ def parse_enum(enum: type[E], text: str | None) -> E | None:
     """Map a registry spelling (v2 token or legacy prose) to the enum, or None when unknown."""
     if text is None:
         return None
+    return _parse_enum(enum, text)  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_enum(enum: type[StrEnum], text: str) -> StrEnum | None:
     token = normalise_token(text)
     token = _ALIASES[enum].get(token, token)
     try:
@@ -223,6 +229,7 @@ def parse_enum(enum: type[E], text: str | None) -> E | None:
         return None
 
 
+@functools.lru_cache(maxsize=1024)
 def phases_from_text(text: str | None) -> tuple[Phase, ...]:
     """Legacy 'Phase 1/Phase 2' -> (PHASE1, PHASE2); 'N/A' -> (NA,)."""
     if not text:

@@ -194,13 +194,12 @@ class _Node:
     def __init__(self, el: Element) -> None:
         self.el = el
         kids: dict[str, list[Element]] = {}
-        for child in el:
-            tag = child.tag
-            if isinstance(tag, str):
-                if tag in kids:
-                    kids[tag].append(child)
-                else:
-                    kids[tag] = [child]
+        for child in el.iterchildren(etree.Element):  # elements only: comments are skipped in C
+            tag: str = child.tag
+            if tag in kids:
+                kids[tag].append(child)
+            else:
+                kids[tag] = [child]
         self.kids = kids
 
     def node(self, tag: str) -> _Node | None:

@@ -5,6 +5,7 @@ Never raises on registry text: what does not parse becomes ``None`` ("unknown").
 
 from __future__ import annotations
 
+import functools
 import re
 
 from trialscout.model.enums import DateType, parse_enum
@@ -38,6 +39,7 @@ _ISO = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*$")
 _PROSE = re.compile(r"^\s*([A-Za-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})\s*$")
 
 
+@functools.lru_cache(maxsize=65536)
 def iso_date(text: str | None) -> str | None:
     """'2024-12', 'January 2007', 'July 3, 2007' -> '2024-12', '2007-01', '2007-07-03'."""
     if not text:
@@ -90,6 +92,7 @@ _YEARS_PER_UNIT = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def age_in_years(text: str | None) -> float | None:
     """'18 Years' -> 18.0, '6 Months' -> 0.5, 'N/A' -> None (the registry sets no limit)."""
     if not text:
@@ -118,12 +121,11 @@ def text_block(text: str | None) -> str | None:
     """Legacy XML text blocks: CRLF to LF, common indentation removed, edges trimmed."""
     if text is None:
         return None
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    indents = [len(line) - len(line.lstrip()) for line in lines if line]
-    if not indents:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    cut = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=None)
+    if cut is None:
         return None
-    cut = min(indents)
-    return "\n".join(line[cut:] for line in lines).strip("\n")
+    return "\n".join(line[cut:].rstrip() for line in lines).strip("\n")
 
 
 def yes_no(text: str | None) -> bool | None:

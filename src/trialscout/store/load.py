@@ -72,6 +72,7 @@ ProgressCallback = Callable[[LoadProgress], None]
 #: Records per transaction: large enough to amortise the commit, small enough to lose little.
 BATCH_SIZE = 500
 _CHUNK = 100
+_INLINE_FIRST = 600
 #: A load allocates millions of short-lived objects and no reference cycles worth chasing;
 #: collecting less often saves about a tenth of the CPU (measured on the v2 records).
 _LOAD_GC_THRESHOLD = (50_000, 20, 20)
@@ -212,14 +213,19 @@ def _prepare_chunk(
 def _prepare_all(
     raws: Iterator[RawRecord | ArchivedRecord], today: dt.date, workers: int
 ) -> Iterator[PreparedRecord | Rejection]:
+    """Prepare records in order; in worker processes once the input proves large enough to
+    repay starting them (a few hundred records parse faster than a pool starts)."""
+    for raw in islice(raws, _INLINE_FIRST if workers > 0 else None):
+        yield from prepare_raw(raw, today)
     if workers <= 0:
-        for raw in raws:
-            yield from prepare_raw(raw, today)
         return
     chunks = iter(lambda: list(islice(raws, _CHUNK)), [])
+    first = next(chunks, None)
+    if first is None:
+        return
     with ProcessPoolExecutor(max_workers=workers, initializer=_tune_gc) as pool:
         # Keep a bounded number of chunks in flight so memory stays flat on any input size.
-        in_flight = []
+        in_flight = [pool.submit(_prepare_chunk, first, today)]
         for chunk in chunks:
             in_flight.append(pool.submit(_prepare_chunk, chunk, today))
             if len(in_flight) >= workers * 4:
