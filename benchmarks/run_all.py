@@ -1,0 +1,13 @@
+"""Run every benchmark and write its page under docs/benchmarks/."""
+
+from __future__ import annotations
+
+from benchmarks import load
+
+
+def main() -> None:
+    load.main()
+
+
+if __name__ == "__main__":
+    main()
