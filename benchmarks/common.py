@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = (REPO / ".." / "shared" / "data").resolve()
+DATA = Path(os.environ.get("TRIALSCOUT_DATA") or REPO / ".." / "shared" / "data").resolve()
 WORK = REPO / "benchmarks" / ".work"
 DOCS = REPO / "docs" / "benchmarks"
 

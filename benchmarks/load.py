@@ -1,8 +1,9 @@
 """Load throughput and peak memory: the 6,786-record XML zip and the API v2 records.
 
 Each configuration runs `trialscout load` as a fresh process into a fresh store, five times,
-interleaved with the other configurations; the page reports medians. Baselines in the same run: the same load parsing in one process
-(`--workers 0`), and reading the records without parsing them (the I/O floor).
+interleaved with the other configurations; the page reports medians. Baselines in the same
+run: the same load parsing in one process (`--workers 0`), and reading the records without
+parsing them (the I/O floor).
 
     python -m benchmarks.load            # writes docs/benchmarks/load.md
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from trialscout.store.database import TrialStore
 from trialscout.store.load import LoadReport, load_paths
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = (REPO / ".." / "shared" / "data").resolve()
+#: The real records: ../shared/data beside the repository, or $TRIALSCOUT_DATA.
+DATA = Path(os.environ.get("TRIALSCOUT_DATA") or REPO / ".." / "shared" / "data").resolve()
 V2_EXPORTS = DATA / "ctgov-api-v2-exports"
 AACT = DATA / "aact-fixtures"
 XML_SLICE = DATA / "ctgov-xml-2023-slice" / "ctgov_legacy_xml_6786.zip"

@@ -31,11 +31,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+from tests.conftest import DATA
+
 EXPORTS = DATA / "ctgov-api-v2-exports"
 
 _PARAMS = frozenset(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import NSCLC, TODAY
+from tests.conftest import AACT, NSCLC, TODAY
 from trialscout.store.database import Outcome, TrialStore
 from trialscout.store.load import load_paths
 
@@ -74,15 +74,7 @@ def test_two_versions_in_one_batch_keep_the_newest(store: TrialStore, tmp_path: 
 
 
 def test_the_original_record_is_kept_byte_for_byte(store: TrialStore, tmp_path: Path) -> None:
-    source = (
-        Path(__file__).resolve().parents[2]
-        / ".."
-        / "shared"
-        / "data"
-        / "aact-fixtures"
-        / "json_v2"
-        / "NCT00763412.json"
-    )
+    source = AACT / "json_v2" / "NCT00763412.json"
     load_paths(store, [source], workers=0)
     fmt, data = store.raw_record("NCT00763412")
     assert data == source.read_bytes()
