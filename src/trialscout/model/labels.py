@@ -27,6 +27,7 @@ _SPECIAL = {
     "INDIV": "Individual",
     "AMBIG": "Ambiguous",
     "NIH": "NIH",
+    "NON_RANDOMIZED": "Non-randomized",
 }
 
 
