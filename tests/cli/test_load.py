@@ -47,7 +47,7 @@ def test_the_store_path_can_come_from_the_environment(tmp_path: Path) -> None:
 
 
 def test_help_has_an_example() -> None:
-    for command in ("load", "show"):
+    for command in ("load", "show", "sync"):
         result = CliRunner().invoke(cli, [command, "--help"])
         assert "Examples:" in result.output
         assert f"trialscout {command}" in result.output

@@ -334,9 +334,8 @@ def _site_line(site: Site) -> Text:
 def _locations(t: Trial) -> RenderableType | None:
     if not t.locations:
         return None
-    blocks: list[RenderableType] = [
-        Text(f"{len(t.locations)} sites in {', '.join(t.countries) or UNKNOWN}", style="dim")
-    ]
+    count = f"{len(t.locations)} site{'s' if len(t.locations) != 1 else ''}"
+    blocks: list[RenderableType] = [Text(f"{count} in {', '.join(t.countries) or UNKNOWN}", style="dim")]
     for site in t.locations:
         blocks.append(_site_line(site))
         for person in site.investigators:
