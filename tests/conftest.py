@@ -75,3 +75,12 @@ def store(tmp_path: Path) -> Iterator[TrialStore]:
     """An empty store for a test that writes."""
     with TrialStore(tmp_path / "test.db") as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def trial_search(full_load: tuple[Path, LoadReport]) -> Iterator[Any]:
+    """Search over the full store (its index built once per session)."""
+    from trialscout.search.engine import TrialSearch
+
+    with TrialStore(full_load[0]) as store:
+        yield TrialSearch(store)

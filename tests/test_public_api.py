@@ -29,6 +29,18 @@ EXPECTED = {
     "iter_source",
     "load_paths",
     "parse_record",
+    "GeoError",
+    "InvalidRadiusError",
+    "SearchInputError",
+    "UnknownPlaceError",
+    "Place",
+    "resolve_place",
+    "TrialSearch",
+    "SearchIndex",
+    "SearchHit",
+    "SearchRequest",
+    "SearchResults",
+    "Sort",
 }
 
 

@@ -5,8 +5,12 @@ TrialscoutError                 anything this package raises on purpose
 │   └── UnsupportedFormatError  a file or payload in a format trialscout does not read
 ├── StoreError                  the local store cannot be opened or used
 │   └── TrialNotFoundError      an NCT ID the store does not hold
-└── RegistryError               the live ClinicalTrials.gov API failed after retries
-    └── RegistryResponseError   the API answered, but not with what the API v2 promises
+├── RegistryError               the live ClinicalTrials.gov API failed after retries
+│   └── RegistryResponseError   the API answered, but not with what the API v2 promises
+├── SearchInputError            a search filter value that cannot be used (an age of 300, ...)
+└── GeoError                    a place or distance typed by a person cannot be used
+    ├── UnknownPlaceError       no place, ZIP code or coordinates match the text (.suggestions)
+    └── InvalidRadiusError      a search radius that is not a positive distance ("50 mi", "80 km")
 
 The core raises these; the CLI turns each into one line with the next step and a non-zero exit.
 Text inside a record (eligibility criteria, dates, ages) never raises: what cannot be parsed
@@ -46,3 +50,35 @@ class RegistryError(TrialscoutError):
 
 class RegistryResponseError(RegistryError):
     """The registry answered with something that is not an API v2 response."""
+
+
+class GeoError(TrialscoutError):
+    """A place or a distance that a person typed cannot be used for a search near them."""
+
+
+class UnknownPlaceError(GeoError):
+    """No place, US ZIP code or coordinates match the text; ``suggestions`` names close matches.
+
+    The message names the text and, when there are any, up to five close matches
+    ("Did you mean: Palo Alto, California, US; ...").
+    """
+
+    def __init__(self, place: str, reason: str, suggestions: tuple[str, ...] = ()) -> None:
+        message = reason
+        if suggestions:
+            message = f"{reason}. Did you mean: {'; '.join(suggestions)}?"
+        super().__init__(message)
+        self.place = place
+        self.suggestions = suggestions
+
+
+class InvalidRadiusError(GeoError):
+    """A search radius that is not a positive distance such as "50 mi" or "80 km"."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(reason)
+        self.text = text
+
+
+class SearchInputError(TrialscoutError):
+    """A search request with a value that cannot be used; the message says which and why."""

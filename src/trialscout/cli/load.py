@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trialscout.cli.app import Context, cli
+from trialscout.cli.search import print_index_report, update_index
 from trialscout.store.database import TrialStore
 from trialscout.store.load import LoadProgress, LoadReport, load_paths
 
@@ -64,8 +65,9 @@ def load(
         else:
             report = _load_with_progress(obj, store, paths, workers)
         total = store.count()
-    print_summary(obj, report, total)
-    report_rejects(obj, report, rejects_path)
+        print_summary(obj, report, total)
+        report_rejects(obj, report, rejects_path)
+        print_index_report(obj, update_index(obj, store))
 
 
 def _load_with_progress(

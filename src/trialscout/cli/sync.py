@@ -9,6 +9,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from trialscout.cli.app import Context, cli
 from trialscout.cli.load import print_summary, report_rejects
+from trialscout.cli.search import print_index_report, update_index
 from trialscout.model.enums import OverallStatus
 from trialscout.sources.api import DEFAULT_BASE_URL, RegistryClient, StudyQuery
 from trialscout.store.sync import SyncProgress, SyncReport, sync
@@ -121,9 +122,10 @@ def sync_command(
                     on_progress=on_progress,
                 )
         total_stored = store.count()
-    _print_sync(obj, report)
-    print_summary(obj, report, total_stored, verb="Stored")
-    report_rejects(obj, report, None)
+        _print_sync(obj, report)
+        print_summary(obj, report, total_stored, verb="Stored")
+        report_rejects(obj, report, None)
+        print_index_report(obj, update_index(obj, store))
 
 
 def _print_sync(obj: Context, report: SyncReport) -> None:

@@ -294,25 +294,33 @@ class TrialStore:
 
     def refresh_recruitment_checks(self, today: dt.date) -> int:
         """Re-run the recruiting-status check, as of ``today``, on the open trials not yet
-        checked today; return how many trials are flagged in all."""
+        checked today; return how many trials are flagged in all. A trial whose flag changes
+        counts as changed (a new ``change_seq``), so derived indexes pick the change up."""
         rows = self._conn.execute(
-            "SELECT nct_id, record FROM trials WHERE stale_checked_on < ? AND (possibly_stale=1 OR"
-            " overall_status IN ('RECRUITING','NOT_YET_RECRUITING','ENROLLING_BY_INVITATION','AVAILABLE'))",
+            "SELECT nct_id, record, possibly_stale FROM trials WHERE stale_checked_on < ?"
+            " AND (possibly_stale=1 OR overall_status IN"
+            " ('RECRUITING','NOT_YET_RECRUITING','ENROLLING_BY_INVITATION','AVAILABLE'))",
             (today.isoformat(),),
         ).fetchall()
-        updates = []
-        for nct_id, record in rows:
+        checked: list[tuple[int, str, str, str]] = []
+        flipped: list[tuple[int, str, str, str]] = []
+        for nct_id, record, was_stale in rows:
             check = check_recruitment(_DECODER.decode(record), today)
-            updates.append(
-                (int(check.possibly_stale), orjson.dumps(check.reasons).decode(), check.checked_on, nct_id)
+            values = (
+                int(check.possibly_stale),
+                orjson.dumps(check.reasons).decode(),
+                check.checked_on,
+                nct_id,
             )
-        if updates:
+            (flipped if bool(was_stale) != check.possibly_stale else checked).append(values)
+        if checked or flipped:
             with self._conn:
                 self._conn.execute("BEGIN IMMEDIATE")
-                self._conn.executemany(
-                    "UPDATE trials SET possibly_stale=?, stale_reasons=?, stale_checked_on=? WHERE nct_id=?",
-                    updates,
-                )
+                update = "UPDATE trials SET possibly_stale=?, stale_reasons=?, stale_checked_on=?"
+                self._conn.executemany(update + " WHERE nct_id=?", checked)
+                if flipped:
+                    seq = self.last_change_seq() + 1
+                    self._conn.executemany(update + f", change_seq={seq} WHERE nct_id=?", flipped)
         return int(self._conn.execute("SELECT count(*) FROM trials WHERE possibly_stale=1").fetchone()[0])
 
     # --- checks --------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""A registry-sized store for the scale benchmarks, built from the real records.
+
+No registry-sized corpus is available offline, so this copies every real trial of a loaded
+store N times under clearly synthetic NCT IDs (`NCT9` + 7 digits; real IDs are below
+NCT08000000), with their sites, conditions and interventions. The copies keep the real text,
+dates, statuses and sites; the original-record column (`raw`) is left empty to save disk, and
+nothing else differs. Every figure measured on it says so.
+
+    python -m benchmarks.corpus            # builds benchmarks/.work/synthetic-400k.db
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.common import DATA, WORK
+from trialscout.store.database import TrialStore
+from trialscout.store.load import load_paths
+
+REGISTRY_INPUTS = [
+    DATA / "ctgov-api-v2-exports",
+    DATA / "aact-fixtures",
+    DATA / "ctgov-xml-2023-slice" / "ctgov_legacy_xml_6786.zip",
+    DATA / "trec2023-xml-sample" / "xml",
+    DATA / "trec-pm" / "bst-mug" / "clinicaltrials-samples",
+]
+
+
+def real_store() -> Path:
+    """Every registry-format record of ../shared/data, loaded once into benchmarks/.work/real.db."""
+    db = WORK / "real.db"
+    if not db.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        with TrialStore(db) as store:
+            load_paths(store, REGISTRY_INPUTS)
+    return db
+
+
+def synthetic_store(target_trials: int = 400_000) -> Path:
+    """The real store copied under synthetic IDs until it holds at least ``target_trials``."""
+    source = real_store()
+    db = WORK / f"synthetic-{target_trials // 1000}k.db"
+    if db.exists():
+        return db
+    partial = db.with_suffix(".partial")
+    for leftover in WORK.glob(partial.name + "*"):
+        leftover.unlink()
+    TrialStore(partial).close()  # the schema, via the store's own migrations
+    conn = sqlite3.connect(partial, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+    real = conn.execute("SELECT count(*) FROM src.trials").fetchone()[0]
+    copies = -(-target_trials // real)
+    conn.execute(
+        "CREATE TEMP TABLE ids AS SELECT nct_id, row_number() OVER (ORDER BY nct_id) - 1 AS n FROM src.trials"
+    )
+    conn.execute("CREATE INDEX temp.ids_nct ON ids(nct_id)")
+    columns = [r[1] for r in conn.execute("PRAGMA src.table_info(trials)")]
+    started = time.perf_counter()
+    for copy in range(copies):
+        new_id = f"printf('NCT9%07d', {copy} * {real} + ids.n)"
+        values = []
+        for column in columns:
+            if column == "nct_id":
+                values.append(new_id)
+            elif column == "record":
+                values.append(f"replace(t.record, t.nct_id, {new_id})")
+            elif column == "raw":
+                values.append("x''")
+            else:
+                values.append(f"t.{column}")
+        conn.execute("BEGIN")
+        conn.execute(
+            f"INSERT INTO trials ({', '.join(columns)}) SELECT {', '.join(values)}"
+            " FROM src.trials t JOIN ids ON ids.nct_id = t.nct_id"
+        )
+        for table in ("sites", "conditions", "interventions"):
+            cols = [r[1] for r in conn.execute(f"PRAGMA src.table_info({table})")]
+            select = ", ".join(new_id if c == "nct_id" else f"x.{c}" for c in cols)
+            conn.execute(
+                f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select}"
+                f" FROM src.{table} x JOIN ids ON ids.nct_id = x.nct_id"
+            )
+        conn.execute("COMMIT")
+        print(f"copy {copy + 1}/{copies}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    conn.execute("DETACH DATABASE src")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+    partial.rename(db)
+    return db
+
+
+if __name__ == "__main__":
+    print(synthetic_store())

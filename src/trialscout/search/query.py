@@ -1,0 +1,274 @@
+"""What a person types, turned into a text-index query that cannot fail.
+
+trialscout never hands user text to a query grammar: it reads it itself. Supported:
+
+- free words: ``lung cancer pembrolizumab``. A short query (up to eight searchable words) is
+  read as "trials about these words": every word must appear in what a trial is about (title,
+  conditions, keywords, interventions, sponsor); its summary and eligibility text only add to
+  the rank. When no trial qualifies, the words may appear anywhere, and then only most of them
+  (`Strictness`). A phrase match of the words ranks higher than the words scattered.
+- a long query (a whole patient description) ranks trials by the words they share (BM25 over
+  all their text);
+- hyphenated words are phrases (``non-small``, ``COVID-19``), and standard abbreviations
+  match their full forms and back (``NSCLC`` = ``non-small cell lung cancer``, see `synonyms`);
+- phrases in quotes: ``"brain metastases"`` (straight or typographic quotes), anywhere in a trial;
+- one field: ``condition:asthma``, ``intervention:"cell therapy"``, ``sponsor:AstraZeneca``,
+  ``title:...``, ``nct:NCT01234567`` (an NCT ID anywhere is looked up as one);
+- everything else (operators, brackets, emoji, control characters) is read as text.
+
+Words are analysed exactly as the index analyses them (see `schema.analyzer`), so stop words
+and punctuation alone make no query: `ParsedQuery.is_empty` tells the caller.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Sequence
+from enum import IntEnum
+
+import msgspec
+import tantivy
+
+from trialscout.model.nct import normalise_nct_id
+from trialscout.search.schema import ALL_TEXT, TEXT_FIELDS, analyzer
+from trialscout.search.synonyms import EQUIVALENT_FORMS
+
+#: Up to this many searchable words, every word is required.
+SHORT_QUERY_TERMS = 8
+#: When no trial has every word of a short query, at least this share of them.
+RELAXED_SHARE = 0.6
+#: The fields that say what a trial is about.
+ABOUT_FIELDS = ("title", "condition", "keyword", "intervention", "sponsor")
+
+FIELD_ALIASES = {
+    "condition": "condition",
+    "conditions": "condition",
+    "disease": "condition",
+    "intervention": "intervention",
+    "interventions": "intervention",
+    "drug": "intervention",
+    "treatment": "intervention",
+    "sponsor": "sponsor",
+    "title": "title",
+    "nct": "nct_id",
+    "id": "nct_id",
+    "nct_id": "nct_id",
+}
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+_TOKEN = re.compile(r'(?:(?P<field>[A-Za-z_]+):)?(?:"(?P<phrase>[^"]*)"|(?P<word>\S+))')
+_NCT = re.compile(r"^nct\s*-?\d{1,8}$", re.IGNORECASE)
+_HYPHENATED = re.compile(r"\w+(?:[-‐‑–/]\w+)+")
+
+Terms = tuple[str, ...]
+#: One required part of a query: alternatives, any of which will do (each a word or a phrase).
+Group = tuple[Terms, ...]
+
+
+class Strictness(IntEnum):
+    """How a short query is matched, strictest first; the engine relaxes while nothing matches."""
+
+    ABOUT = 0  # every word in what the trial is about
+    ANYWHERE = 1  # every word anywhere in the trial
+    MOST = 2  # most of the words, anywhere
+
+
+class FieldClause(msgspec.Struct, frozen=True):
+    field: str
+    text: str
+    phrase: bool
+
+
+class ParsedQuery(msgspec.Struct, frozen=True):
+    """A query as read from the user's text."""
+
+    text: str
+    words: Terms  # every analysed term of the free text, in order, without repeats
+    groups: tuple[Group, ...]  # the free text as required parts (words, hyphenated, abbreviations)
+    phrases: tuple[Terms, ...]  # analysed terms of each quoted phrase
+    fields: tuple[FieldClause, ...]
+    nct_ids: tuple[str, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.words or self.phrases or self.fields or self.nct_ids)
+
+    @property
+    def is_long(self) -> bool:
+        return len(self.words) > SHORT_QUERY_TERMS
+
+
+@functools.cache
+def _analyzer() -> tantivy.TextAnalyzer:
+    return analyzer()
+
+
+def terms(text: str) -> list[str]:
+    """The index terms of a text, in order (analysed as the index analyses text fields)."""
+    return _analyzer().analyze(text)
+
+
+@functools.cache
+def _equivalents() -> dict[Terms, Group]:
+    """Each analysed form of an abbreviation table entry -> all its analysed forms."""
+    table: dict[Terms, Group] = {}
+    for forms in EQUIVALENT_FORMS:
+        analysed = tuple(dict.fromkeys(t for t in (tuple(terms(f)) for f in forms) if t))
+        for form in analysed:
+            table[form] = analysed
+    return table
+
+
+def _pieces(text: str) -> list[Terms]:
+    """Free text -> its words in order, each hyphenated word as one multi-term piece."""
+    pieces: list[Terms] = []
+    position = 0
+    for match in _HYPHENATED.finditer(text):
+        pieces.extend((t,) for t in terms(text[position : match.start()]))
+        phrase = tuple(terms(match.group(0)))
+        if phrase:
+            pieces.append(phrase)
+        position = match.end()
+    pieces.extend((t,) for t in terms(text[position:]))
+    return pieces
+
+
+def _groups(text: str) -> list[Group]:
+    """Free text -> its required parts: abbreviation-table forms (longest first, on word
+    boundaries) with all their equivalents, else each word or hyphenated word on its own."""
+    pieces = _pieces(text)
+    table = _equivalents()
+    groups: list[Group] = []
+    start = 0
+    while start < len(pieces):
+        for end in range(len(pieces), start, -1):
+            form = tuple(t for piece in pieces[start:end] for t in piece)
+            if form in table:
+                groups.append(table[form])
+                start = end
+                break
+        else:
+            groups.append((pieces[start],))
+            start += 1
+    return list(dict.fromkeys(groups))
+
+
+def parse(text: str) -> ParsedQuery:
+    """Read a query string of any characters."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text.translate(_QUOTES))
+    free: list[str] = []
+    phrases: list[Terms] = []
+    fields: list[FieldClause] = []
+    nct_ids: list[str] = []
+    if cleaned.count('"') % 2:  # an unmatched quote is just a character
+        cleaned = cleaned.replace('"', " ")
+    for match in _TOKEN.finditer(cleaned):
+        field, phrase, word = match.group("field"), match.group("phrase"), match.group("word")
+        target = FIELD_ALIASES.get(field.lower()) if field else None
+        value = phrase if phrase is not None else (word or "")
+        if target == "nct_id" or (target is None and field is None and _NCT.match(value.strip())):
+            nct = normalise_nct_id(value)
+            if nct is not None:
+                nct_ids.append(nct)
+                continue
+        if target is not None:
+            fields.append(FieldClause(target, value, phrase is not None))
+        elif phrase is not None:
+            phrases.append(tuple(terms(phrase)))
+        else:
+            free.append(match.group(0))  # an unknown "field:" stays part of the words
+    free_text = " ".join(free)
+    return ParsedQuery(
+        text=text,
+        words=tuple(dict.fromkeys(terms(free_text))),
+        groups=tuple(_groups(free_text)),
+        phrases=tuple(p for p in phrases if p),
+        fields=tuple(f for f in fields if terms(f.text)),
+        nct_ids=tuple(dict.fromkeys(nct_ids)),
+    )
+
+
+# --- building the query -------------------------------------------------------------------
+
+
+def _should(queries: Sequence[tantivy.Query]) -> tantivy.Query:
+    return (
+        queries[0]
+        if len(queries) == 1
+        else tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+    )
+
+
+def _phrase(schema: tantivy.Schema, field: str, words: Sequence[str], slop: int = 0) -> tantivy.Query:
+    if len(words) == 1:
+        return tantivy.Query.term_query(schema, field, words[0])
+    positioned: list[str | tuple[int, str]] = list(words)
+    return tantivy.Query.phrase_query(schema, field, positioned, slop)
+
+
+def _alternative(schema: tantivy.Schema, words: Terms, fields: Sequence[str]) -> tantivy.Query:
+    """A word or phrase in any of the fields, weighted by field."""
+    return _should([tantivy.Query.boost_query(_phrase(schema, f, words), TEXT_FIELDS[f]) for f in fields])
+
+
+def _group(schema: tantivy.Schema, group: Group, fields: Sequence[str]) -> tantivy.Query:
+    return _should([_alternative(schema, alt, fields) for alt in group])
+
+
+def _in_field(schema: tantivy.Schema, clause: FieldClause) -> tantivy.Query:
+    words = terms(clause.text)
+    if clause.phrase and len(words) > 1:
+        return _phrase(schema, clause.field, words)
+    return tantivy.Query.boolean_query(
+        [
+            (tantivy.Occur.Must, tantivy.Query.term_query(schema, clause.field, w))
+            for w in dict.fromkeys(words)
+        ]
+    )
+
+
+def build(
+    parsed: ParsedQuery, schema: tantivy.Schema, strictness: Strictness = Strictness.ABOUT
+) -> tantivy.Query | None:
+    """The tantivy query for a parsed query at a strictness; None when it has nothing to search."""
+    all_fields = tuple(TEXT_FIELDS)
+    must: list[tantivy.Query] = []
+    should: list[tantivy.Query] = []
+    if parsed.is_long:
+        # A patient description: rank by the words shared, over all text at once; abbreviation
+        # forms count as words too.
+        bag = dict.fromkeys([*parsed.words, *(w for g in parsed.groups for alt in g for w in alt)])
+        must.append(_should([tantivy.Query.term_query(schema, ALL_TEXT, w) for w in bag]))
+    elif parsed.groups:
+        required_in = ABOUT_FIELDS if strictness is Strictness.ABOUT else all_fields
+        per_group = [_group(schema, g, required_in) for g in parsed.groups]
+        if strictness is Strictness.MOST and len(per_group) > 1:
+            # Most words: at least this share, and always one fewer than all.
+            needed = max(1, min(len(per_group) - 1, math.ceil(len(per_group) * RELAXED_SHARE)))
+            must.append(
+                tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Should, q) for q in per_group], minimum_number_should_match=needed
+                )
+            )
+        else:
+            must.extend(per_group)
+        if strictness is Strictness.ABOUT:
+            # Mentions in the summary and eligibility text still count towards the rank.
+            rest = [f for f in all_fields if f not in ABOUT_FIELDS]
+            should.extend(_group(schema, g, rest) for g in parsed.groups)
+        if len(parsed.words) > 1:
+            # The words together, as a phrase, rank above the same words scattered.
+            near = [_phrase(schema, f, parsed.words, 2) for f in ("title", "condition")]
+            should.append(tantivy.Query.boost_query(_should(near), 2.0))
+    for phrase in parsed.phrases:
+        must.append(_alternative(schema, phrase, all_fields))
+    for clause in parsed.fields:
+        must.append(_in_field(schema, clause))
+    if parsed.nct_ids:
+        must.append(tantivy.Query.term_set_query(schema, "nct_id", list(parsed.nct_ids)))
+    if not must:
+        return None
+    return tantivy.Query.boolean_query(
+        [(tantivy.Occur.Must, q) for q in must] + [(tantivy.Occur.Should, q) for q in should]
+    )
