@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from benchmarks import load
+from benchmarks import load, search
 
 
 def main() -> None:
     load.main()
+    search.main()
 
 
 if __name__ == "__main__":

@@ -168,3 +168,12 @@ def test_show_without_a_store_says_how_to_make_one(tmp_path: Path) -> None:
     assert "no store at" in result.output
     assert "load" in result.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_show_lists_related_trials_when_the_index_exists(
+    full_load: tuple[Path, LoadReport], trial_search: object
+) -> None:
+    text = run(full_load[0], "show", "NCT06576635").output
+    assert "Related trials" in text
+    section = text[text.index("Related trials") :]
+    assert section.count("NCT") >= 3 and "NCT06576635" not in section

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from trialscout.cli.app import Context, cli
 from trialscout.eligibility.sections import Kind, split_sections
+from trialscout.errors import TrialscoutError
 from trialscout.model.labels import (
     UNKNOWN,
     age_range_label,
@@ -29,7 +30,10 @@ from trialscout.model.labels import (
 )
 from trialscout.model.nct import normalise_nct_id
 from trialscout.model.trial import Contact, Person, Site, Trial
-from trialscout.store.database import StoredTrial
+from trialscout.search.engine import TrialSearch
+from trialscout.search.index import SearchIndex
+from trialscout.search.results import SearchHit
+from trialscout.store.database import StoredTrial, TrialStore
 
 
 def stored_trial_json(stored: StoredTrial) -> dict[str, object]:
@@ -73,6 +77,7 @@ def show(obj: Context, nct_ids: tuple[str, ...], as_json: bool, raw: bool) -> No
                 click.echo(data.decode("utf-8", errors="replace"))
             return
         stored = [store.get(nct) for nct in ids]
+        similar = {} if as_json else _related(store, ids)
     if as_json:
         payload = [stored_trial_json(s) for s in stored]
         click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
@@ -80,10 +85,19 @@ def show(obj: Context, nct_ids: tuple[str, ...], as_json: bool, raw: bool) -> No
     for index, item in enumerate(stored):
         if index:
             obj.out.print()
-        obj.out.print(render_trial(item))
+        obj.out.print(render_trial(item, similar.get(item.trial.nct_id, [])))
 
 
-def render_trial(stored: StoredTrial) -> RenderableType:
+def _related(store: TrialStore, nct_ids: list[str]) -> dict[str, list[SearchHit]]:
+    """Related trials from the search index, if one is already built (show never builds it)."""
+    try:
+        search = TrialSearch(store, SearchIndex.open(store, update=False))
+    except (TrialscoutError, ValueError, OSError):  # no index yet, or one of an older layout
+        return {}
+    return {nct: search.related(nct, limit=5) for nct in nct_ids}
+
+
+def render_trial(stored: StoredTrial, related: list[SearchHit] | None = None) -> RenderableType:
     """All sections of the registry page for one trial, as a rich renderable."""
     t = stored.trial
     parts: list[RenderableType] = [_header(t)]
@@ -100,6 +114,8 @@ def render_trial(stored: StoredTrial) -> RenderableType:
     parts += _section("People", _people(t))
     parts += _section("Locations", _locations(t))
     parts += _section("Identifiers", _identifiers(t, stored))
+    if related:
+        parts += _section("Related trials", _kv([(hit.nct_id, hit.title) for hit in related]))
     return Group(*parts)
 
 

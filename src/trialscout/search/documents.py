@@ -10,7 +10,8 @@ from typing import Any
 
 import msgspec
 
-from trialscout.search.schema import ALL_TEXT, NO_MAXIMUM_AGE, NO_MINIMUM_AGE
+from trialscout.geo.sites import site_coordinates
+from trialscout.search.schema import ALL_TEXT, CELL_FIELDS, NO_MAXIMUM_AGE, NO_MINIMUM_AGE, cell_token
 
 
 class _Named(msgspec.Struct, frozen=True):
@@ -41,8 +42,17 @@ class _Eligibility(msgspec.Struct, frozen=True):
 class _Site(msgspec.Struct, frozen=True):
     city: str | None = None
     state: str | None = None
+    zip: str | None = None
     country: str | None = None
     status: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def coordinates(self) -> tuple[float, float] | None:
+        """The registry's coordinates, or the ZIP code's or city's (see `geo.sites`)."""
+        if self.latitude is not None and self.longitude is not None:
+            return self.latitude, self.longitude
+        return site_coordinates(self.city, self.state, self.zip, self.country)
 
 
 class IndexView(msgspec.Struct, frozen=True):
@@ -126,6 +136,12 @@ def document_fields(rowid: int, view: IndexView, stale: bool) -> dict[str, Any]:
                 if key:
                     target.add(key)
     has_recruiting_site = any(site.status == "RECRUITING" for site in view.locations)
+    cells: dict[str, set[str]] = {name: set() for name in CELL_FIELDS}
+    for site in view.locations:
+        point = site.coordinates()
+        if point is not None:
+            for name, degrees in CELL_FIELDS.items():
+                cells[name].add(cell_token(point[0], point[1], degrees))
     updated = (
         view.last_update_posted_date.date if view.last_update_posted_date else view.last_update_submitted_date
     )
@@ -151,6 +167,7 @@ def document_fields(rowid: int, view: IndexView, stale: bool) -> dict[str, Any]:
         "recruiting_country": sorted(recruiting[0]),
         "recruiting_state": sorted(recruiting[1]),
         "recruiting_city": sorted(recruiting[2]),
+        **{name: sorted(tokens) for name, tokens in cells.items()},
         "start": day_number(view.start_date.date if view.start_date else None),
         "updated": day_number(updated),
         "has_results": int(view.has_results),

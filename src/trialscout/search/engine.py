@@ -9,10 +9,12 @@ cannot be found raises `UnknownPlaceError` with close matches.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
+import numpy as np
 import orjson
 import tantivy
 
@@ -34,7 +36,7 @@ from trialscout.search.results import (
     SearchResults,
     Sort,
 )
-from trialscout.search.schema import NO_MAXIMUM_AGE, NO_MINIMUM_AGE
+from trialscout.search.schema import CELL_FIELDS, NO_MAXIMUM_AGE, NO_MINIMUM_AGE
 from trialscout.search.sites import SiteFilter, SiteMatch
 from trialscout.store.database import TrialStore
 
@@ -48,6 +50,22 @@ def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
     """How many trials match (the stubs of tantivy 0.27 omit `SearchResult.count`)."""
     result: Any = searcher.search(query, limit=1, count=True)
     return int(result.count)
+
+
+Ranked = tuple[int, float | None, float | None]  # rowid, score, distance in km
+#: At most this many grid cells narrow a radius search; a bigger circle uses bigger cells.
+_MAX_CELLS = 80
+#: The most trials a radius search checks one by one (the index narrows them first).
+_MAX_CANDIDATES = 200_000
+
+
+class _Geo(NamedTuple):
+    place: ResolvedPlace
+    sites: SiteFilter
+
+
+def _at(rowid: int, distance: float | None) -> Ranked:
+    return rowid, None, distance
 
 
 def _filter(query: tantivy.Query) -> tuple[tantivy.Occur, tantivy.Query]:
@@ -90,38 +108,29 @@ class TrialSearch:
 
         place, site_filter = self._place(request), self._site_filter(request)
         filters = self._filters(request)
-        within: dict[int, float] | None = None
-        if place is not None and place.radius_km is not None:
-            within = self.index.sites.within(place.latitude, place.longitude, place.radius_km, site_filter)
-            filters.append(_filter(tantivy.Query.term_set_query(self.schema, "rowid", list(within))))
-
         sort = request.sort or _default_sort(parsed, place is not None)
         if sort is Sort.DISTANCE and place is None:
             raise SearchInputError("sorting by distance needs a place (--near)")
+        geo = _Geo(place, site_filter) if place is not None else None
 
         combined = self._combine(text, filters)
-        total = _count(searcher, combined)
+        offset = (page - 1) * per_page
+        total, page_hits, kept = self._page(searcher, combined, sort, geo, offset, per_page)
         if total == 0 and text is not None and not parsed.is_long and parsed.groups:
             for strictness in (query_text.Strictness.ANYWHERE, query_text.Strictness.MOST):
                 looser = self._combine(query_text.build(parsed, self.schema, strictness), filters)
-                looser_total = _count(searcher, looser)
-                if looser_total:
+                total, page_hits, kept = self._page(searcher, looser, sort, geo, offset, per_page)
+                if total:
                     if strictness is query_text.Strictness.MOST:
                         notes.append(
                             f"No trial matches every word of {request.query.strip()!r};"
                             " showing trials that match most of them."
                         )
-                    combined, total = looser, looser_total
+                    combined = looser
                     break
 
-        offset = (page - 1) * per_page
-        if sort is Sort.DISTANCE:
-            assert place is not None
-            ranked = self._by_distance(searcher, combined, place, site_filter, within, offset + per_page)
-            page_hits = ranked[offset : offset + per_page]
-        else:
-            page_hits = self._ranked(searcher, combined, sort, offset, per_page)
-
+        if request.facets and kept is not None:  # a radius: count exactly the trials kept
+            combined = tantivy.Query.term_set_query(self.schema, "rowid", kept)
         facets = self._facets(searcher, combined) if request.facets else {}
         hits = self._hits(page_hits, place, site_filter, scored=sort is Sort.RELEVANCE)
         return SearchResults(
@@ -141,7 +150,7 @@ class TrialSearch:
         query = related_query(trial, self.schema)
         if query is None:
             return []
-        ranked = self._ranked(self.index.searcher(), query, Sort.RELEVANCE, 0, max(1, limit))
+        _, ranked, _ = self._page(self.index.searcher(), query, Sort.RELEVANCE, None, 0, max(1, limit))
         return self._hits(ranked, None, SiteFilter(), scored=True)
 
     # --- reading the request ----------------------------------------------------------
@@ -265,68 +274,110 @@ class TrialSearch:
 
     # --- ranking ----------------------------------------------------------------------
 
-    def _ranked(
-        self, searcher: tantivy.Searcher, query: tantivy.Query, sort: Sort, offset: int, limit: int
-    ) -> list[tuple[int, float | None, float | None]]:
-        """(rowid, score, distance) of one page, by relevance or by a date."""
-        if sort is Sort.RELEVANCE:
-            result = searcher.search(query, limit=limit, offset=offset, count=False)
-        else:
-            field = "updated" if sort is Sort.UPDATED else "start"
-            result = searcher.search(
-                query, limit=limit, offset=offset, count=False, order_by_field=field, order=tantivy.Order.Desc
-            )
-        addresses = [address for _, address in result.hits]
-        rowids = searcher.fast_field_values("rowid", addresses) if addresses else []
-        return [
-            (int(rowid), float(score) if sort is Sort.RELEVANCE else None, None)  # type: ignore[arg-type]
-            for (score, _), rowid in zip(result.hits, rowids, strict=True)
-        ]
-
-    def _matching_rowids(self, searcher: tantivy.Searcher, query: tantivy.Query, limit: int) -> list[int]:
-        result = searcher.search(query, limit=max(1, limit), count=False)
-        addresses = [address for _, address in result.hits]
-        return [int(r) for r in searcher.fast_field_values("rowid", addresses)] if addresses else []  # type: ignore[arg-type]
-
-    def _by_distance(
+    def _page(
         self,
         searcher: tantivy.Searcher,
         query: tantivy.Query,
-        place: ResolvedPlace,
-        site_filter: SiteFilter,
-        within: dict[int, float] | None,
-        wanted: int,
-    ) -> list[tuple[int, float | None, float | None]]:
-        """Matching trials nearest first (trials with no placeable site last)."""
-        if within is not None:
-            rowids = self._matching_rowids(searcher, query, len(within))
-            return sorted(
-                ((r, None, within.get(r)) for r in rowids), key=lambda x: (x[2] is None, x[2] or 0.0)
+        sort: Sort,
+        geo: _Geo | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[int, list[Ranked], list[int] | None]:
+        """How many trials match, (rowid, score, distance) of the requested page, and, when a
+        radius applies, the rowids of every trial kept (for exact facet counts)."""
+        if geo is not None and (geo.place.radius_km is not None or sort is Sort.DISTANCE):
+            return self._near(searcher, query, sort, geo, offset, limit)
+        result: Any = self._search(searcher, query, sort, limit, offset)
+        addresses = [address for _, address in result.hits]
+        rowids = searcher.fast_field_values("rowid", addresses) if addresses else []
+        ranked: list[Ranked] = [
+            (int(rowid), float(score) if sort is Sort.RELEVANCE else None, None)  # type: ignore[arg-type]
+            for (score, _), rowid in zip(result.hits, rowids, strict=True)
+        ]
+        return int(result.count), ranked, None
+
+    @staticmethod
+    def _search(
+        searcher: tantivy.Searcher, query: tantivy.Query, sort: Sort, limit: int, offset: int = 0
+    ) -> Any:
+        if sort in (Sort.UPDATED, Sort.START):
+            field = "updated" if sort is Sort.UPDATED else "start"
+            return searcher.search(
+                query, limit=limit, offset=offset, count=True, order_by_field=field, order=tantivy.Order.Desc
             )
-        total = _count(searcher, query)
-        for radius in _EXPANDING_RADII_KM:
-            near = self.index.sites.within(place.latitude, place.longitude, radius, site_filter)
-            narrowed = tantivy.Query.boolean_query(
-                [
-                    (tantivy.Occur.Must, query),
-                    _filter(tantivy.Query.term_set_query(self.schema, "rowid", list(near))),
-                ]
+        return searcher.search(query, limit=limit, offset=offset, count=True)
+
+    def _near(
+        self, searcher: tantivy.Searcher, query: tantivy.Query, sort: Sort, geo: _Geo, offset: int, limit: int
+    ) -> tuple[int, list[Ranked], list[int] | None]:
+        """Results within a radius (or, to sort by distance without one, within growing radii).
+
+        The index keeps the trials with a site in the grid cells around the circle; the exact
+        distance to each one's nearest fitting site then decides, over its own sites only.
+        """
+        radius = geo.place.radius_km
+        radii = (radius,) if radius is not None else _EXPANDING_RADII_KM
+        total_anywhere = _count(searcher, query) if radius is None else None
+        wanted = offset + limit
+        for r in radii:
+            cells = self._cells(geo.place.latitude, geo.place.longitude, r)
+            narrowed = (
+                query
+                if cells is None
+                else tantivy.Query.boolean_query([(tantivy.Occur.Must, query), _filter(cells)])
             )
-            rowids = self._matching_rowids(searcher, narrowed, len(near))
-            if len(rowids) >= wanted or radius == _EXPANDING_RADII_KM[-1]:
-                ranked: list[tuple[int, float | None, float | None]] = sorted(
-                    ((r, None, near[r]) for r in rowids), key=lambda x: x[2] or 0.0
-                )
-                if len(ranked) < min(wanted, total):  # trials whose sites cannot be placed come last
-                    placed = set(rowids)
-                    rest = [
-                        r
-                        for r in self._matching_rowids(searcher, query, wanted + len(placed))
-                        if r not in placed
-                    ]
-                    ranked += [(r, None, None) for r in rest]
-                return ranked
-        return []
+            # Nearest first needs no scores: collecting by a fast field skips scoring.
+            result: Any = (
+                searcher.search(narrowed, limit=_MAX_CANDIDATES, count=False, order_by_field="rowid")
+                if sort is Sort.DISTANCE
+                else self._search(searcher, narrowed, sort, _MAX_CANDIDATES)
+            )
+            addresses = [address for _, address in result.hits]
+            rowids = np.asarray(
+                searcher.fast_field_values("rowid", addresses) if addresses else [], dtype=np.int64
+            )
+            distances = self.index.sites.distances(
+                rowids, geo.place.latitude, geo.place.longitude, geo.sites, within_km=r
+            )
+            inside = np.flatnonzero(distances <= r)
+            if sort is Sort.DISTANCE:
+                inside = inside[np.argsort(distances[inside], kind="stable")]
+            scores = [float(score) for score, _ in result.hits] if sort is Sort.RELEVANCE else None
+            ranked: list[Ranked] = [
+                (int(rowids[i]), scores[i] if scores is not None else None, float(distances[i]))
+                for i in inside.tolist()
+            ]
+            if radius is not None:
+                return len(ranked), ranked[offset:wanted], [row for row, _, _ in ranked]
+            assert total_anywhere is not None
+            if len(ranked) >= wanted or r == radii[-1] or len(ranked) == total_anywhere:
+                if len(ranked) < min(wanted, total_anywhere):  # trials with no placeable site come last
+                    placed = {row for row, _, _ in ranked}
+                    rest: Any = self._search(searcher, query, Sort.RELEVANCE, wanted + len(placed))
+                    extra = (
+                        searcher.fast_field_values("rowid", [a for _, a in rest.hits]) if rest.hits else []
+                    )
+                    ranked += [_at(int(x), None) for x in extra if int(x) not in placed]  # type: ignore[arg-type]
+                return total_anywhere, ranked[offset:wanted], None
+        return 0, [], None
+
+    def _cells(self, latitude: float, longitude: float, radius_km: float) -> tantivy.Query | None:
+        """The grid cells covering a circle, at the finest size that needs few of them; None
+        when the circle covers much of the globe (no point narrowing)."""
+        dlat = radius_km / 111.2
+        dlon = min(180.0, dlat / max(math.cos(math.radians(min(89.0, abs(latitude) + dlat))), 1e-3))
+        for field, degrees in CELL_FIELDS.items():
+            rows = range(math.floor((latitude - dlat) / degrees), math.floor((latitude + dlat) / degrees) + 1)
+            columns = range(
+                math.floor((longitude - dlon) / degrees), math.floor((longitude + dlon) / degrees) + 1
+            )
+            if len(rows) * len(columns) <= _MAX_CELLS:
+                wrap = round(360 / degrees)
+                tokens = {
+                    f"{row}:{(column + wrap // 2) % wrap - wrap // 2}" for row in rows for column in columns
+                }
+                return tantivy.Query.term_set_query(self.schema, field, sorted(tokens))
+        return None
 
     def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, tuple[FacetCount, ...]]:
         request = {name: {"terms": {"field": field, "size": 30}} for name, field in FACETS.items()}

@@ -212,8 +212,18 @@ def _alternative(schema: tantivy.Schema, words: Terms, fields: Sequence[str]) ->
     return _should([tantivy.Query.boost_query(_phrase(schema, f, words), TEXT_FIELDS[f]) for f in fields])
 
 
+#: Where a form of three words or more (a condition's full name) can sit when it says what a
+#: trial is about: not in intervention or sponsor names (short forms such as "CAR-T" can).
+_PHRASE_ABOUT_FIELDS = ("title", "condition", "keyword")
+
+
 def _group(schema: tantivy.Schema, group: Group, fields: Sequence[str]) -> tantivy.Query:
-    return _should([_alternative(schema, alt, fields) for alt in group])
+    def where(alt: Terms) -> Sequence[str]:
+        if len(alt) > 2 and tuple(fields) == ABOUT_FIELDS:
+            return _PHRASE_ABOUT_FIELDS
+        return fields
+
+    return _should([_alternative(schema, alt, where(alt)) for alt in group])
 
 
 def _in_field(schema: tantivy.Schema, clause: FieldClause) -> tantivy.Query:
@@ -254,10 +264,14 @@ def build(
         else:
             must.extend(per_group)
         if strictness is Strictness.ABOUT:
-            # Mentions in the summary and eligibility text still count towards the rank.
+            # Mentions of a word in the summary and eligibility text still count towards the
+            # rank (single words only: phrases in long texts cost more than they add).
             rest = [f for f in all_fields if f not in ABOUT_FIELDS]
-            should.extend(_group(schema, g, rest) for g in parsed.groups)
-        if len(parsed.words) > 1:
+            should.extend(
+                _alternative(schema, alt, rest) for g in parsed.groups for alt in g if len(alt) == 1
+            )
+        single_words = all(len(g) == 1 and len(g[0]) == 1 for g in parsed.groups)
+        if single_words and 2 <= len(parsed.groups) <= 5:
             # The words together, as a phrase, rank above the same words scattered.
             near = [_phrase(schema, f, parsed.words, 2) for f in ("title", "condition")]
             should.append(tantivy.Query.boost_query(_should(near), 2.0))

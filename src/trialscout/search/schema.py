@@ -9,10 +9,12 @@ they can be filtered and counted (facets).
 
 from __future__ import annotations
 
+import math
+
 import tantivy
 
 #: Version of the index layout; an index written under another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ANALYZER = "trial_text"
 
 #: Text fields and their weight in a keyword query (a condition match counts most).
@@ -42,6 +44,10 @@ KEYWORD_FIELDS = (
     "recruiting_state",
     "recruiting_city",
 )
+#: Grid cells of a trial's sites ("41:-88" for 1-degree cells, "4:-9" for 10-degree cells): a
+#: radius search first keeps the trials with a site in the cells around the circle.
+CELL_FIELDS = {"cell1": 1.0, "cell10": 10.0}
+
 #: Whole-number fields, filterable (ranges) and sortable.
 INTEGER_FIELDS = ("start", "updated", "has_results", "stale", "has_recruiting_site", "healthy")
 FLOAT_FIELDS = ("min_age", "max_age")
@@ -49,6 +55,10 @@ FLOAT_FIELDS = ("min_age", "max_age")
 #: Stand-ins for "no limit" in the age fields, so that range filters need no special case.
 NO_MINIMUM_AGE = 0.0
 NO_MAXIMUM_AGE = 999.0
+
+
+def cell_token(latitude: float, longitude: float, degrees: float) -> str:
+    return f"{math.floor(latitude / degrees)}:{math.floor(longitude / degrees)}"
 
 
 def analyzer() -> tantivy.TextAnalyzer:
@@ -73,6 +83,8 @@ def build_schema() -> tantivy.Schema:
     for name in TEXT_FIELDS:
         builder.add_text_field(name, tokenizer_name=ANALYZER, index_option="position")
     builder.add_text_field(ALL_TEXT, tokenizer_name=ANALYZER, index_option="freq")
+    for name in CELL_FIELDS:
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     for name in INTEGER_FIELDS:
         builder.add_integer_field(name, indexed=True, fast=True)
     for name in FLOAT_FIELDS:

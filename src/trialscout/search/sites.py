@@ -1,9 +1,10 @@
 """Every trial site as columns in memory, for distances, radius filters and the nearest site.
 
 A registry of 580,000 trials lists about 5 million sites. They are held as numpy columns
-sorted by trial (so one trial's sites are a contiguous slice), with a second ordering by
-latitude so a radius search only computes distances for the sites in a latitude band. The
-columns are saved beside the text index and memory-mapped when a search opens them.
+sorted by trial, so one trial's sites are a contiguous slice and the nearest fitting site of
+any set of trials is a few vectorised operations over their own sites (a radius search first
+narrows the trials with the grid cells the text index holds). The columns are saved beside the
+text index and memory-mapped when a search opens them.
 
 Sites whose record has no coordinates (legacy XML) are placed at their ZIP code or city with
 the offline gazetteer (`trialscout.geo.sites.site_coordinates`); the registry's own geoPoints
@@ -13,6 +14,7 @@ are city-level too, so the precision is alike.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -38,7 +40,7 @@ STATUS_CODES: tuple[str | None, ...] = (
 )
 _STATUS_INDEX = {s: i for i, s in enumerate(STATUS_CODES)}
 RECRUITING = _STATUS_INDEX["RECRUITING"]
-_KM_PER_DEGREE_LAT = 111.2
+_KM_PER_DEGREE = 111.2
 
 _COLUMNS = ("trial", "ordinal", "lat", "lon", "status", "country", "state", "city")
 _DTYPES = {
@@ -86,15 +88,25 @@ class SiteTable:
     """Columns of every site of every indexed trial, sorted by trial rowid then ordinal."""
 
     def __init__(self, columns: dict[str, np.ndarray], places: dict[str, list[str]]) -> None:
-        self.columns = columns
+        # Plain arrays over the (memory-mapped) data: numpy's memmap subclass is slow to index.
+        self.columns = {name: np.asarray(values) for name, values in columns.items()}
         self.places = places  # code -> name, for country, state and city
         self._codes = {kind: {name: i for i, name in enumerate(names)} for kind, names in places.items()}
-        lat = columns["lat"]
-        order = np.argsort(lat, kind="stable")
-        finite = np.isfinite(lat[order])
-        self._lat_order = order[finite]
-        self._lat_sorted = lat[self._lat_order]
         self._folded: dict[str, dict[str, list[str]]] | None = None
+        # Where each trial's sites start and end, by rowid (the columns are sorted by trial).
+        trials = self.columns["trial"]
+        size = int(trials[-1]) + 2 if trials.size else 1
+        boundaries = (
+            np.flatnonzero(np.concatenate(([True], trials[1:] != trials[:-1])))
+            if trials.size
+            else np.zeros(0, np.int64)
+        )
+        self._first = np.zeros(size, dtype=np.int64)
+        self._last = np.zeros(size, dtype=np.int64)
+        if trials.size:
+            owners = trials[boundaries]
+            self._first[owners] = boundaries
+            self._last[owners] = np.concatenate((boundaries[1:], [trials.size]))
 
     # --- building -------------------------------------------------------------------------
 
@@ -127,14 +139,13 @@ class SiteTable:
                 places[kind].append(name)
             return found
 
-        rows: dict[str, list[object]] = {c: [] for c in _COLUMNS}
         query = (
             "SELECT t.rowid, s.ordinal, s.latitude, s.longitude, s.status, s.country, s.state, s.city, s.zip"
             " FROM sites s JOIN trials t ON t.nct_id = s.nct_id"
         )
+        keep: np.ndarray | None = None
         if everything:
             cursors = [conn.execute(query)]
-            keep = None
         else:
             wanted = sorted(set(rowids or ()))
             cursors = [
@@ -142,22 +153,30 @@ class SiteTable:
                 for chunk in (wanted[i : i + 500] for i in range(0, len(wanted), 500))
             ]
             keep = ~np.isin(self.columns["trial"], np.asarray(wanted, dtype=np.int64))
+        chunks: dict[str, list[np.ndarray]] = {c: [] for c in _COLUMNS}
         for cursor in cursors:
-            for trial, ordinal, lat, lon, status, country, state, city, zip_code in cursor:
-                if lat is None or lon is None:
-                    placed = site_coordinates(city, state, zip_code, country)
-                    lat, lon = placed if placed else (np.nan, np.nan)
-                rows["trial"].append(trial)
-                rows["ordinal"].append(ordinal)
-                rows["lat"].append(lat)
-                rows["lon"].append(lon)
-                rows["status"].append(_STATUS_INDEX.get(status, 0))
-                rows["country"].append(code("country", country))
-                rows["state"].append(code("state", f"{country}/{state}" if country and state else None))
-                rows["city"].append(
-                    code("city", f"{country}/{state or ''}/{city}" if country and city else None)
-                )
-        fresh = {c: np.asarray(rows[c], dtype=_DTYPES[c]) for c in _COLUMNS}
+            while rows := cursor.fetchmany(100_000):
+                # Columns of one chunk at a time, so memory holds numbers, not row objects.
+                out: dict[str, list[object]] = {c: [] for c in _COLUMNS}
+                for trial, ordinal, lat, lon, status, country, state, city, zip_code in rows:
+                    if lat is None or lon is None:
+                        placed = site_coordinates(city, state, zip_code, country)
+                        lat, lon = placed if placed else (np.nan, np.nan)
+                    out["trial"].append(trial)
+                    out["ordinal"].append(ordinal)
+                    out["lat"].append(lat)
+                    out["lon"].append(lon)
+                    out["status"].append(_STATUS_INDEX.get(status, 0))
+                    out["country"].append(code("country", country))
+                    out["state"].append(code("state", f"{country}/{state}" if country and state else None))
+                    out["city"].append(
+                        code("city", f"{country}/{state or ''}/{city}" if country and city else None)
+                    )
+                for c in _COLUMNS:
+                    chunks[c].append(np.asarray(out[c], dtype=_DTYPES[c]))
+        fresh = {
+            c: np.concatenate(chunks[c]) if chunks[c] else np.zeros(0, dtype=_DTYPES[c]) for c in _COLUMNS
+        }
         if keep is not None:
             fresh = {c: np.concatenate([self.columns[c][keep], fresh[c]]) for c in _COLUMNS}
         order = np.lexsort((fresh["ordinal"], fresh["trial"]))
@@ -194,33 +213,10 @@ class SiteTable:
                 mask &= np.isin(self.columns[kind][index], codes)
         return mask
 
-    def within(
-        self, latitude: float, longitude: float, radius_km: float, site_filter: SiteFilter
-    ) -> dict[int, float]:
-        """Trials with a fitting site within the radius, with the distance of the nearest one."""
-        band = radius_km / _KM_PER_DEGREE_LAT
-        lo = np.searchsorted(self._lat_sorted, latitude - band, side="left")
-        hi = np.searchsorted(self._lat_sorted, latitude + band, side="right")
-        index = self._lat_order[lo:hi]
-        if index.size == 0:
-            return {}
-        index = index[self._fits(index, site_filter)]
-        distances = haversine_km(latitude, longitude, self.columns["lat"][index], self.columns["lon"][index])
-        close = distances <= radius_km
-        trials = self.columns["trial"][index[close]]
-        distances = distances[close]
-        if trials.size == 0:
-            return {}
-        order = np.lexsort((distances, trials))
-        trials, distances = trials[order], distances[order]
-        first = np.concatenate(([True], trials[1:] != trials[:-1]))
-        return dict(zip(trials[first].tolist(), distances[first].tolist(), strict=True))
-
     def trial_slice(self, rowid: int) -> slice:
-        trials = self.columns["trial"]
-        start = int(np.searchsorted(trials, rowid, side="left"))
-        end = int(np.searchsorted(trials, rowid, side="right"))
-        return slice(start, end)
+        if not 0 <= rowid < self._first.size:
+            return slice(0, 0)
+        return slice(int(self._first[rowid]), int(self._last[rowid]))
 
     def nearest(
         self, rowid: int, latitude: float | None, longitude: float | None, site_filter: SiteFilter
@@ -248,15 +244,40 @@ class SiteTable:
             other_sites=int(index.size - 1),
         )
 
-    def nearest_distances(
-        self, rowids: IntArray, latitude: float, longitude: float, site_filter: SiteFilter
+    def distances(
+        self,
+        rowids: np.ndarray,
+        latitude: float,
+        longitude: float,
+        site_filter: SiteFilter,
+        within_km: float,
     ) -> FloatArray:
-        """For each trial, the distance to its nearest fitting site (inf when none has coordinates)."""
-        out = np.full(rowids.shape[0], np.inf)
-        for n, rowid in enumerate(rowids.tolist()):
-            match = self.nearest(rowid, latitude, longitude, site_filter)
-            if match is not None and match.distance_km is not None:
-                out[n] = match.distance_km
+        """For each trial, the distance to its nearest fitting site when one is within
+        ``within_km`` (inf otherwise), computed over the trials' own sites only."""
+        keys = np.asarray(rowids, dtype=np.int64)
+        known = (keys >= 0) & (keys < self._first.size)
+        safe = np.where(known, keys, 0)
+        starts = np.where(known, self._first[safe], 0)
+        counts = np.where(known, self._last[safe] - starts, 0)
+        out = np.full(keys.shape[0], np.inf)
+        total = int(counts.sum())
+        if total == 0:
+            return out
+        owner = np.repeat(np.arange(keys.shape[0]), counts)
+        index = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
+        # A box around the circle first: most sites of a nationwide trial are far away.
+        lat = self.columns["lat"][index]
+        lon = self.columns["lon"][index]
+        dlat = within_km / _KM_PER_DEGREE
+        dlon = min(360.0, dlat / max(math.cos(math.radians(min(89.0, abs(latitude) + dlat))), 1e-3))
+        lon_gap = np.abs(((lon - longitude) + 180.0) % 360.0 - 180.0)
+        near = (np.abs(lat - latitude) <= dlat) & (lon_gap <= dlon)
+        owner, index = owner[near], index[near]
+        fits = self._fits(index, site_filter)
+        owner, index = owner[fits], index[fits]
+        found = haversine_km(latitude, longitude, self.columns["lat"][index], self.columns["lon"][index])
+        found = np.where(found <= within_km, found, np.inf)
+        np.minimum.at(out, owner, found)
         return out
 
     def known_places(self, kind: str, name: str) -> tuple[str, ...]:

@@ -46,14 +46,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             source_file TEXT NOT NULL,
             source_record TEXT NOT NULL,
             version_date TEXT,
-            record TEXT NOT NULL,          -- the normalised Trial as JSON (json_extract works)
-            raw BLOB NOT NULL,             -- the source record, whole, zstd-compressed
             content_hash BLOB NOT NULL,
             possibly_stale INTEGER NOT NULL DEFAULT 0,
             stale_reasons TEXT,            -- JSON list of reasons
             stale_checked_on TEXT,
             change_seq INTEGER NOT NULL,   -- the batch that last changed the row
-            loaded_at TEXT NOT NULL
+            loaded_at TEXT NOT NULL,
+            -- The large columns last: reading a small column after them walks their overflow pages.
+            record TEXT NOT NULL,          -- the normalised Trial as JSON (json_extract works)
+            raw BLOB NOT NULL              -- the source record, whole, zstd-compressed
         );
         CREATE INDEX trials_change_seq ON trials(change_seq);
         CREATE INDEX trials_status ON trials(overall_status);

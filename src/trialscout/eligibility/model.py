@@ -1,0 +1,228 @@
+"""Eligibility criteria as data: atomic criteria, the typed rules read from them, plain language.
+
+A trial's eligibility text is split into `Criterion` objects, each with its exact span in the
+text. From each criterion, `Rule`s are read: the parts a computer can check against a
+patient's record (age, a laboratory threshold, a prior therapy, ...), each with the span of the
+words it came from, units normalised. What cannot be typed stays a free-text criterion (it has
+no rules) and is shown as such: nothing is dropped.
+
+Polarity is explicit. Every rule carries ``expect``: whether the trial needs the patient to
+have the property it describes (PRESENT) or not to have it (ABSENT), already combining the
+criterion's kind (inclusion or exclusion) and any negation in its words ("no history of").
+Exceptions ("unless", "except", "provided that") are kept on the rule they qualify and on the
+criterion, never folded into the main clause.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import msgspec
+
+
+class CriterionKind(StrEnum):
+    INCLUSION = "inclusion"
+    EXCLUSION = "exclusion"
+
+
+class Expect(StrEnum):
+    """What the trial needs of the patient for a rule: to have the property, or not."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+
+
+class Span(msgspec.Struct, frozen=True):
+    """Character offsets [start, end) in the trial's eligibility criteria text."""
+
+    start: int
+    end: int
+
+
+class Bound(msgspec.Struct, frozen=True, kw_only=True):
+    """An interval on a number, in the rule's normalised unit; None means unbounded."""
+
+    low: float | None = None
+    high: float | None = None
+    low_inclusive: bool = True
+    high_inclusive: bool = True
+
+    def contains(self, value: float) -> bool:
+        if self.low is not None and (value < self.low or (value == self.low and not self.low_inclusive)):
+            return False
+        return not (
+            self.high is not None and (value > self.high or (value == self.high and not self.high_inclusive))
+        )
+
+
+class TimeWindow(msgspec.Struct, frozen=True, kw_only=True):
+    """A period relative to an anchor: "within 28 days before the first dose" (WITHIN), "at
+    least 6 months since" (AT_LEAST). ``days`` is the amount in days (months = 30.44 days)."""
+
+    relation: str  # "within" or "at_least"
+    amount: float
+    unit: str  # "hours", "days", "weeks", "months", "years"
+    days: float
+    anchor: str | None = None  # "first dose", "randomization", "enrollment", "screening", ...
+
+
+class StatedException(msgspec.Struct, frozen=True, kw_only=True):
+    """A stated exception to a rule or criterion: its words and where they are."""
+
+    text: str
+    span: Span
+
+
+class _Rule(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    expect: Expect
+    span: Span
+    exceptions: tuple[StatedException, ...] = ()
+
+
+class AgeRule(_Rule, frozen=True, kw_only=True, tag="age"):
+    years: Bound
+
+
+class SexRule(_Rule, frozen=True, kw_only=True, tag="sex"):
+    sex: str  # "FEMALE" or "MALE"
+
+
+class ReproductiveRule(_Rule, frozen=True, kw_only=True, tag="reproductive"):
+    state: str  # "pregnant", "breastfeeding", "contraception", "childbearing_potential"
+
+
+class PerformanceStatusRule(_Rule, frozen=True, kw_only=True, tag="performance_status"):
+    scale: str  # "ECOG", "WHO", "KARNOFSKY", "LANSKY"
+    score: Bound  # on the scale as written
+    ecog: Bound  # the same requirement on the ECOG/WHO 0-5 scale
+
+
+class LabRule(_Rule, frozen=True, kw_only=True, tag="lab"):
+    """A laboratory or physiological threshold, normalised: absolute values in ``unit`` (the
+    canonical unit of the analyte), or as a multiple of the upper limit of normal (unit "xULN")."""
+
+    analyte: str  # "anc", "platelets", "hemoglobin", "creatinine", "creatinine_clearance", ...
+    bound: Bound
+    unit: str
+    original: str  # the threshold as written ("< 3 x ULN", "≥ 1500/mm3")
+
+
+class LifeExpectancyRule(_Rule, frozen=True, kw_only=True, tag="life_expectancy"):
+    weeks: Bound
+
+
+class MeasurableDiseaseRule(_Rule, frozen=True, kw_only=True, tag="measurable_disease"):
+    standard: str | None = None  # "RECIST 1.1", "RANO", "iRECIST", ...
+
+
+class DiagnosisRule(_Rule, frozen=True, kw_only=True, tag="diagnosis"):
+    condition: str
+    histology: str | None = None
+    stage: str | None = None
+    confirmation: str | None = None  # "histological", "cytological", ...
+    setting: str | None = None  # "metastatic", "recurrent", "locally advanced", ...
+
+
+class BiomarkerRule(_Rule, frozen=True, kw_only=True, tag="biomarker"):
+    marker: str  # gene or protein: "EGFR", "ALK", "DLL3", "PD-L1", "HER2"
+    alteration: str | None = None  # "mutation", "rearrangement", "fusion", "amplification", "expression"
+    qualifier: str | None = None  # "activating", "sensitizing", "T790M", ...
+    expression: Bound | None = None  # percent of cells, when a threshold is stated
+
+
+class PriorTherapyRule(_Rule, frozen=True, kw_only=True, tag="prior_therapy"):
+    therapies: tuple[str, ...]  # drugs, drug classes or modalities, as named
+    lines: Bound | None = None  # number of prior lines of therapy
+    progression: bool = False  # progression on or after the therapy is part of the rule
+    window: TimeWindow | None = None
+    setting: str | None = None  # "metastatic", "adjuvant", ...
+
+
+class CnsMetastasesRule(_Rule, frozen=True, kw_only=True, tag="cns_metastases"):
+    state: str  # "any", "untreated", "symptomatic", "active", "treated_stable", "leptomeningeal"
+
+
+class InfectionRule(_Rule, frozen=True, kw_only=True, tag="infection"):
+    infection: str  # "HIV", "HBV", "HCV", "tuberculosis", "active_infection"
+    qualifier: str | None = None  # "active", "chronic", "known", "uncontrolled", ...
+
+
+class TransplantRule(_Rule, frozen=True, kw_only=True, tag="transplant"):
+    organ: str | None = None  # "solid organ", "allogeneic stem cell", ...
+
+
+class AutoimmuneRule(_Rule, frozen=True, kw_only=True, tag="autoimmune"):
+    qualifier: str | None = None  # "active", "requiring systemic treatment", ...
+    window: TimeWindow | None = None
+
+
+class OtherMalignancyRule(_Rule, frozen=True, kw_only=True, tag="other_malignancy"):
+    within_years: float | None = None
+
+
+class MedicationRule(_Rule, frozen=True, kw_only=True, tag="medication"):
+    """A concurrent or recent medication: "corticosteroids above 10 mg/day prednisone equivalent"."""
+
+    medication: str
+    dose: Bound | None = None
+    dose_unit: str | None = None  # "mg/day prednisone-equivalent", ...
+    window: TimeWindow | None = None
+
+
+class ProcedureRule(_Rule, frozen=True, kw_only=True, tag="procedure"):
+    """A prior procedure (surgery, radiotherapy) with its time window: "major surgery within 28 days"."""
+
+    procedure: str
+    window: TimeWindow | None = None
+
+
+Rule = (
+    AgeRule
+    | SexRule
+    | ReproductiveRule
+    | PerformanceStatusRule
+    | LabRule
+    | LifeExpectancyRule
+    | MeasurableDiseaseRule
+    | DiagnosisRule
+    | BiomarkerRule
+    | PriorTherapyRule
+    | CnsMetastasesRule
+    | InfectionRule
+    | TransplantRule
+    | AutoimmuneRule
+    | OtherMalignancyRule
+    | MedicationRule
+    | ProcedureRule
+)
+
+
+class Criterion(msgspec.Struct, frozen=True, kw_only=True):
+    """One atomic criterion: its words (an exact slice of the eligibility text), its kind, the
+    rules read from it, and its plain-language sentence.
+
+    ``parent`` names the criterion a sub-point qualifies (for example the conditions under which
+    treated brain metastases are allowed); ``exceptions`` are the stated exceptions.
+    """
+
+    id: str  # "I3", "E6", "E6.2"
+    kind: CriterionKind
+    span: Span
+    text: str
+    parent: str | None = None
+    exceptions: tuple[StatedException, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    plain: str = ""
+
+    @property
+    def is_typed(self) -> bool:
+        return bool(self.rules)
+
+
+class ParsedEligibility(msgspec.Struct, frozen=True, kw_only=True):
+    """All the criteria of one trial, with a lay summary of who the trial is for."""
+
+    nct_id: str
+    criteria: tuple[Criterion, ...]
+    summary: str = ""
+    parser_version: int = 1
