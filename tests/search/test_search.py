@@ -296,3 +296,27 @@ def test_results_are_json_ready(trial_search: TrialSearch) -> None:
 def test_site_place_fixture_is_consistent(trial_search: TrialSearch) -> None:
     conn = sqlite3.connect(trial_search.store.path)
     assert conn.execute("SELECT count(*) FROM sites").fetchone()[0] == len(trial_search.index.sites)
+
+
+def test_trials_that_only_mention_the_words_come_with_a_note(trial_search: TrialSearch) -> None:
+    # No trial is about claustrophobia; some exclude claustrophobic patients (from MRI scans).
+    results = trial_search.search(SearchRequest(query="claustrophobia", per_page=50))
+    assert results.total > 0
+    assert any("mention it elsewhere" in n for n in results.notes)
+    for hit in results.hits:
+        criteria = trial_search.store.trial(hit.nct_id).eligibility
+        summary = trial_search.store.trial(hit.nct_id).brief_summary or ""
+        assert "claustrophob" in ((criteria.criteria or "") if criteria else "").lower() + summary.lower()
+    about = trial_search.search(SearchRequest(query="asthma", per_page=100))
+    assert not about.notes
+    for hit in about.hits:
+        t = trial_search.store.trial(hit.nct_id)
+        said = [
+            t.title,
+            t.official_title or "",
+            *t.conditions,
+            *t.keywords,
+            *(m.term for m in t.condition_mesh_terms),
+        ]
+        said += [name for i in t.interventions for name in (i.name, *i.other_names)]
+        assert "asthma" in " ".join(said).lower(), hit.nct_id

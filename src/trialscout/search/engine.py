@@ -121,7 +121,13 @@ class TrialSearch:
                 looser = self._combine(query_text.build(parsed, self.schema, strictness), filters)
                 total, page_hits, kept = self._page(searcher, looser, sort, geo, offset, per_page)
                 if total:
-                    if strictness is query_text.Strictness.MOST:
+                    if strictness is query_text.Strictness.ANYWHERE:
+                        notes.append(
+                            f"No trial that fits is about {request.query.strip()!r}; showing trials that"
+                            " mention it elsewhere (in their summary or eligibility criteria, where it may"
+                            " be a reason to exclude)."
+                        )
+                    else:
                         notes.append(
                             f"No trial matches every word of {request.query.strip()!r};"
                             " showing trials that match most of them."
