@@ -36,3 +36,7 @@ if [ -n "$SAMPLE" ]; then
   echo
   trialscout --db "$DB" show "$SAMPLE"
 fi
+
+echo
+echo '$ trialscout search "non-small cell lung cancer" --near Chicago --status recruiting --per-page 5'
+trialscout --db "$DB" search "non-small cell lung cancer" --near Chicago --status recruiting --per-page 5
