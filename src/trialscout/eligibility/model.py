@@ -59,11 +59,12 @@ class TimeWindow(msgspec.Struct, frozen=True, kw_only=True):
     """A period relative to an anchor: "within 28 days before the first dose" (WITHIN), "at
     least 6 months since" (AT_LEAST). ``days`` is the amount in days (months = 30.44 days)."""
 
-    relation: str  # "within" or "at_least"
+    relation: str  # "within", "at_least", or "unstated" (a bare "4 weeks prior to entry")
     amount: float
     unit: str  # "hours", "days", "weeks", "months", "years"
     days: float
     anchor: str | None = None  # "first dose", "randomization", "enrollment", "screening", ...
+    span: Span | None = None
 
 
 class StatedException(msgspec.Struct, frozen=True, kw_only=True):
@@ -73,9 +74,29 @@ class StatedException(msgspec.Struct, frozen=True, kw_only=True):
     span: Span
 
 
+class PartRole(StrEnum):
+    """What a part of a rule's words is, in the terms of annotated corpora such as Chia."""
+
+    PERSON = "person"  # "age", "women", "male patients"
+    MEASUREMENT = "measurement"  # "creatinine clearance", "ECOG performance status"
+    VALUE = "value"  # "> 50 mL/min", "0-1", "≥ 18 years"
+    TEMPORAL = "temporal"  # "within 28 days prior to the first dose"
+    CONDITION = "condition"  # "brain metastases", "HIV infection"
+    DRUG = "drug"  # "cetuximab", "corticosteroids"
+    PROCEDURE = "procedure"  # "major surgery", "radiotherapy"
+
+
+class Part(msgspec.Struct, frozen=True):
+    """A span of a rule's words with its role: what a page highlights, what evaluation scores."""
+
+    role: PartRole
+    span: Span
+
+
 class _Rule(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     expect: Expect
     span: Span
+    parts: tuple[Part, ...] = ()
     exceptions: tuple[StatedException, ...] = ()
 
 
@@ -113,6 +134,14 @@ class LifeExpectancyRule(_Rule, frozen=True, kw_only=True, tag="life_expectancy"
 
 class MeasurableDiseaseRule(_Rule, frozen=True, kw_only=True, tag="measurable_disease"):
     standard: str | None = None  # "RECIST 1.1", "RANO", "iRECIST", ...
+
+
+class ConditionRule(_Rule, frozen=True, kw_only=True, tag="condition"):
+    """Another condition (a comorbidity, a history): "myocardial infarction within 12 months"."""
+
+    condition: str
+    qualifier: str | None = None  # "active", "uncontrolled", "history of", "symptomatic", ...
+    window: TimeWindow | None = None
 
 
 class DiagnosisRule(_Rule, frozen=True, kw_only=True, tag="diagnosis"):
@@ -185,6 +214,7 @@ Rule = (
     | LifeExpectancyRule
     | MeasurableDiseaseRule
     | DiagnosisRule
+    | ConditionRule
     | BiomarkerRule
     | PriorTherapyRule
     | CnsMetastasesRule
