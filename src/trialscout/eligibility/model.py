@@ -110,12 +110,16 @@ class SexRule(_Rule, frozen=True, kw_only=True, tag="sex"):
 
 class ReproductiveRule(_Rule, frozen=True, kw_only=True, tag="reproductive"):
     state: str  # "pregnant", "breastfeeding", "contraception", "childbearing_potential"
+    # whom the rule concerns when the words say so ("women of childbearing potential must ..."):
+    # "childbearing_potential", "female", "male"; empty means everyone
+    applies_to: tuple[str, ...] = ()
 
 
 class PerformanceStatusRule(_Rule, frozen=True, kw_only=True, tag="performance_status"):
-    scale: str  # "ECOG", "WHO", "KARNOFSKY", "LANSKY"
+    scale: str  # as written: "ECOG", "WHO", "ZUBROD", "SWOG", "GOG", "CTC" (0-5); "KARNOFSKY", "LANSKY"
     score: Bound  # on the scale as written
     ecog: Bound  # the same requirement on the ECOG/WHO 0-5 scale
+    ages: Bound | None = None  # the ages (years) the requirement is for, when stated ("Lansky for < 16")
 
 
 class LabRule(_Rule, frozen=True, kw_only=True, tag="lab"):
@@ -134,6 +138,7 @@ class LifeExpectancyRule(_Rule, frozen=True, kw_only=True, tag="life_expectancy"
 
 class MeasurableDiseaseRule(_Rule, frozen=True, kw_only=True, tag="measurable_disease"):
     standard: str | None = None  # "RECIST 1.1", "RANO", "iRECIST", ...
+    evaluable: bool = False  # evaluable (not necessarily measurable) disease is enough
 
 
 class ConditionRule(_Rule, frozen=True, kw_only=True, tag="condition"):
@@ -172,12 +177,14 @@ class CnsMetastasesRule(_Rule, frozen=True, kw_only=True, tag="cns_metastases"):
 
 
 class InfectionRule(_Rule, frozen=True, kw_only=True, tag="infection"):
-    infection: str  # "HIV", "HBV", "HCV", "tuberculosis", "active_infection"
+    infection: str  # "HIV", "HBV", "HCV", "tuberculosis", "COVID-19", "hepatitis", "active_infection"
     qualifier: str | None = None  # "active", "chronic", "known", "uncontrolled", ...
+    window: TimeWindow | None = None  # "active infection requiring IV antibiotics within 14 days"
 
 
 class TransplantRule(_Rule, frozen=True, kw_only=True, tag="transplant"):
     organ: str | None = None  # "solid organ", "allogeneic stem cell", ...
+    window: TimeWindow | None = None  # "allogeneic transplant within the last 6 months"
 
 
 class AutoimmuneRule(_Rule, frozen=True, kw_only=True, tag="autoimmune"):
@@ -240,6 +247,7 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True):
     span: Span
     text: str
     parent: str | None = None
+    topic: str | None = None  # the label the registry puts over it ("Hepatic", "Medical Conditions")
     exceptions: tuple[StatedException, ...] = ()
     rules: tuple[Rule, ...] = ()
     plain: str = ""

@@ -21,7 +21,7 @@ from trialscout.eligibility.text import matchable
 
 _NEGATION_CUE = re.compile(
     r"\b(?:no|not|none|never|without|absence\s+of|absent|free\s+of|negative\s+(?:for|test)|denies|denied"
-    r"|lack\s+of|rule[sd]?\s+out|cannot\s+have|must\s+not|should\s+not|may\s+not|unable\s+to|non)\b",
+    r"|lack\s+of|rule[sd]?\s+out|cannot\s+have|must\s+not|should\s+not|may\s+not|unable\s+to)\b",
     re.IGNORECASE,
 )
 # A negation does not reach past these: "no fever but cough", "not pregnant; active HIV".
