@@ -55,7 +55,8 @@ def test_confirmed_diagnosis_with_stage() -> None:
     )
     (rule,) = only(text, INC, DiagnosisRule)
     assert rule.expect is PRESENT
-    assert rule.condition == "Carcinoma, Non-Small-Cell Lung"
+    assert rule.condition == "non-small cell lung cancer"  # the registry's words, for people
+    assert rule.concepts == ("Carcinoma, Non-Small-Cell Lung",)  # the concept, for matching
     assert rule.confirmation == "histological or cytological"
     assert rule.stage == "IIIB or IV"
     assert words(text, rule, PartRole.CONDITION) == ["non-small cell lung cancer"]
@@ -66,7 +67,8 @@ def test_setting_and_histology() -> None:
     (rule,) = only(text, INC, DiagnosisRule)
     assert rule.setting == "unresectable locally advanced or metastatic"
     assert rule.histology == "poorly differentiated neuroendocrine"
-    assert rule.condition == "Carcinoma, Neuroendocrine"
+    assert rule.concepts == ("Carcinoma, Neuroendocrine",)
+    assert rule.condition == "neuroendocrine carcinoma"
 
 
 def test_stage_alone_is_a_rule_on_the_target_disease() -> None:
@@ -88,11 +90,12 @@ def test_conditions_with_qualifiers_and_one_window_for_the_list() -> None:
         "to the scheduled BNCT."
     )
     rules = only(text, EXC, ConditionRule)
-    assert [(r.condition, r.qualifier) for r in rules] == [
-        ("Myocardial Infarction", None),
-        ("Angina, Unstable", "unstable"),
-        ("Arrhythmias, Cardiac", "poorly controlled"),
+    assert [(r.concepts, r.qualifier) for r in rules] == [
+        (("Myocardial Infarction",), None),
+        (("Angina, Unstable",), "unstable"),
+        (("Arrhythmias, Cardiac",), "poorly controlled"),
     ]
+    assert rules[0].condition == "Myocardial infarction"
     assert all(r.expect is ABSENT and r.window is not None for r in rules)
     window = rules[0].window
     assert window is not None and (window.relation, window.days) == ("within", 182.64)
@@ -101,8 +104,8 @@ def test_conditions_with_qualifiers_and_one_window_for_the_list() -> None:
 
 def test_uncontrolled_hypertension() -> None:
     (rule, diabetes) = only("* uncontrolled hypertension or diabetes.", EXC, ConditionRule)
-    assert (rule.condition, rule.qualifier, rule.expect) == ("Hypertension", "uncontrolled", ABSENT)
-    assert diabetes.condition == "Diabetes Mellitus"
+    assert (rule.concepts, rule.qualifier, rule.expect) == (("Hypertension",), "uncontrolled", ABSENT)
+    assert (diabetes.condition, diabetes.concepts) == ("diabetes", ("Diabetes Mellitus",))
 
 
 def test_negation_in_an_inclusion_reaches_the_whole_list() -> None:
@@ -117,7 +120,7 @@ def test_a_drug_that_qualifies_a_condition_is_its_part() -> None:
         "20. Has a history of (non-infectious) pneumonitis/interstitial lung disease that required steroids"
     )
     rules = only(text, EXC, ConditionRule)
-    ild = next(r for r in rules if r.condition == "Lung Diseases, Interstitial")
+    ild = next(r for r in rules if r.concepts == ("Lung Diseases, Interstitial",))
     assert words(text, ild, PartRole.DRUG) == ["steroids"]
     assert not any(type(r).__name__ == "MedicationRule" for r in read(text, EXC))
 
@@ -356,3 +359,11 @@ def test_criteria_like_word_salad_never_raises(pieces: list[str], kind: Criterio
     text = " ".join(pieces)
     for rule in read(text, kind):
         assert 0 <= rule.span.start <= rule.span.end <= len(text)
+
+
+def test_cns_metastases_with_the_abbreviation_in_brackets() -> None:
+    # NCT06937905 E6, as its registry page writes it.
+    rules = only("Untreated or symptomatic central nervous system (CNS) metastases:", EXC, CnsMetastasesRule)
+    assert rules and {r.state for r in rules} <= {"active", "untreated", "symptomatic"}
+    assert all(r.expect is ABSENT for r in rules)
+    assert not only("Untreated or symptomatic central nervous system (CNS) metastases:", EXC, ConditionRule)

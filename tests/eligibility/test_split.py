@@ -94,9 +94,9 @@ def test_sentence_headings_and_numbered_headings(registry: TrialStore) -> None:
 
 def test_run_on_paragraphs_split_into_sentences_but_not_at_abbreviations() -> None:
     text = (
-        "Exclusion Criteria:\n\nPatients with a recent history of other malignancies except adequately treated "
-        "non-melanoma skin cancer. Patients with history of solid tumors, e.g. adenocarcinoma, treated in a "
-        "curative way can be included. Major surgery within 28 days prior to treatment."
+        "Exclusion Criteria:\n\nPatients with a recent history of other malignancies except adequately "
+        "treated non-melanoma skin cancer. Patients with history of solid tumors, e.g. adenocarcinoma, "
+        "treated in a curative way can be included. Major surgery within 28 days prior to treatment."
     )
     pieces = split_criteria(text)
     assert [p.id for p in pieces] == ["E1", "E2", "E3"]

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trialscout.cli.app import Context, cli
+from trialscout.cli.criteria import parse_store, print_parse_report
 from trialscout.cli.search import print_index_report, update_index
 from trialscout.store.database import TrialStore
 from trialscout.store.load import LoadProgress, LoadReport, load_paths
@@ -68,6 +69,7 @@ def load(
         print_summary(obj, report, total)
         report_rejects(obj, report, rejects_path)
         print_index_report(obj, update_index(obj, store))
+        print_parse_report(obj, parse_store(obj, store))
 
 
 def _load_with_progress(

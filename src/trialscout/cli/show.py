@@ -15,7 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from trialscout.cli.app import Context, cli
-from trialscout.eligibility.sections import Kind, split_sections
+from trialscout.eligibility.model import CriterionKind
+from trialscout.eligibility.split import split_criteria
 from trialscout.errors import TrialscoutError
 from trialscout.model.labels import (
     UNKNOWN,
@@ -267,14 +268,17 @@ def _eligibility(t: Trial) -> RenderableType | None:
         blocks += [Text("Study population", style="bold"), Text(readable_text(e.study_population, t))]
     if e.criteria:
         titles = {
-            Kind.INCLUSION: "Inclusion criteria",
-            Kind.EXCLUSION: "Exclusion criteria",
-            Kind.OTHER: "Criteria",
+            CriterionKind.INCLUSION: "Inclusion criteria",
+            CriterionKind.EXCLUSION: "Exclusion criteria",
         }
-        for section in split_sections(e.criteria):
-            body = section.text(e.criteria).strip("\n")
-            if body.strip():
-                blocks += [Text(titles[section.kind], style="bold"), Text(readable_text(body, t))]
+        heading: CriterionKind | None = None
+        for piece in split_criteria(e.criteria):
+            if piece.kind is not heading:
+                heading = piece.kind
+                blocks.append(Text(titles[piece.kind], style="bold"))
+            depth = piece.id.count(".")
+            words = " ".join(readable_text(piece.text, t).split())
+            blocks.append(Padding(Text(f"• {words}"), (0, 0, 0, 2 * depth)))
     return Group(*blocks)
 
 

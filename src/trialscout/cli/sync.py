@@ -8,6 +8,7 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from trialscout.cli.app import Context, cli
+from trialscout.cli.criteria import parse_store, print_parse_report
 from trialscout.cli.load import print_summary, report_rejects
 from trialscout.cli.search import print_index_report, update_index
 from trialscout.model.enums import OverallStatus
@@ -126,6 +127,7 @@ def sync_command(
         print_summary(obj, report, total_stored, verb="Stored")
         report_rejects(obj, report, None)
         print_index_report(obj, update_index(obj, store))
+        print_parse_report(obj, parse_store(obj, store))
 
 
 def _print_sync(obj: Context, report: SyncReport) -> None:

@@ -65,7 +65,7 @@ _GENERIC_WORDS = """
     exposure exposed positive negative evidence presence absence event events effects effect
     women woman men man female male naive pd pr cr sd ps ae sae ci er ir nos exam
     examination examinations function functions impaired impairment dysfunction
-    cns infected asymptomatic symptomatic
+    cns infected asymptomatic symptomatic organ organs
 """
 GENERIC = frozenset(_GENERIC_WORDS.split())
 _STOP_START = frozenset(

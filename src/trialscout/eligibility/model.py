@@ -142,15 +142,22 @@ class MeasurableDiseaseRule(_Rule, frozen=True, kw_only=True, tag="measurable_di
 
 
 class ConditionRule(_Rule, frozen=True, kw_only=True, tag="condition"):
-    """Another condition (a comorbidity, a history): "myocardial infarction within 12 months"."""
+    """Another condition (a comorbidity, a history): "myocardial infarction within 12 months".
+
+    ``condition`` is in the registry's words; ``concepts`` are their normalised names (MeSH
+    where known), which a matcher compares with a patient's conditions."""
 
     condition: str
+    concepts: tuple[str, ...] = ()
     qualifier: str | None = None  # "active", "uncontrolled", "history of", "symptomatic", ...
     window: TimeWindow | None = None
 
 
 class DiagnosisRule(_Rule, frozen=True, kw_only=True, tag="diagnosis"):
+    """The disease the trial is for, in the registry's words, with its normalised ``concepts``."""
+
     condition: str
+    concepts: tuple[str, ...] = ()
     histology: str | None = None
     stage: str | None = None
     confirmation: str | None = None  # "histological", "cytological", ...
@@ -234,6 +241,17 @@ Rule = (
 )
 
 
+class CriterionRole(StrEnum):
+    """What a criterion is to the trial: a requirement in its own right, an exception to its
+    parent ("Subjects with treated brain metastases are eligible provided ..."), or a condition
+    of such an exception ("... asymptomatic from brain metastases"). Only requirements are
+    checked on their own; exceptions and their conditions qualify the requirement above."""
+
+    REQUIREMENT = "requirement"
+    EXCEPTION = "exception"
+    EXCEPTION_CONDITION = "exception_condition"
+
+
 class Criterion(msgspec.Struct, frozen=True, kw_only=True):
     """One atomic criterion: its words (an exact slice of the eligibility text), its kind, the
     rules read from it, and its plain-language sentence.
@@ -248,6 +266,7 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True):
     text: str
     parent: str | None = None
     topic: str | None = None  # the label the registry puts over it ("Hepatic", "Medical Conditions")
+    role: CriterionRole = CriterionRole.REQUIREMENT
     exceptions: tuple[StatedException, ...] = ()
     rules: tuple[Rule, ...] = ()
     plain: str = ""

@@ -99,6 +99,37 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        2,
+        "parsed eligibility criteria",
+        """
+        CREATE TABLE parsed_eligibility (
+            nct_id TEXT PRIMARY KEY REFERENCES trials(nct_id),
+            parser_version INTEGER NOT NULL,
+            trial_seq INTEGER NOT NULL,    -- the trial's change_seq when it was parsed
+            summary TEXT NOT NULL,
+            criteria INTEGER NOT NULL,
+            typed INTEGER NOT NULL         -- criteria with at least one typed rule
+        );
+        CREATE TABLE criteria (
+            nct_id TEXT NOT NULL REFERENCES trials(nct_id),
+            ordinal INTEGER NOT NULL,
+            id TEXT NOT NULL,              -- "I3", "E6.2"
+            kind TEXT NOT NULL,            -- inclusion / exclusion
+            role TEXT NOT NULL,            -- requirement / exception / exception_condition
+            parent TEXT,
+            topic TEXT,
+            start INTEGER NOT NULL,        -- span in the trial's eligibility text
+            end INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            plain TEXT NOT NULL,
+            rule_types TEXT,               -- '|'-joined rule types, e.g. 'lab|performance_status'
+            exceptions TEXT NOT NULL,      -- JSON list of stated exceptions
+            rules TEXT NOT NULL,           -- JSON list of typed rules
+            PRIMARY KEY (nct_id, ordinal)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 

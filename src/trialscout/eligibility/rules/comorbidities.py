@@ -45,6 +45,7 @@ _CNS = re.compile(
     r"\b(?:(?P<lepto>lepto-?meningeal|meningeal)\s+(?:disease|metastas[ie]s|carcinomatosis|involvement|spread"
     r"|dissemination|tumou?r)|(?P<lepto2>carcinomatous\s+meningitis|neoplastic\s+meningitis)"
     r"|(?:brain|cns|central\s+nervous\s+system|intra-?cranial|cerebral|brain/cns|cns/brain)"
+    r"(?:\s*\((?:cns|brain)\))?"  # "central nervous system (CNS) metastases"
     r"(?P<and_lepto>\s+(?:and/or|or|and)\s+(?:leptomeningeal|spinal\s+cord|meningeal))?"
     r"\s+(?:metastas[ie]s|metastatic\s+(?:disease|lesions?)|mets|involvement|lesions?|disease)"
     r"|metastas[ie]s\s+(?:to|in|of)\s+the\s+(?:brain|central\s+nervous\s+system|cns))\b"

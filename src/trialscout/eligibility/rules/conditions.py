@@ -122,7 +122,8 @@ def read_conditions(reading: Reading, claimed: Claimed) -> list[Rule]:
                 span=covering(mention.span, window.span if window else None),
                 parts=parts_for(reading, [(start, end)], window, also=also),
                 exceptions=exceptions,
-                condition=mention.concept,
+                condition=" ".join(mention.text.split()),
+                concepts=(mention.concept,),
                 qualifier=_qualifier(reading, mention, list_start),
                 window=window,
             )

@@ -239,7 +239,8 @@ def _diagnosis_in(reading: Reading, claimed: Claimed, low: int, high: int) -> Di
             diseases.append(mention)
     if not diseases and not (inclusion and (stages or (settings and confirmation))):
         return None
-    names = list(dict.fromkeys(m.concept for m in diseases))
+    names = list(dict.fromkeys(" ".join(m.text.split()) for m in diseases))
+    concepts = tuple(dict.fromkeys(m.concept for m in diseases))
     stage_text = ", ".join(
         " ".join(reading.text[m.start() : m.end()].split())
         if m.group("named")
@@ -261,6 +262,7 @@ def _diagnosis_in(reading: Reading, claimed: Claimed, low: int, high: int) -> Di
         parts=parts_for(reading, [(m.span.start, m.span.end) for m in diseases]),
         exceptions=exceptions_for(reading, start),
         condition=" or ".join(names) if names else TARGET_DISEASE,
+        concepts=concepts,
         histology=histology_text or None,
         stage=stage_text or None,
         confirmation=_confirmation(confirmation.group("how")) if confirmation else None,

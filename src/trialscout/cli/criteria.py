@@ -1,0 +1,116 @@
+"""`trialscout criteria`: each criterion's type, rule, plain sentence and original words."""
+
+from __future__ import annotations
+
+import click
+import msgspec
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.text import Text
+
+from trialscout.cli.app import Context, cli
+from trialscout.eligibility.describe import describe_rule
+from trialscout.eligibility.model import CriterionKind, ParsedEligibility
+from trialscout.model.labels import readable_text
+from trialscout.model.nct import normalise_nct_id
+from trialscout.model.trial import Trial
+from trialscout.store.criteria import ParseReport, parsed_criteria, update_parsed_criteria
+from trialscout.store.database import TrialStore
+
+
+@cli.command("criteria")
+@click.argument("nct_ids", nargs=-1)
+@click.option(
+    "--json", "as_json", is_flag=True, help="The parsed criteria as JSON (an array for several IDs)."
+)
+@click.option("--rebuild", is_flag=True, help="Parse every trial in the store again (no NCT IDs needed).")
+@click.pass_obj
+def criteria_command(obj: Context, nct_ids: tuple[str, ...], as_json: bool, rebuild: bool) -> None:
+    """Eligibility criteria, one by one: type, checkable rule, plain sentence, original text.
+
+    Criteria are parsed when trials are loaded or synced; --rebuild parses the whole store
+    again (after a trialscout upgrade, say).
+
+    \b
+    Examples:
+      trialscout criteria NCT06576635
+      trialscout criteria NCT06576635 --json
+      trialscout criteria --rebuild
+    """
+    if not nct_ids and not rebuild:
+        raise click.UsageError("give one or more NCT IDs, or --rebuild")
+    ids = []
+    for text in nct_ids:
+        nct = normalise_nct_id(text)
+        if nct is None:
+            raise click.BadParameter(
+                f"{text!r} is not an NCT ID (NCT followed by 8 digits)", param_hint="NCT_IDS"
+            )
+        ids.append(nct)
+    with obj.open_existing_store() as store:
+        if rebuild:
+            print_parse_report(obj, parse_store(obj, store, rebuild=True))
+        results = [parsed_criteria(store, nct) for nct in ids]
+        trials = {nct: store.trial(nct) for nct in ids}
+    if as_json:
+        payload = [msgspec.to_builtins(r) for r in results]
+        click.echo(
+            msgspec.json.format(msgspec.json.encode(payload[0] if len(payload) == 1 else payload)).decode()
+        )
+        return
+    for n, result in enumerate(results):
+        if n:
+            obj.out.print()
+        obj.out.print(render_criteria(result, trials[result.nct_id]))
+
+
+def render_criteria(result: ParsedEligibility, trial: Trial) -> RenderableType:
+    blocks: list[RenderableType] = [Text(f"{result.nct_id}  {trial.title}", style="bold")]
+    if result.summary:
+        blocks.append(Padding(Text(result.summary, style="italic"), (0, 0, 1, 2)))
+    typed = sum(1 for c in result.criteria if c.rules)
+    blocks.append(
+        Text(
+            f"{len(result.criteria)} criteria, {typed} with rules a computer can check;"
+            " the rest are shown as written.",
+            style="dim",
+        )
+    )
+    heading = None
+    for c in result.criteria:
+        if c.kind is not heading:
+            heading = c.kind
+            title = "Inclusion criteria" if c.kind is CriterionKind.INCLUSION else "Exclusion criteria"
+            blocks.append(Text(f"\n{title}", style="bold underline"))
+        depth = c.id.count(".")
+        head = Text(f"{'  ' * depth}{c.id:<6}", style="bold cyan")
+        head.append(" typed" if c.rules else " free text", style="green" if c.rules else "dim")
+        if c.topic:
+            head.append(f"  [{c.topic}]", style="dim")
+        lines: list[RenderableType] = [head]
+        indent = 2 + 2 * depth
+        for rule in c.rules:
+            lines.append(
+                Padding(Text("rule:     " + describe_rule(rule), style="magenta"), (0, 0, 0, indent))
+            )
+        lines.append(Padding(Text("plain:    " + c.plain), (0, 0, 0, indent)))
+        original = " ".join(readable_text(c.text, trial).split())
+        lines.append(Padding(Text(f"original: {original}", style="dim"), (0, 0, 0, indent)))
+        blocks.append(Group(*lines))
+    return Group(*blocks)
+
+
+def parse_store(obj: Context, store: TrialStore, *, rebuild: bool = False) -> ParseReport:
+    with obj.err.status("Parsing eligibility criteria ..."):
+        return update_parsed_criteria(store, rebuild=rebuild)
+
+
+def print_parse_report(obj: Context, report: ParseReport) -> None:
+    if report.parsed == 0:
+        return
+    obj.out.print(
+        f"Parsed the eligibility criteria of {report.parsed:,} trials in {report.seconds:.1f} s "
+        f"({report.trials_per_second:,.0f} trials/s): {report.criteria:,} criteria,"
+        f" {report.typed:,} with typed rules.",
+        soft_wrap=True,
+    )

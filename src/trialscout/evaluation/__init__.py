@@ -1,0 +1,1 @@
+"""Evaluation: benchmark loaders, metrics and reports of quality."""
