@@ -123,7 +123,13 @@ def _top_rules(criteria: Sequence[Criterion]) -> list[tuple[Criterion, Rule]]:
     clause of the summary says what a whole criterion says, not a reading of a side remark)."""
     from trialscout.eligibility.plain import said_rules
 
-    return [(c, r) for c in criteria if c.parent is None for r in said_rules(c)]
+    wanted = (DiagnosisRule, PerformanceStatusRule, PriorTherapyRule, *_EXCLUDED_TYPES)
+    return [
+        (c, r)
+        for c in criteria
+        if c.parent is None and any(isinstance(r, wanted) for r in c.rules)  # the others say nothing here
+        for r in said_rules(c)
+    ]
 
 
 def _diagnosis(rules: list[tuple[Criterion, Rule]]) -> str:

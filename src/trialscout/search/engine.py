@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
 
+import msgspec
 import numpy as np
 import orjson
 import tantivy
@@ -99,6 +100,8 @@ class TrialSearch:
         searcher = self.index.searcher()
 
         parsed = query_text.parse(self._full_text(request))
+        if request.ranked:
+            parsed = msgspec.structs.replace(parsed, ranked=True)
         text = query_text.build(parsed, self.schema)
         if parsed.is_empty and request.query.strip():
             notes.append(

@@ -89,6 +89,7 @@ class ParsedQuery(msgspec.Struct, frozen=True):
     phrases: tuple[Terms, ...]  # analysed terms of each quoted phrase
     fields: tuple[FieldClause, ...]
     nct_ids: tuple[str, ...]
+    ranked: bool = False  # rank by the words shared however few they are (a patient's profile)
 
     @property
     def is_empty(self) -> bool:
@@ -96,7 +97,7 @@ class ParsedQuery(msgspec.Struct, frozen=True):
 
     @property
     def is_long(self) -> bool:
-        return len(self.words) > SHORT_QUERY_TERMS
+        return self.ranked or len(self.words) > SHORT_QUERY_TERMS
 
 
 @functools.cache

@@ -50,6 +50,9 @@ class SearchRequest(msgspec.Struct, frozen=True, kw_only=True):
     page: int = 1
     per_page: int = 20
     facets: bool = False
+    # Rank by the words shared, however few, as for a whole patient description (no word is
+    # required): how trialscout searches for a patient's profile.
+    ranked: bool = False
 
 
 class NearestSite(msgspec.Struct, frozen=True, kw_only=True):

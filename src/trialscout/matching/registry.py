@@ -1,0 +1,187 @@
+"""One patient, the whole registry: candidates from search, checked, ranked, and what to ask.
+
+`match_patient` turns the profile into a search (its diagnoses, biomarkers and note, with its
+age, sex and place as filters), checks every candidate's criteria (`check_trial`, on the
+criteria the store already parsed), and ranks: trials the patient may join first, by how well
+the trial is about the patient's disease, how many of its criteria are already met, and
+distance. Trials a criterion rules out are kept at the end with the failing criteria, so a
+person sees why. "What is missing" lists the few questions whose answers would settle the most
+candidate trials.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import msgspec
+
+from trialscout.matching.check import TrialCheck, TrialResult, check_trial
+from trialscout.matching.rules import Question
+from trialscout.model.patient import PatientProfile
+from trialscout.search.engine import TrialSearch
+from trialscout.search.results import NearestSite, ResolvedPlace, SearchRequest, Sort
+from trialscout.store.criteria import parsed_criteria
+from trialscout.store.database import TrialStore
+
+OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")
+
+
+class MatchRequest(msgspec.Struct, frozen=True, kw_only=True):
+    near: str | None = None  # defaults to the profile's location
+    radius: str | None = None
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    limit: int = 10  # trials returned
+    candidates: int = 100  # trials retrieved and checked
+    include_ineligible: bool = False
+
+
+class TrialMatch(msgspec.Struct, frozen=True, kw_only=True):
+    nct_id: str
+    title: str
+    overall_status: str | None
+    score: float
+    relevance: float  # 0-1, how well the trial is about this patient (search, scaled)
+    check: TrialCheck
+    location: str | None  # "Recruiting in Chicago (3 mi) +12 other locations"
+    nearest_site: NearestSite | None
+    possibly_stale: bool
+
+
+class MissingQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    key: str
+    text: str
+    trials: int  # candidate trials (not already ruled out) the answer bears on
+    settles: int  # of those, trials for which it is the only open question
+
+
+class MatchResults(msgspec.Struct, frozen=True, kw_only=True):
+    matches: tuple[TrialMatch, ...]
+    questions: tuple[MissingQuestion, ...]
+    candidates: int
+    eligible: int
+    possibly: int
+    ruled_out: int
+    place: ResolvedPlace | None
+    query: str  # what was searched (diagnoses, biomarkers; never the note itself)
+    notes: tuple[str, ...]
+
+
+def eligibility_score(check: TrialCheck) -> float:
+    """How likely the patient can join, 0-1, from the verdicts: failing criteria weigh most,
+    then the share of checkable criteria already met."""
+    checked = check.met + check.unknown + len(check.failing)
+    met_share = check.met / checked if checked else 0.0
+    if check.failing:
+        return 0.25 * met_share / (1 + len(check.failing))
+    return 0.5 + 0.5 * met_share
+
+
+def match_score(relevance: float, check: TrialCheck) -> float:
+    """The rank of a trial for a patient: relevance, weighed by the chance the patient can join."""
+    return relevance * (0.35 + 0.65 * eligibility_score(check))
+
+
+def search_terms(profile: PatientProfile) -> str:
+    """The words a profile asks the registry for: its diagnoses (with histology, stage and
+    setting) and biomarkers; the other conditions only when there is no diagnosis."""
+    words: list[str] = []
+    for condition in profile.diagnoses or profile.other_conditions[:3]:
+        words += [condition.name, *(w for w in (condition.histology, condition.setting) if w)]
+    for marker in profile.biomarkers:
+        if marker.positive is not False:
+            words.append(" ".join(w for w in (marker.marker, marker.alteration) if w))
+    return " ".join(words)
+
+
+def match_patient(
+    store: TrialStore, profile: PatientProfile, request: MatchRequest, search: TrialSearch | None = None
+) -> MatchResults:
+    search = search or TrialSearch(store)
+    terms = search_terms(profile)
+    query = " ".join(w for w in (terms, terms, profile.notes or "") if w)  # the diagnoses count twice
+    location = profile.location
+    near = request.near
+    if near is None and location is not None:
+        if location.latitude is not None and location.longitude is not None:
+            near = f"{location.latitude},{location.longitude}"
+        else:
+            near = location.place
+    age = profile.age_years()
+    results = search.search(
+        SearchRequest(
+            query=query,
+            statuses=request.statuses,
+            sex=str(profile.sex).upper() if profile.sex else None,
+            age=age,
+            near=near,
+            radius=request.radius,
+            per_page=request.candidates,
+            sort=Sort.RELEVANCE,
+            ranked=True,
+        )
+    )
+    hits = results.hits
+    top = max((h.score or 0.0 for h in hits), default=0.0) or 1.0
+    matches: list[TrialMatch] = []
+    for hit in hits:
+        check = check_trial(profile, store.trial(hit.nct_id), parsed_criteria(store, hit.nct_id))
+        relevance = (hit.score or 0.0) / top
+        matches.append(
+            TrialMatch(
+                nct_id=hit.nct_id,
+                title=hit.title,
+                overall_status=hit.overall_status,
+                score=match_score(relevance, check),
+                relevance=relevance,
+                check=check,
+                location=hit.location,
+                nearest_site=hit.nearest_site,
+                possibly_stale=hit.possibly_stale,
+            )
+        )
+    order = {TrialResult.ELIGIBLE: 0, TrialResult.POSSIBLY_ELIGIBLE: 0, TrialResult.NOT_ELIGIBLE: 1}
+    matches.sort(key=lambda m: (order[m.check.result], -m.score, m.nct_id))
+    open_matches = [m for m in matches if m.check.result is not TrialResult.NOT_ELIGIBLE]
+    shown = matches if request.include_ineligible else open_matches
+    notes = list(results.notes)
+    if not terms:
+        notes.append("The profile names no diagnosis: trials were found from its other details only.")
+    return MatchResults(
+        matches=tuple(shown[: request.limit]),
+        questions=missing_questions([m.check for m in open_matches]),
+        candidates=len(matches),
+        eligible=sum(1 for m in matches if m.check.result is TrialResult.ELIGIBLE),
+        possibly=sum(1 for m in matches if m.check.result is TrialResult.POSSIBLY_ELIGIBLE),
+        ruled_out=sum(1 for m in matches if m.check.result is TrialResult.NOT_ELIGIBLE),
+        place=results.place,
+        query=terms,
+        notes=tuple(notes),
+    )
+
+
+_MINOR = {"condition", "procedure", "medication", "when", "diagnosis"}
+
+
+def missing_questions(checks: list[TrialCheck], limit: int = 5) -> tuple[MissingQuestion, ...]:
+    """The questions whose answers bear on the most open trials, those that would settle a
+    trial on their own first."""
+    trials: dict[str, int] = defaultdict(int)
+    settles: dict[str, int] = defaultdict(int)
+    weight: dict[str, float] = defaultdict(float)
+    texts: dict[str, Question] = {}
+    for check in checks:
+        keys = {q.key: q for q in check.questions if not q.key.startswith("exception:")}
+        for key, question in keys.items():
+            texts.setdefault(key, question)
+            trials[key] += 1
+            # A question counts for the share of a trial's open questions it answers; the
+            # specific clinical facts (ECOG, labs, biomarkers, ...) count fully, a named
+            # condition or procedure half (their words are often not the point of a criterion).
+            weight[key] += (0.5 if key.split(":")[0] in _MINOR else 1.0) / len(keys)
+            if len(keys) == 1:
+                settles[key] += 1
+    ranked = sorted(trials, key=lambda k: (-weight[k], -trials[k], k))
+    return tuple(
+        MissingQuestion(key=k, text=texts[k].text, trials=trials[k], settles=settles[k])
+        for k in ranked[:limit]
+    )

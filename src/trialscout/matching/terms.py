@@ -1,0 +1,280 @@
+"""Is the patient's thing the criterion's thing? Names, concepts and drug classes compared.
+
+A criterion says "platinum-based chemotherapy", "corticosteroids", "myocardial infarction"; a
+profile says "carboplatin", "dexamethasone", "STEMI in 2023". `Terms` holds one side's words
+(normalised keys plus the lexicon's concepts), and `matches` says whether a patient's term
+falls under a criterion's: the same concept, the criterion's words inside the patient's ("type
+2 diabetes mellitus" is a "diabetes mellitus"), or a drug in a class the criterion names.
+Matching is deliberately one-way: a patient's "diabetes" does not prove "type 1 diabetes".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import msgspec
+
+from trialscout.eligibility.mentions import find_mentions, term_key
+
+#: Drug and treatment classes that criteria name, with the members a profile names. A class
+#: also contains its sub-classes' members (listed by name in ``_INCLUDES``).
+DRUG_CLASSES: dict[str, tuple[str, ...]] = {
+    "platinum": ("cisplatin", "carboplatin", "oxaliplatin", "nedaplatin", "lobaplatin"),
+    "taxane": ("paclitaxel", "docetaxel", "nab paclitaxel", "cabazitaxel", "abraxane"),
+    "anthracycline": ("doxorubicin", "epirubicin", "daunorubicin", "idarubicin", "liposomal doxorubicin"),
+    "fluoropyrimidine": ("fluorouracil", "5 fu", "capecitabine", "tegafur", "s 1"),
+    "chemotherapy other": (
+        "pemetrexed",
+        "gemcitabine",
+        "etoposide",
+        "irinotecan",
+        "topotecan",
+        "vinorelbine",
+        "vincristine",
+        "vinblastine",
+        "cyclophosphamide",
+        "ifosfamide",
+        "temozolomide",
+        "methotrexate",
+        "cytarabine",
+        "bendamustine",
+        "eribulin",
+        "lurbinectedin",
+        "trabectedin",
+        "mitomycin",
+        "bleomycin",
+        "dacarbazine",
+        "folfox",
+        "folfiri",
+        "folfirinox",
+    ),
+    "anti pd 1": (
+        "pembrolizumab",
+        "nivolumab",
+        "cemiplimab",
+        "dostarlimab",
+        "tislelizumab",
+        "sintilimab",
+        "toripalimab",
+        "camrelizumab",
+        "retifanlimab",
+        "serplulimab",
+    ),
+    "anti pd l1": ("atezolizumab", "durvalumab", "avelumab", "sugemalimab", "envafolimab", "adebrelimab"),
+    "anti ctla 4": ("ipilimumab", "tremelimumab"),
+    "egfr tki": (
+        "erlotinib",
+        "gefitinib",
+        "afatinib",
+        "dacomitinib",
+        "osimertinib",
+        "lazertinib",
+        "icotinib",
+        "almonertinib",
+        "aumolertinib",
+        "furmonertinib",
+    ),
+    "alk inhibitor": ("crizotinib", "alectinib", "brigatinib", "lorlatinib", "ceritinib", "ensartinib"),
+    "kras inhibitor": ("sotorasib", "adagrasib", "divarasib"),
+    "vegf inhibitor": ("bevacizumab", "ramucirumab", "aflibercept"),
+    "her2 targeted": (
+        "trastuzumab",
+        "pertuzumab",
+        "trastuzumab emtansine",
+        "t dm1",
+        "trastuzumab deruxtecan",
+        "t dxd",
+        "lapatinib",
+        "tucatinib",
+        "neratinib",
+    ),
+    "cdk4 6 inhibitor": ("palbociclib", "ribociclib", "abemaciclib"),
+    "parp inhibitor": ("olaparib", "niraparib", "rucaparib", "talazoparib"),
+    "endocrine therapy": (
+        "tamoxifen",
+        "letrozole",
+        "anastrozole",
+        "exemestane",
+        "fulvestrant",
+        "leuprolide",
+        "goserelin",
+        "enzalutamide",
+        "abiraterone",
+        "apalutamide",
+        "darolutamide",
+        "bicalutamide",
+    ),
+    "anti cd20": ("rituximab", "obinutuzumab", "ofatumumab"),
+    "btk inhibitor": ("ibrutinib", "acalabrutinib", "zanubrutinib", "pirtobrutinib"),
+    "corticosteroid": (
+        "prednisone",
+        "prednisolone",
+        "methylprednisolone",
+        "dexamethasone",
+        "hydrocortisone",
+        "betamethasone",
+        "budesonide",
+        "cortisone",
+        "triamcinolone",
+        "fludrocortisone",
+    ),
+    "anticoagulant": (
+        "warfarin",
+        "heparin",
+        "enoxaparin",
+        "dalteparin",
+        "fondaparinux",
+        "apixaban",
+        "rivaroxaban",
+        "dabigatran",
+        "edoxaban",
+        "acenocoumarol",
+    ),
+    "antiplatelet": ("aspirin", "clopidogrel", "prasugrel", "ticagrelor"),
+    "immunosuppressant": (
+        "tacrolimus",
+        "cyclosporine",
+        "ciclosporin",
+        "mycophenolate",
+        "azathioprine",
+        "sirolimus",
+        "everolimus",
+    ),
+    "radiotherapy": (
+        "radiotherapy",
+        "radiation",
+        "radiation therapy",
+        "sbrt",
+        "stereotactic radiosurgery",
+        "srs",
+        "wbrt",
+        "whole brain radiotherapy",
+        "chemoradiotherapy",
+        "chemoradiation",
+        "brachytherapy",
+        "proton therapy",
+    ),
+}
+_INCLUDES: dict[str, tuple[str, ...]] = {
+    "chemotherapy": ("platinum", "taxane", "anthracycline", "fluoropyrimidine", "chemotherapy other"),
+    "cytotoxic": ("chemotherapy",),
+    "checkpoint inhibitor": ("anti pd 1", "anti pd l1", "anti ctla 4"),
+    "immunotherapy": ("checkpoint inhibitor",),
+    "targeted therapy": (
+        "egfr tki",
+        "alk inhibitor",
+        "kras inhibitor",
+        "vegf inhibitor",
+        "her2 targeted",
+        "cdk4 6 inhibitor",
+        "parp inhibitor",
+        "btk inhibitor",
+        "anti cd20",
+    ),
+    "tyrosine kinase inhibitor": ("egfr tki", "alk inhibitor", "btk inhibitor"),
+    "systemic therapy": ("chemotherapy", "immunotherapy", "targeted therapy", "endocrine therapy"),
+    "anticancer therapy": ("systemic therapy", "radiotherapy"),
+}
+# How criteria name the classes: a pattern over a term key -> the class.
+_CLASS_NAMES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), c)
+    for p, c in [
+        (r"\bplatinum", "platinum"),
+        (r"\btaxane", "taxane"),
+        (r"\banthracycline", "anthracycline"),
+        (r"\bfluoropyrimidine", "fluoropyrimidine"),
+        (r"\b(?:anti )?pd 1\b|\bpd 1 (?:inhibitor|antibod|blockade)", "anti pd 1"),
+        (r"\b(?:anti )?pd l1\b", "anti pd l1"),
+        (r"\bctla 4\b", "anti ctla 4"),
+        (r"\bcheckpoint", "checkpoint inhibitor"),
+        (r"\bimmunotherap|\bimmune therap|\bimmuno oncology", "immunotherapy"),
+        (r"\begfr (?:tki|tyrosine kinase|inhibitor)", "egfr tki"),
+        (r"\balk (?:tki|inhibitor|tyrosine kinase)", "alk inhibitor"),
+        (r"\bkras (?:g12c )?inhibitor", "kras inhibitor"),
+        (r"\b(?:anti )?vegf", "vegf inhibitor"),
+        (r"\b(?:anti )?her2 (?:targeted|directed|therap|agent|inhibitor)", "her2 targeted"),
+        (r"\bcdk ?4 ?6", "cdk4 6 inhibitor"),
+        (r"\bparp", "parp inhibitor"),
+        (r"\bendocrine|\bhormon(?:al|e) therap|\bantiestrogen|\baromatase inhibitor", "endocrine therapy"),
+        (r"\banti cd20", "anti cd20"),
+        (r"\bbtk", "btk inhibitor"),
+        (r"\b(?:cortico)?steroid|\bglucocorticoid", "corticosteroid"),
+        (r"\banticoagula|\bblood thinner", "anticoagulant"),
+        (r"\bantiplatelet", "antiplatelet"),
+        (r"\bimmunosuppress", "immunosuppressant"),
+        (r"\bradiat|\bradiotherap|\bradiosurgery|\birradiation", "radiotherapy"),
+        (r"\btargeted (?:therap|agent)", "targeted therapy"),
+        (r"\btyrosine kinase inhibitor|\btki\b", "tyrosine kinase inhibitor"),
+        (r"\bsystemic (?:anti ?cancer |cancer )?(?:therap|treatment)|\bsystemic", "systemic therapy"),
+        (
+            r"\banti ?(?:cancer|neoplastic|tumou?r) (?:therap|treatment|agent)|\bcancer (?:therap|treatment)",
+            "anticancer therapy",
+        ),
+        (r"\bchemo", "chemotherapy"),
+        (r"\bcytotoxic", "cytotoxic"),
+    ]
+]
+
+
+@functools.cache
+def class_members(name: str) -> frozenset[str]:
+    members = set(DRUG_CLASSES.get(name, ()))
+    for sub in _INCLUDES.get(name, ()):
+        members |= class_members(sub)
+    return frozenset(members)
+
+
+def classes_named(key: str) -> list[str]:
+    """The drug classes a criterion's words name ("prior platinum-based chemotherapy")."""
+    named = [cls for pattern, cls in _CLASS_NAMES if pattern.search(key)]
+    # The most specific class wins: "platinum-based chemotherapy" is platinum, not any chemo.
+    return [c for c in named if not any(c != o and class_members(o) < class_members(c) for o in named)]
+
+
+class Terms(msgspec.Struct, frozen=True):
+    """One side's words for a thing: term keys and the lexicon's concepts (lowercase)."""
+
+    keys: frozenset[str]
+    concepts: frozenset[str]
+
+
+@functools.lru_cache(maxsize=65536)
+def terms(*names: str) -> Terms:
+    keys = {k for name in names if (k := term_key(name))}
+    concepts = {name.lower() for name in names if name}
+    for name in names:
+        concepts |= {m.concept.lower() for m in find_mentions(name)}
+    return Terms(frozenset(keys), frozenset(concepts))
+
+
+_NEGATING = ("non", "not", "no", "without", "anti")
+
+
+def _contains_words(longer: str, shorter: str) -> bool:
+    """Whether ``shorter``'s words are in ``longer``, and not negated there ("small cell lung
+    cancer" is not in "non small cell lung cancer")."""
+    padded, wanted = f" {longer} ", f" {shorter} "
+    start = padded.find(wanted)
+    while start >= 0:
+        before = padded[:start].split()
+        if not before or before[-1] not in _NEGATING:
+            return True
+        start = padded.find(wanted, start + 1)
+    return False
+
+
+def matches(patient: Terms, criterion: Terms) -> bool:
+    """Whether a patient's thing is (an instance of) the criterion's thing."""
+    if patient.concepts & criterion.concepts:
+        return True
+    for want in criterion.keys:
+        if any(_contains_words(have, want) for have in patient.keys):
+            return True
+        for cls in classes_named(want):
+            members = class_members(cls)
+            if any(
+                have in members or any(_contains_words(have, m) for m in members) for have in patient.keys
+            ):
+                return True
+    return False
