@@ -8,6 +8,9 @@ TrialscoutError                 anything this package raises on purpose
 ├── RegistryError               the live ClinicalTrials.gov API failed after retries
 │   └── RegistryResponseError   the API answered, but not with what the API v2 promises
 ├── SearchInputError            a search filter value that cannot be used (an age of 300, ...)
+├── ProfileError                a patient profile document that cannot be read at all (not JSON,
+│                               not a FHIR Bundle or Patient); its bad parts are skipped instead
+├── BenchmarkInputError         a benchmark's patients, judgments or trial corpus cannot be read
 └── GeoError                    a place or distance typed by a person cannot be used
     ├── UnknownPlaceError       no place, ZIP code or coordinates match the text (.suggestions)
     └── InvalidRadiusError      a search radius that is not a positive distance ("50 mi", "80 km")
@@ -82,3 +85,13 @@ class InvalidRadiusError(GeoError):
 
 class SearchInputError(TrialscoutError):
     """A search request with a value that cannot be used; the message says which and why."""
+
+
+class BenchmarkInputError(TrialscoutError):
+    """A benchmark file that is missing or malformed, or a corpus path in no format trialscout
+    reads; the message names the file (and line) and what was expected there."""
+
+
+class ProfileError(TrialscoutError):
+    """A patient profile document that cannot be read at all: not JSON, or not a FHIR Bundle or
+    Patient. The message names what was expected, never a value from the document."""
