@@ -1,0 +1,77 @@
+"""trialscout's own ranker for the patient-to-trial benchmarks, beside the BM25 baseline.
+
+For each patient description: the profile is extracted from the note (`extract_profile`), every
+candidate trial's criteria are checked against it (`check_trial`), and the trials are ranked by
+relevance (the same BM25 as the baseline, plus whether the trial is about one of the patient's
+diagnoses) weighed by the chance the patient is eligible (`eligibility_score`). The eligibility
+score alone is what AUROC (eligible versus excluded) is computed on. No language model.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+
+from trialscout.eligibility.model import ParsedEligibility
+from trialscout.eligibility.parse import parse_eligibility
+from trialscout.evaluation.benchmark import Bm25Ranker, RankedTrial, RankerFactory
+from trialscout.evaluation.corpus import BenchmarkTrial
+from trialscout.matching.check import check_trial
+from trialscout.matching.note import extract_profile
+from trialscout.matching.registry import eligibility_score
+from trialscout.matching.terms import Terms, matches, terms
+from trialscout.model.patient import PatientProfile
+
+#: How much being about one of the patient's diagnoses adds to the (0-1) BM25 relevance.
+ABOUT_WEIGHT = 0.3
+
+
+class TrialscoutRanker:
+    name = "trialscout"
+
+    def __init__(self, corpus: Mapping[str, BenchmarkTrial]) -> None:
+        self._bm25 = Bm25Ranker(corpus)
+        self._parsed: dict[str, ParsedEligibility] = {}
+
+    def _parse(self, trial: BenchmarkTrial) -> ParsedEligibility:
+        parsed = self._parsed.get(trial.nct_id)
+        if parsed is None:
+            parsed = self._parsed[trial.nct_id] = parse_eligibility(trial.trial)
+        return parsed
+
+    def rank(self, query_id: str, query_text: str, candidates: Sequence[BenchmarkTrial]) -> list[RankedTrial]:
+        profile = extract_profile(query_text, patient_id=query_id).profile
+        baseline = {r.nct_id: r.score for r in self._bm25.rank(query_id, query_text, candidates)}
+        top = max(baseline.values(), default=0.0) or 1.0
+        ranked = []
+        for candidate in candidates:
+            check = check_trial(profile, candidate.trial, self._parse(candidate))
+            eligible = eligibility_score(check)
+            relevance = baseline.get(candidate.nct_id, 0.0) / top + ABOUT_WEIGHT * about(profile, candidate)
+            ranked.append(
+                RankedTrial(
+                    nct_id=candidate.nct_id, score=relevance * (0.35 + 0.65 * eligible), eligibility=eligible
+                )
+            )
+        ranked.sort(key=lambda r: (-r.score, r.nct_id))
+        return ranked
+
+
+def about(profile: PatientProfile, candidate: BenchmarkTrial) -> float:
+    """1 when the trial's conditions (or title) name one of the patient's diagnoses, else 0."""
+    named = _trial_terms(candidate.trial.conditions, candidate.trial.title)
+    for diagnosis in profile.diagnoses:
+        have = terms(diagnosis.name, *diagnosis.concepts)
+        if any(matches(have, t) or matches(t, have) for t in named):
+            return 1.0
+    return 0.0
+
+
+@functools.lru_cache(maxsize=8192)
+def _trial_terms(conditions: tuple[str, ...], title: str) -> tuple[Terms, ...]:
+    return tuple(terms(c) for c in (*conditions, title))
+
+
+#: Every ranker `trialscout eval` knows, and those it runs by default (BM25 always runs too).
+RANKERS: dict[str, RankerFactory] = {"bm25": Bm25Ranker, "trialscout": TrialscoutRanker}
+DEFAULT_RANKERS = ("trialscout",)
