@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from benchmarks import load, search
+from benchmarks import criteria, load, match, search
 
 
 def main() -> None:
     load.main()
     search.main()
+    criteria.main()
+    match.main()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,22 @@ from __future__ import annotations
 import trialscout
 
 EXPECTED = {
+    "BenchmarkInputError",
+    "ProfileError",
+    "Criterion",
+    "ParsedEligibility",
+    "parse_eligibility",
+    "TrialCheck",
+    "TrialResult",
+    "Verdict",
+    "check_trial",
+    "NoteExtraction",
+    "extract_profile",
+    "MatchRequest",
+    "MatchResults",
+    "match_patient",
+    "PatientProfile",
+    "decode_profile",
     "Eligibility",
     "LoadReport",
     "OverallStatus",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trialscout.cli import criteria, load, search, show, sync  # noqa: F401  (each module registers its commands)
+from trialscout.cli import criteria, evaluate, load, match, search, show, sync  # noqa: F401  (each module registers its commands)
 from trialscout.cli.app import cli
 
 

@@ -105,6 +105,14 @@ _REPRODUCTIVE = re.compile(
 _COHORT = re.compile(r"\s*(?:cohorts?|arms?|parts?|groups?|phase|stage)\s+[\w.-]{1,6}\s*[:)-]", re.IGNORECASE)
 
 
+# Words that grade a condition or leave it to a clinician: the patient having the condition
+# does not settle such an exclusion.
+_GRADED = re.compile(
+    r"severe|uncontrolled|poorly[- ]controlled|not (?:well[- ])?controlled|resistan|refractory|significant|"
+    r"unstable|decompensat|requiring|despite|considered|judg|opinion|investigator|interfere|"
+    r"[<>≤≥]|greater than|more than|less than|grade\s*[2-4]|class\s*(?:I{2,3}|IV|[2-4])",
+    re.IGNORECASE,
+)
 _CAUSE = re.compile(
     r"toxicit|adverse|side[- ]effect|complication|resulting from|related to|due to|induced|attributed to|"
     r"caused by|allerg|hypersensitiv|intoleran",
@@ -151,6 +159,7 @@ def check_rules(
     ``text`` is the criterion's words: where a treatment is named as a cause ("toxicity from
     prior therapy"), having had it does not decide the criterion."""
     as_cause = bool(_CAUSE.search(text))
+    graded = bool(_GRADED.search(text))
     groups: dict[tuple[str, str], list[Verdict]] = defaultdict(list)
     verdicts: list[RuleVerdict] = []
     questions: list[Question] = []
@@ -170,6 +179,8 @@ def check_rules(
                 and isinstance(rule, (PriorTherapyRule, MedicationRule))
             ):
                 verdict = Verdict.UNKNOWN  # the criterion is about an effect of the treatment
+            elif verdict is Verdict.NOT_MET and finding.has and graded and isinstance(rule, ConditionRule):
+                verdict = Verdict.UNKNOWN  # "severe hypertension": having hypertension does not decide it
         groups[_group_key(index, rule)].append(verdict)
         tag = rule.__struct_config__.tag
         verdicts.append(

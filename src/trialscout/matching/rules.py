@@ -306,42 +306,39 @@ def _transplant(rule: TransplantRule, profile: PatientProfile) -> Finding:
     return found or _unknown("transplant", "Have you had an organ or stem-cell transplant?")
 
 
-_AUTOIMMUNE = terms(
-    "autoimmune disease",
-    "Autoimmune Diseases",
+# Autoimmune diseases by name (lowercase words; a patient's condition naming one is one).
+_AUTOIMMUNE = (
+    "autoimmune",
     "lupus",
-    "Lupus Erythematosus, Systemic",
     "rheumatoid arthritis",
-    "Arthritis, Rheumatoid",
     "multiple sclerosis",
-    "Multiple Sclerosis",
     "psoriasis",
-    "Psoriasis",
-    "Crohn disease",
-    "Crohn Disease",
+    "psoriatic arthritis",
+    "crohn",
     "ulcerative colitis",
-    "Colitis, Ulcerative",
     "inflammatory bowel disease",
     "type 1 diabetes",
-    "Diabetes Mellitus, Type 1",
-    "Hashimoto disease",
-    "Graves disease",
+    "hashimoto",
+    "graves",
     "myasthenia gravis",
     "sarcoidosis",
     "vasculitis",
-    "Sjogren syndrome",
+    "sjogren",
     "celiac disease",
+    "ankylosing spondylitis",
+    "scleroderma",
+    "systemic sclerosis",
+    "dermatomyositis",
+    "autoimmune hepatitis",
+    "vitiligo",
 )
 
 
 def _autoimmune(rule: AutoimmuneRule, profile: PatientProfile) -> Finding:
     for condition in profile.conditions():
-        names = _condition_terms(condition)
-        if (
-            names.concepts & _AUTOIMMUNE.concepts
-            or names.keys & _AUTOIMMUNE.keys
-            or "autoimmun" in condition.name.lower()
-        ):
+        named = _condition_terms(condition)
+        words = " ".join(sorted(named.keys | named.concepts))
+        if any(name in words for name in _AUTOIMMUNE):
             active = rule.qualifier not in (None, "history of")
             if active and condition.status == "resolved":
                 return Finding(has=False, evidence=f"{condition.name} (resolved)")
@@ -531,6 +528,8 @@ def _procedure(rule: ProcedureRule, profile: PatientProfile) -> Finding:
             inside = in_window(therapy.end or therapy.start, rule.window, profile.reference_date())
             if inside is not None:
                 return Finding(has=inside, evidence=therapy.name)
+    if rule.window is None:
+        return _unknown(f"procedure:{rule.procedure.lower()}", f"Have you had {rule.procedure}?")
     return _unknown(f"procedure:{rule.procedure.lower()}", f"Have you had {rule.procedure} recently?")
 
 

@@ -1,0 +1,71 @@
+"""A patient from a file: a profile (JSON), a FHIR R4 bundle (JSON), or a clinical note (text).
+
+`read_patient` decides by content, not by the file name: JSON with a ``resourceType`` is
+FHIR, other JSON is a trialscout profile, anything else is a note whose facts are extracted and
+shown, so a person can correct them. A profile whose only content is ``notes`` is read as a
+note too. The file is read locally and nothing of it is logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import msgspec
+import orjson
+
+from trialscout.errors import ProfileError
+from trialscout.matching.note import ExtractedFact, extract_profile
+from trialscout.model.patient import PatientProfile, decode_profile
+
+
+class PatientInput(msgspec.Struct, frozen=True, kw_only=True):
+    profile: PatientProfile
+    source: str  # "profile", "fhir" or "note"
+    facts: tuple[ExtractedFact, ...] = ()  # what was read from a note
+    skipped: tuple[str, ...] = ()  # FHIR resources or elements not used
+
+
+def read_patient(path: Path, *, as_of: dt.date | None = None) -> PatientInput:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ProfileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return patient_from_bytes(data, as_of=as_of, name=path.name)
+
+
+def patient_from_bytes(
+    data: bytes, *, as_of: dt.date | None = None, name: str = "the patient file"
+) -> PatientInput:
+    stripped = data.lstrip()
+    if stripped[:1] in (b"{", b"["):
+        try:
+            document = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise ProfileError(f"{name} looks like JSON but is not valid JSON: {exc}") from exc
+        if isinstance(document, dict) and "resourceType" in document:
+            # FHIR's models take half a second to import: only when a bundle comes.
+            from trialscout.sources.fhir import profile_from_fhir
+
+            imported = profile_from_fhir(document, as_of=as_of)
+            return PatientInput(profile=imported.profile, source="fhir", skipped=imported.skipped)
+        try:
+            profile = decode_profile(data)
+        except msgspec.ValidationError as exc:
+            raise ProfileError(f"{name} is not a valid patient profile: {exc}") from exc
+        if as_of is not None and profile.as_of is None:
+            profile = msgspec.structs.replace(profile, as_of=as_of)
+        if profile.notes and profile == PatientProfile(
+            id=profile.id, as_of=profile.as_of, notes=profile.notes
+        ):
+            extraction = extract_profile(profile.notes, as_of=profile.as_of, patient_id=profile.id)
+            return PatientInput(profile=extraction.profile, source="note", facts=extraction.facts)
+        return PatientInput(profile=profile, source="profile")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    if not text.strip():
+        raise ProfileError(f"{name} is empty")
+    extraction = extract_profile(text, as_of=as_of)
+    return PatientInput(profile=extraction.profile, source="note", facts=extraction.facts)
