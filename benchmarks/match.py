@@ -20,10 +20,9 @@ import time
 from benchmarks.common import DATA, write_page
 from benchmarks.corpus import real_store, synthetic_store
 from trialscout.matching.note import extract_profile
-from trialscout.matching.registry import MatchRequest, match_patient, search_terms
+from trialscout.matching.registry import MatchRequest, match_patient, search_request
 from trialscout.model.patient import PatientProfile
 from trialscout.search.engine import TrialSearch
-from trialscout.search.results import SearchRequest, Sort
 from trialscout.store.database import TrialStore
 
 ROUNDS = 3
@@ -57,18 +56,8 @@ def measure(label: str, db: object, profiles: list[PatientProfile]) -> dict[str,
                 started = time.perf_counter()
                 match_patient(store, profile, request, search)
                 full.append(time.perf_counter() - started)
-                terms = search_terms(profile)
                 started = time.perf_counter()
-                search.search(
-                    SearchRequest(
-                        query=" ".join(w for w in (terms, terms, profile.notes or "") if w),
-                        statuses=request.statuses,
-                        age=profile.age_years(),
-                        per_page=request.candidates,
-                        sort=Sort.RELEVANCE,
-                        ranked=True,
-                    )
-                )
+                search.search(search_request(profile, request))
                 alone.append(time.perf_counter() - started)
         trials = store.connection.execute("SELECT count(*) FROM trials").fetchone()[0]
     return {

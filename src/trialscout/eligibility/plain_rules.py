@@ -59,7 +59,8 @@ from trialscout.eligibility.plain_scores import (
 from trialscout.eligibility.plain_text import tidy
 from trialscout.eligibility.plain_voice import Aux, Clause, Voice
 
-_CANCER = re.compile(
+#: Words that name a cancer (used to tell a cancer from another condition).
+CANCER_WORDS = re.compile(
     r"cancer|carcinoma|tumou?r|neoplasm|lymphoma|leuka?emia|myeloma|sarcoma|melanoma|glioma|blastoma|malignan",
     re.IGNORECASE,
 )
@@ -239,7 +240,7 @@ def _diagnosis_clause(rule: DiagnosisRule) -> Clause:
     if rule.confirmation:
         confirmed = ", " + _CONFIRMATION.get(rule.confirmation.lower(), f"confirmed ({rule.confirmation})")
     name = f"{setting}{histology}{rule.condition}"
-    if _CANCER.search(rule.condition):
+    if CANCER_WORDS.search(rule.condition):
         return Clause(aux=Aux.POSSESSIVE, subject="cancer", rest=f"{article(name)} {name}{stage}{confirmed}")
     return Clause(aux=Aux.HAVE, rest=f"{name}{stage}{confirmed}")
 

@@ -18,7 +18,7 @@ from trialscout.evaluation.benchmark import Bm25Ranker, RankedTrial, RankerFacto
 from trialscout.evaluation.corpus import BenchmarkTrial
 from trialscout.matching.check import check_trial
 from trialscout.matching.note import extract_profile
-from trialscout.matching.registry import eligibility_score
+from trialscout.matching.registry import eligibility_score, match_score
 from trialscout.matching.terms import Terms, matches, terms
 from trialscout.model.patient import PatientProfile
 
@@ -50,7 +50,7 @@ class TrialscoutRanker:
             relevance = baseline.get(candidate.nct_id, 0.0) / top + ABOUT_WEIGHT * about(profile, candidate)
             ranked.append(
                 RankedTrial(
-                    nct_id=candidate.nct_id, score=relevance * (0.35 + 0.65 * eligible), eligibility=eligible
+                    nct_id=candidate.nct_id, score=match_score(relevance, check), eligibility=eligible
                 )
             )
         ranked.sort(key=lambda r: (-r.score, r.nct_id))

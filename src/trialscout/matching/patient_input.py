@@ -55,9 +55,7 @@ def patient_from_bytes(
             raise ProfileError(f"{name} is not a valid patient profile: {exc}") from exc
         if as_of is not None and profile.as_of is None:
             profile = msgspec.structs.replace(profile, as_of=as_of)
-        if profile.notes and profile == PatientProfile(
-            id=profile.id, as_of=profile.as_of, notes=profile.notes
-        ):
+        if profile.notes and profile.only_notes():
             extraction = extract_profile(profile.notes, as_of=profile.as_of, patient_id=profile.id)
             return PatientInput(profile=extraction.profile, source="note", facts=extraction.facts)
         return PatientInput(profile=profile, source="profile")

@@ -93,33 +93,36 @@ def search_terms(profile: PatientProfile) -> str:
     return " ".join(words)
 
 
-def match_patient(
-    store: TrialStore, profile: PatientProfile, request: MatchRequest, search: TrialSearch | None = None
-) -> MatchResults:
-    search = search or TrialSearch(store)
+def search_request(profile: PatientProfile, request: MatchRequest) -> SearchRequest:
+    """The registry search for a profile: its diagnoses (twice) and note, ranked by the words
+    shared, with its age, sex and place (the request's, else the profile's) as filters."""
     terms = search_terms(profile)
-    query = " ".join(w for w in (terms, terms, profile.notes or "") if w)  # the diagnoses count twice
-    location = profile.location
     near = request.near
+    location = profile.location
     if near is None and location is not None:
         if location.latitude is not None and location.longitude is not None:
             near = f"{location.latitude},{location.longitude}"
         else:
             near = location.place
-    age = profile.age_years()
-    results = search.search(
-        SearchRequest(
-            query=query,
-            statuses=request.statuses,
-            sex=str(profile.sex).upper() if profile.sex else None,
-            age=age,
-            near=near,
-            radius=request.radius,
-            per_page=request.candidates,
-            sort=Sort.RELEVANCE,
-            ranked=True,
-        )
+    return SearchRequest(
+        query=" ".join(w for w in (terms, terms, profile.notes or "") if w),
+        statuses=request.statuses,
+        sex=str(profile.sex).upper() if profile.sex else None,
+        age=profile.age_years(),
+        near=near,
+        radius=request.radius,
+        per_page=request.candidates,
+        sort=Sort.RELEVANCE,
+        ranked=True,
     )
+
+
+def match_patient(
+    store: TrialStore, profile: PatientProfile, request: MatchRequest, search: TrialSearch | None = None
+) -> MatchResults:
+    search = search or TrialSearch(store)
+    terms = search_terms(profile)
+    results = search.search(search_request(profile, request))
     hits = results.hits
     top = max((h.score or 0.0 for h in hits), default=0.0) or 1.0
     matches: list[TrialMatch] = []

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import msgspec
 
+from trialscout.eligibility.mentions import term_key
 from trialscout.eligibility.model import (
     AgeRule,
     AutoimmuneRule,
@@ -35,10 +36,11 @@ from trialscout.eligibility.model import (
     TimeWindow,
     TransplantRule,
 )
+from trialscout.eligibility.plain_rules import CANCER_WORDS
 from trialscout.eligibility.rules.labs import ULN
 from trialscout.matching.facts import ecog_score, in_window, lab_value
-from trialscout.matching.terms import Terms, class_members, matches, terms
-from trialscout.model.patient import Condition, PatientProfile, PatientSex
+from trialscout.matching.terms import Terms, class_members, classes_named, matches, terms
+from trialscout.model.patient import Biomarker, Condition, PatientProfile, PatientSex
 
 _LAB_NAMES = {
     "anc": "absolute neutrophil count",
@@ -348,15 +350,9 @@ def _autoimmune(rule: AutoimmuneRule, profile: PatientProfile) -> Finding:
     )
 
 
-_CANCER_WORDS = re.compile(
-    r"cancer|carcinoma|neoplasm|tumou?r|lymphoma|leuka?emia|melanoma|sarcoma|myeloma|glioma|blastoma|malignan",
-    re.IGNORECASE,
-)
-
-
 def _other_malignancy(rule: OtherMalignancyRule, profile: PatientProfile) -> Finding:
-    cancers = [c for c in profile.conditions() if _CANCER_WORDS.search(c.name)]
-    main = next((c for c in profile.diagnoses if _CANCER_WORDS.search(c.name)), None)
+    cancers = [c for c in profile.conditions() if CANCER_WORDS.search(c.name)]
+    main = next((c for c in profile.diagnoses if CANCER_WORDS.search(c.name)), None)
     others = [c for c in cancers if c is not main]
     on = profile.reference_date()
     for other in others:
@@ -372,7 +368,7 @@ def _other_malignancy(rule: OtherMalignancyRule, profile: PatientProfile) -> Fin
     if others:
         return Finding(has=False, evidence=", ".join(o.name for o in others) + " (longer ago)")
     for absent in profile.absent:
-        if _CANCER_WORDS.search(absent.name):
+        if CANCER_WORDS.search(absent.name):
             return Finding(has=False, evidence=f"no {absent.name}")
     return _unknown("other_cancer", "Have you had any other cancer in the past few years?")
 
@@ -430,12 +426,8 @@ def _says_no_medications(profile: PatientProfile) -> bool:
     return any(a.name.lower() in ("medications", "medication", "any medications") for a in profile.absent)
 
 
-def _therapy_terms(rule: PriorTherapyRule) -> list[Terms]:
-    return [terms(t) for t in rule.therapies]
-
-
 def _prior_therapy(rule: PriorTherapyRule, profile: PatientProfile) -> Finding:
-    wanted = _therapy_terms(rule)
+    wanted = [terms(t) for t in rule.therapies]
     on = profile.reference_date()
     hits = [
         t
@@ -491,15 +483,10 @@ def _all_anticancer(rule: PriorTherapyRule) -> bool:
     """Whether every therapy the rule names is a drug class trialscout knows the members of, so
     a profile listing its therapies can answer "no" (a profile can't list unknown drugs)."""
     return all(
-        any(class_members(c) for c in _classes(t)) or t.lower() in class_members("anticancer therapy")
+        any(class_members(c) for c in classes_named(term_key(t)))
+        or t.lower() in class_members("anticancer therapy")
         for t in rule.therapies
     )
-
-
-def _classes(words: str) -> list[str]:
-    from trialscout.matching.terms import classes_named
-
-    return classes_named(" ".join(re.findall(r"[^\W_]+", words.lower())))
 
 
 def _lines_of_therapy(profile: PatientProfile) -> int | None:
@@ -561,12 +548,10 @@ def _marker_key(marker: str) -> str:
     return {"her2neu": "her2", "erbb2": "her2", "pdl1": "pdl1", "cd274": "pdl1"}.get(key, key)
 
 
-def _result_words(result: msgspec.Struct) -> str:
-    percent = getattr(result, "percent", None)
-    positive = getattr(result, "positive", None)
-    if percent is not None:
-        return f"{percent:g}%"
-    return "positive" if positive else "negative" if positive is False else ""
+def _result_words(result: Biomarker) -> str:
+    if result.percent is not None:
+        return f"{result.percent:g}%"
+    return "positive" if result.positive else "negative" if result.positive is False else ""
 
 
 _CHECKS: dict[type[Rule], Callable[..., Finding]] = {
@@ -605,7 +590,3 @@ def _clinician_question(rule: Rule) -> Question:
         "MeasurableDisease": "Does your cancer have a tumour that can be measured on scans (RECIST)?",
     }
     return Question(tag.lower(), texts.get(tag, "Ask the study team"))
-
-
-def rule_names(rules: Iterable[Rule]) -> list[str]:
-    return [type(r).__name__ for r in rules]

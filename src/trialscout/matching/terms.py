@@ -225,11 +225,12 @@ def class_members(name: str) -> frozenset[str]:
     return frozenset(members)
 
 
-def classes_named(key: str) -> list[str]:
+@functools.lru_cache(maxsize=16384)
+def classes_named(key: str) -> tuple[str, ...]:
     """The drug classes a criterion's words name ("prior platinum-based chemotherapy")."""
     named = [cls for pattern, cls in _CLASS_NAMES if pattern.search(key)]
     # The most specific class wins: "platinum-based chemotherapy" is platinum, not any chemo.
-    return [c for c in named if not any(c != o and class_members(o) < class_members(c) for o in named)]
+    return tuple(c for c in named if not any(c != o and class_members(o) < class_members(c) for o in named))
 
 
 class Terms(msgspec.Struct, frozen=True):

@@ -163,8 +163,9 @@ class PatientProfile(
     def conditions(self) -> tuple[Condition, ...]:
         return self.diagnoses + self.other_conditions
 
-    def is_empty(self) -> bool:
-        return self == PatientProfile(id=self.id, as_of=self.as_of, notes=self.notes) and not self.notes
+    def only_notes(self) -> bool:
+        """Whether the profile says nothing but its free-text notes (it is then read as a note)."""
+        return bool(self.notes) and self == PatientProfile(id=self.id, as_of=self.as_of, notes=self.notes)
 
 
 _decoder = msgspec.json.Decoder(PatientProfile)
