@@ -19,9 +19,9 @@ import time
 
 from benchmarks.common import DATA, write_page
 from benchmarks.corpus import real_store, synthetic_store
-from trialscout.matching.note import extract_profile
 from trialscout.matching.registry import MatchRequest, match_patient, search_request
 from trialscout.model.patient import PatientProfile
+from trialscout.patients.note import extract_profile
 from trialscout.search.engine import TrialSearch
 from trialscout.store.database import TrialStore
 

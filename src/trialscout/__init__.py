@@ -24,12 +24,12 @@ from trialscout.errors import (
 )
 from trialscout.geo import Place, resolve_place
 from trialscout.matching.check import TrialCheck, TrialResult, Verdict, check_trial
-from trialscout.matching.note import NoteExtraction, extract_profile
 from trialscout.matching.registry import MatchRequest, MatchResults, match_patient
 from trialscout.model.enums import OverallStatus, Phase, Sex, SourceFormat, StudyType
 from trialscout.model.patient import PatientProfile, decode_profile
 from trialscout.model.recruitment import RecruitmentCheck, check_recruitment
 from trialscout.model.trial import Eligibility, Person, Site, Trial
+from trialscout.patients.note import NoteExtraction, extract_profile
 from trialscout.search.engine import TrialSearch
 from trialscout.search.index import SearchIndex
 from trialscout.search.results import SearchHit, SearchRequest, SearchResults, Sort

@@ -139,7 +139,7 @@ def test_a_fhir_bundle_is_a_patient_too(full_load: tuple[Path, LoadReport]) -> N
 def test_nothing_of_the_patient_is_logged(
     registry: TrialStore, trial_search: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from trialscout.matching.note import extract_profile
+    from trialscout.patients.note import extract_profile
 
     note = "A 71-year-old man with Zebrowski syndrome and metastatic melanoma, BRAF V600E, ECOG 0."
     with caplog.at_level(logging.DEBUG):

@@ -16,11 +16,11 @@ from rich.text import Text
 from trialscout.cli.app import Context, cli
 from trialscout.errors import ProfileError
 from trialscout.matching.check import TrialCheck, TrialResult, Verdict, check_trial
-from trialscout.matching.note import NoteExtraction, describe_extraction
-from trialscout.matching.patient_input import PatientInput, read_patient
 from trialscout.matching.registry import MatchRequest, MatchResults, match_patient
 from trialscout.model.labels import readable_text
 from trialscout.model.nct import normalise_nct_id
+from trialscout.patients.intake import PatientInput, read_patient
+from trialscout.patients.note import NoteExtraction, describe_extraction
 from trialscout.store.criteria import parsed_criteria
 
 _RESULT_STYLE = {

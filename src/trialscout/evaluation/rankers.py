@@ -17,10 +17,10 @@ from trialscout.eligibility.parse import parse_eligibility
 from trialscout.evaluation.benchmark import Bm25Ranker, RankedTrial, RankerFactory
 from trialscout.evaluation.corpus import BenchmarkTrial
 from trialscout.matching.check import check_trial
-from trialscout.matching.note import extract_profile
 from trialscout.matching.registry import eligibility_score, match_score
 from trialscout.matching.terms import Terms, matches, terms
 from trialscout.model.patient import PatientProfile
+from trialscout.patients.note import extract_profile
 
 #: How much being about one of the patient's diagnoses adds to the (0-1) BM25 relevance.
 ABOUT_WEIGHT = 0.3

@@ -1,4 +1,4 @@
-"""The code tables `trialscout.sources.fhir` reads FHIR resources with: LOINC, SNOMED CT and FHIR
+"""The code tables `trialscout.patients.fhir` reads FHIR resources with: LOINC, SNOMED CT and FHIR
 value-set codes (labs, performance status, pregnancy, stage groups, biomarkers, medication status
 and timing), the words that name cancers and therapies, and the small lookups that use them.
 """

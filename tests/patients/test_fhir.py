@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from trialscout.errors import ProfileError, TrialscoutError
 from trialscout.model.patient import Biomarker, Finding, PatientSex, decode_profile, encode_profile
-from trialscout.sources.fhir import FhirImport, profile_from_fhir
+from trialscout.patients.fhir import FhirImport, profile_from_fhir
 
 BUNDLE = Path(__file__).parent / "data" / "fhir" / "nsclc-egfr-bundle.json"
 AS_OF = dt.date(2025, 6, 1)

@@ -73,7 +73,7 @@ from trialscout.model.patient import (
     Procedure,
     Therapy,
 )
-from trialscout.sources.fhir_codes import (
+from trialscout.patients.fhir_codes import (
     ACTIVE_CONDITION,
     ACTIVE_MEDICATION,
     ALTERATIONS,

@@ -13,10 +13,10 @@ as the patient's.
 
 The readers, each documented with the forms it reads:
 
-- `trialscout.matching.note_context`: negation, family history, hypotheticals, history, timing;
-- `trialscout.matching.note_values`: age, sex, performance status, pregnancy, biomarkers;
-- `trialscout.matching.note_labs`: laboratory results and vital signs;
-- `trialscout.matching.note_findings`: conditions (diagnoses, others, absent), medications,
+- `trialscout.patients.note_context`: negation, family history, hypotheticals, history, timing;
+- `trialscout.patients.note_values`: age, sex, performance status, pregnancy, biomarkers;
+- `trialscout.patients.note_labs`: laboratory results and vital signs;
+- `trialscout.patients.note_findings`: conditions (diagnoses, others, absent), medications,
   prior therapies and procedures.
 
 Nothing here raises on any text, and nothing here writes the note anywhere: notes are health data.
@@ -31,10 +31,11 @@ import msgspec
 
 from trialscout.eligibility.model import Span
 from trialscout.eligibility.text import matchable
-from trialscout.matching.note_context import NoteContext
-from trialscout.matching.note_findings import read_findings
-from trialscout.matching.note_labs import LabReading, read_labs
-from trialscout.matching.note_values import (
+from trialscout.model.patient import LabResult, PatientProfile
+from trialscout.patients.note_context import NoteContext
+from trialscout.patients.note_findings import read_findings
+from trialscout.patients.note_labs import LabReading, read_labs
+from trialscout.patients.note_values import (
     age_matches,
     read_age,
     read_note_biomarkers,
@@ -42,7 +43,6 @@ from trialscout.matching.note_values import (
     read_reproductive,
     read_sex,
 )
-from trialscout.model.patient import LabResult, PatientProfile
 
 
 class ExtractedFact(msgspec.Struct, frozen=True, kw_only=True):

@@ -15,8 +15,8 @@ import msgspec
 import orjson
 
 from trialscout.errors import ProfileError
-from trialscout.matching.note import ExtractedFact, extract_profile
 from trialscout.model.patient import PatientProfile, decode_profile
+from trialscout.patients.note import ExtractedFact, extract_profile
 
 
 class PatientInput(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,7 +45,7 @@ def patient_from_bytes(
             raise ProfileError(f"{name} looks like JSON but is not valid JSON: {exc}") from exc
         if isinstance(document, dict) and "resourceType" in document:
             # FHIR's models take half a second to import: only when a bundle comes.
-            from trialscout.sources.fhir import profile_from_fhir
+            from trialscout.patients.fhir import profile_from_fhir
 
             imported = profile_from_fhir(document, as_of=as_of)
             return PatientInput(profile=imported.profile, source="fhir", skipped=imported.skipped)

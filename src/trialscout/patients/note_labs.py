@@ -18,7 +18,7 @@ import bisect
 import re
 
 from trialscout.eligibility.model import Span
-from trialscout.matching.note_values import Reading, number_text
+from trialscout.patients.note_values import Reading, number_text
 
 
 class LabReading(Reading, frozen=True):

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tests.conftest import DATA
-from trialscout.matching.note import NoteExtraction, describe_extraction, extract_profile
 from trialscout.model.patient import PatientProfile, PatientSex, decode_profile, encode_profile
+from trialscout.patients.note import NoteExtraction, describe_extraction, extract_profile
 
 SIGIR = DATA / "trialgpt" / "dataset" / "sigir" / "queries.jsonl"
 TREC_2022 = DATA / "trialgpt" / "dataset" / "trec_2022" / "queries.jsonl"

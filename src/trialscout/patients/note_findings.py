@@ -2,7 +2,7 @@
 
 The packaged concept lexicon's mentions (`trialscout.eligibility.mentions`), with a few terms of
 clinical notes it lacks ("shortness of breath", "febrile", "smoker"), are each placed by what
-the note says of them (`trialscout.matching.note_context`): denied ones go to ``absent``; a
+the note says of them (`trialscout.patients.note_context`): denied ones go to ``absent``; a
 relative's, or one only considered (to rule out, a risk, planned), is set aside as a reading of
 its own ("family_history", "hypothetical") and kept out of the profile.
 
@@ -37,9 +37,9 @@ from trialscout.eligibility.mentions import (
     term_key,
 )
 from trialscout.eligibility.model import Span
-from trialscout.matching.note_context import Assertion, NoteContext, Timing
-from trialscout.matching.note_values import AgeReading, Reading
 from trialscout.model.patient import Condition, Finding, Medication, Procedure, Therapy
+from trialscout.patients.note_context import Assertion, NoteContext, Timing
+from trialscout.patients.note_values import AgeReading, Reading
 
 
 class FieldReading(Reading, frozen=True):

@@ -1,6 +1,6 @@
 """The values a clinical note states: age, sex, performance status, pregnancy, and tumour
 biomarkers, each with the span of the words it was read from (laboratory results and vital signs
-are `trialscout.matching.note_labs`).
+are `trialscout.patients.note_labs`).
 
 - `read_age`: "58-year-old", "44 yo", "66yoF", "aged 58", "18 years of age", "a 3-month-old",
   "15-week-old", "newborn", "in her 60s" (a decade: its midpoint, said so in the reading). The
@@ -27,8 +27,8 @@ import msgspec
 
 from trialscout.eligibility.model import BiomarkerRule, CriterionKind, Expect, Span
 from trialscout.eligibility.rules.biomarkers import read_biomarkers
-from trialscout.matching.note_context import Assertion, NoteContext
 from trialscout.model.patient import Biomarker, PatientSex, PerformanceStatus
+from trialscout.patients.note_context import Assertion, NoteContext
 
 
 class Reading(msgspec.Struct, frozen=True):
