@@ -25,8 +25,9 @@ from trialscout.eligibility.model import (
     StatedException,
 )
 from trialscout.eligibility.parse import parse_criteria_text
-from trialscout.eligibility.plain import compose, plain_sentence, plain_sentences
-from trialscout.eligibility.plain_text import explain, glossary, strip_explanations, tidy
+from trialscout.eligibility.plain import plain_sentence, plain_sentences
+from trialscout.eligibility.plain.sentences import compose
+from trialscout.eligibility.plain.text import explain, glossary, strip_explanations, tidy
 
 INC = CriterionKind.INCLUSION
 EXC = CriterionKind.EXCLUSION

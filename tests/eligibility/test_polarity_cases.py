@@ -10,8 +10,7 @@ import pytest
 from tests.eligibility.polarity_cases import CASES, Case, Reads
 from trialscout.eligibility.model import Criterion
 from trialscout.eligibility.parse import parse_eligibility
-from trialscout.eligibility.plain import plain_sentences
-from trialscout.eligibility.plain_text import strip_explanations
+from trialscout.eligibility.plain import plain_sentences, strip_explanations
 from trialscout.store.database import TrialStore
 
 _EXCLUDES = re.compile(

@@ -38,7 +38,7 @@ import msgspec
 from trialscout.eligibility.model import Criterion
 from trialscout.eligibility.parse import parse_criteria_text
 from trialscout.eligibility.plain import plain_sentences, said_rules
-from trialscout.eligibility.plain_text import strip_explanations
+from trialscout.eligibility.plain.text import strip_explanations
 from trialscout.model.trial import Trial
 from trialscout.sources.files import ArchivedRecord, RawRecord, iter_source, parse_record
 

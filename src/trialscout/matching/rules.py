@@ -36,7 +36,7 @@ from trialscout.eligibility.model import (
     TimeWindow,
     TransplantRule,
 )
-from trialscout.eligibility.plain_rules import CANCER_WORDS
+from trialscout.eligibility.plain.rules import CANCER_WORDS
 from trialscout.eligibility.rules.labs import ULN
 from trialscout.matching.facts import ecog_score, in_window, lab_value
 from trialscout.matching.terms import Terms, class_members, classes_named, matches, terms

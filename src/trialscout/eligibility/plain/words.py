@@ -29,23 +29,23 @@ from __future__ import annotations
 import re
 
 from trialscout.eligibility.model import CriterionKind
-from trialscout.eligibility.plain_frames import GROUP as _GROUP
-from trialscout.eligibility.plain_frames import NOUN_FRAMES as _NOUN_FRAMES
-from trialscout.eligibility.plain_frames import PREGNANCY as _PREGNANCY
-from trialscout.eligibility.plain_frames import group_clause as _group
-from trialscout.eligibility.plain_frames import pregnancy_clause as _pregnancy
-from trialscout.eligibility.plain_predicates import CONDITION as _CONDITION
-from trialscout.eligibility.plain_predicates import PERFECT_START as _PERFECT_START
-from trialscout.eligibility.plain_predicates import SINGULAR_SUBJECT as _SINGULAR_SUBJECT
-from trialscout.eligibility.plain_predicates import SUBJECT_START as _SUBJECT
-from trialscout.eligibility.plain_predicates import THERAPY as _THERAPY
-from trialscout.eligibility.plain_predicates import first_match_start as _first_match_start
-from trialscout.eligibility.plain_predicates import is_noun_phrase as _is_noun_phrase
-from trialscout.eligibility.plain_predicates import noun_phrase_clause as _noun_phrase_clause
-from trialscout.eligibility.plain_predicates import perfect_rest as _perfect_rest
-from trialscout.eligibility.plain_predicates import predicate
-from trialscout.eligibility.plain_text import lower_first
-from trialscout.eligibility.plain_voice import Aux, Clause, to_base
+from trialscout.eligibility.plain.frames import GROUP as _GROUP
+from trialscout.eligibility.plain.frames import NOUN_FRAMES as _NOUN_FRAMES
+from trialscout.eligibility.plain.frames import PREGNANCY as _PREGNANCY
+from trialscout.eligibility.plain.frames import group_clause as _group
+from trialscout.eligibility.plain.frames import pregnancy_clause as _pregnancy
+from trialscout.eligibility.plain.predicates import CONDITION as _CONDITION
+from trialscout.eligibility.plain.predicates import PERFECT_START as _PERFECT_START
+from trialscout.eligibility.plain.predicates import SINGULAR_SUBJECT as _SINGULAR_SUBJECT
+from trialscout.eligibility.plain.predicates import SUBJECT_START as _SUBJECT
+from trialscout.eligibility.plain.predicates import THERAPY as _THERAPY
+from trialscout.eligibility.plain.predicates import first_match_start as _first_match_start
+from trialscout.eligibility.plain.predicates import is_noun_phrase as _is_noun_phrase
+from trialscout.eligibility.plain.predicates import noun_phrase_clause as _noun_phrase_clause
+from trialscout.eligibility.plain.predicates import perfect_rest as _perfect_rest
+from trialscout.eligibility.plain.predicates import predicate
+from trialscout.eligibility.plain.text import lower_first
+from trialscout.eligibility.plain.voice import Aux, Clause, to_base
 
 _I = re.IGNORECASE
 

@@ -46,7 +46,7 @@ from trialscout.eligibility.model import (
     SexRule,
     TransplantRule,
 )
-from trialscout.eligibility.plain_scores import (
+from trialscout.eligibility.plain.numbers import (
     analyte_name,
     article,
     bound_words,
@@ -56,8 +56,8 @@ from trialscout.eligibility.plain_scores import (
     performance_sentence,
     window_words,
 )
-from trialscout.eligibility.plain_text import tidy
-from trialscout.eligibility.plain_voice import Aux, Clause, Voice
+from trialscout.eligibility.plain.text import tidy
+from trialscout.eligibility.plain.voice import Aux, Clause, Voice
 
 #: Words that name a cancer (used to tell a cancer from another condition).
 CANCER_WORDS = re.compile(

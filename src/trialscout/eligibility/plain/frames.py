@@ -13,11 +13,11 @@ import re
 from collections.abc import Callable
 
 from trialscout.eligibility.model import CriterionKind
-from trialscout.eligibility.plain_predicates import PAST as _PAST
-from trialscout.eligibility.plain_predicates import is_noun_phrase as _is_noun_phrase
-from trialscout.eligibility.plain_scores import karnofsky_sentence, performance_sentence, score_bound
-from trialscout.eligibility.plain_text import lower_first
-from trialscout.eligibility.plain_voice import PERSON, Aux, Clause, Voice
+from trialscout.eligibility.plain.numbers import karnofsky_sentence, performance_sentence, score_bound
+from trialscout.eligibility.plain.predicates import PAST as _PAST
+from trialscout.eligibility.plain.predicates import is_noun_phrase as _is_noun_phrase
+from trialscout.eligibility.plain.text import lower_first
+from trialscout.eligibility.plain.voice import PERSON, Aux, Clause, Voice
 
 _I = re.IGNORECASE
 
@@ -332,7 +332,7 @@ def _performance(match: re.Match[str], kind: CriterionKind) -> Clause | None:
 
 
 def _personal_sentence(sentence: str, voice: Voice) -> Clause | None:
-    """A sentence from plain_rules, already in its voice, as a clause ("I am X" -> BE X)."""
+    """A sentence from `numbers`, already in its voice, as a clause ("I am X" -> BE X)."""
     for start in ("I am ", "you are "):
         if sentence.startswith(start):
             return Clause(aux=Aux.BE, rest=sentence[len(start) :])
@@ -515,7 +515,7 @@ def _with_article(words: str) -> str:
     return f"a {words}"
 
 
-#: Public names for `plain_words`.
+#: Public names for `words`.
 NOUN_FRAMES = _NOUN_FRAMES
 GROUP = _GROUP
 PREGNANCY = _PREGNANCY

@@ -2,7 +2,7 @@
 starts a list item ("Have X", "Able to X", "Received X"), as a `Clause` in the words' own tense;
 and what a noun phrase names (a condition, a therapy), for the frames that need it.
 
-Used by `plain_frames` and `plain_words`; the words after the verb are kept as written.
+Used by `frames` and `words`; the words after the verb are kept as written.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 
 from trialscout.eligibility.model import CriterionKind
-from trialscout.eligibility.plain_text import lower_first
-from trialscout.eligibility.plain_voice import Aux, Clause, to_base
+from trialscout.eligibility.plain.text import lower_first
+from trialscout.eligibility.plain.voice import Aux, Clause, to_base
 
 _I = re.IGNORECASE
 

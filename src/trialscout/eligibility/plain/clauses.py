@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 
 from trialscout.eligibility.model import CriterionKind
-from trialscout.eligibility.plain_predicates import SUBJECT, predicate
-from trialscout.eligibility.plain_text import lower_first
-from trialscout.eligibility.plain_voice import Voice, personal
+from trialscout.eligibility.plain.predicates import SUBJECT, predicate
+from trialscout.eligibility.plain.text import lower_first
+from trialscout.eligibility.plain.voice import Voice, personal
 
 #: How a sentence that excludes begins.
 EXCLUDED = "You cannot join if"

@@ -13,22 +13,17 @@
   curative therapy without progression for at least 6 months"; a sub-point or sentence that
   allows something ("Subjects with treated brain metastases are eligible provided ...") says
   "You can still join if you have treated brain metastases, provided ...", never as the rule;
-- typed rules when they say everything the main clause says (`plain_rules`), otherwise the
-  words rewritten by safe frames (`plain_words`); when no frame is safe, the words whole after
+- typed rules when they say everything the main clause says (`rules`), otherwise the
+  words rewritten by safe frames (`words`); when no frame is safe, the words whole after
   "The trial requires:" or "You cannot join if:";
-- jargon explained in brackets on first use (`plain_text`, ``data/plain_glossary.tsv``).
+- jargon explained in brackets on first use (`text`, ``eligibility/data/plain_glossary.tsv``).
 
 It never raises: a bug in a rewrite costs the rewrite, not the sentence (the words are then
 shown whole after the faithful frame). `plain_sentences(criteria)` also uses each criterion's
 parent, so that the conditions listed under an allowing sub-point ("... are eligible provided
 the following criteria are met:") read as conditions of that exception, not as exclusions.
 
-`lay_summary(trial, criteria)` is in `plain_summary`.
-
-The modules: `plain_text` (tidying, glossary), `plain_clauses` (sentences, exceptions,
-allowances), `plain_voice` (first and second person), `plain_predicates` / `plain_frames` /
-`plain_words` (frames of the words), `plain_scores` / `plain_rules` (sentences from typed rules),
-`plain_summary` (the lay summary).
+`lay_summary(trial, criteria)` is in `summary`; the package's docstring lists the modules.
 """
 
 from __future__ import annotations
@@ -37,7 +32,7 @@ import re
 from collections.abc import Sequence
 
 from trialscout.eligibility.model import Criterion, CriterionKind, Rule
-from trialscout.eligibility.plain_clauses import (
+from trialscout.eligibility.plain.clauses import (
     EXCLUDED,
     NOT_ALLOWED,
     NOTE,
@@ -48,11 +43,11 @@ from trialscout.eligibility.plain_clauses import (
     split_exception,
     states_itself,
 )
-from trialscout.eligibility.plain_predicates import SUBJECT
-from trialscout.eligibility.plain_rules import accounted, typed_sentence
-from trialscout.eligibility.plain_text import finish, glossary, lower_first, protect, tidy, unprotect
-from trialscout.eligibility.plain_voice import Aux, Clause, Voice, personal
-from trialscout.eligibility.plain_words import clause_of
+from trialscout.eligibility.plain.predicates import SUBJECT
+from trialscout.eligibility.plain.rules import accounted, typed_sentence
+from trialscout.eligibility.plain.text import finish, glossary, lower_first, protect, tidy, unprotect
+from trialscout.eligibility.plain.voice import Aux, Clause, Voice, personal
+from trialscout.eligibility.plain.words import clause_of
 from trialscout.model.trial import Trial
 
 __all__ = ["EXCLUDED", "REQUIRED", "lay_summary", "plain_sentence", "plain_sentences"]
@@ -430,7 +425,7 @@ def said_rules(criterion: Criterion) -> list[Rule]:
 
 
 def lay_summary(trial: Trial, criteria: Sequence[Criterion]) -> str:
-    """Who the trial is for, in one or two sentences (see `plain_summary`)."""
-    from trialscout.eligibility.plain_summary import summary
+    """Who the trial is for, in one or two sentences (see `summary`)."""
+    from trialscout.eligibility.plain.summary import summary
 
     return summary(trial, criteria)

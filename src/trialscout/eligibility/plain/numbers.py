@@ -18,8 +18,8 @@ import re
 from collections.abc import Sequence
 
 from trialscout.eligibility.model import Bound, LabRule, TimeWindow
-from trialscout.eligibility.plain_text import protect, tidy
-from trialscout.eligibility.plain_voice import Voice
+from trialscout.eligibility.plain.text import protect, tidy
+from trialscout.eligibility.plain.voice import Voice
 
 # --- numbers and bounds -------------------------------------------------------------------------
 

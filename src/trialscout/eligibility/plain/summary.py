@@ -33,10 +33,10 @@ from trialscout.eligibility.model import (
     Rule,
     TransplantRule,
 )
-from trialscout.eligibility.plain_rules import rule_clause
-from trialscout.eligibility.plain_scores import listing, number, performance_sentence
-from trialscout.eligibility.plain_text import unprotect
-from trialscout.eligibility.plain_voice import Voice
+from trialscout.eligibility.plain.numbers import listing, number, performance_sentence
+from trialscout.eligibility.plain.rules import rule_clause
+from trialscout.eligibility.plain.text import unprotect
+from trialscout.eligibility.plain.voice import Voice
 from trialscout.model.enums import Sex
 from trialscout.model.trial import Trial
 
@@ -121,7 +121,7 @@ def _third_person(said: str) -> str:
 def _top_rules(criteria: Sequence[Criterion]) -> list[tuple[Criterion, Rule]]:
     """The rules of top-level criteria that their plain sentence is spoken from (so that each
     clause of the summary says what a whole criterion says, not a reading of a side remark)."""
-    from trialscout.eligibility.plain import said_rules
+    from trialscout.eligibility.plain.sentences import said_rules
 
     wanted = (DiagnosisRule, PerformanceStatusRule, PriorTherapyRule, *_EXCLUDED_TYPES)
     return [
