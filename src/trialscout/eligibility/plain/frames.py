@@ -14,8 +14,7 @@ from collections.abc import Callable
 
 from trialscout.eligibility.model import CriterionKind
 from trialscout.eligibility.plain.numbers import karnofsky_sentence, performance_sentence, score_bound
-from trialscout.eligibility.plain.predicates import PAST as _PAST
-from trialscout.eligibility.plain.predicates import is_noun_phrase as _is_noun_phrase
+from trialscout.eligibility.plain.predicates import PAST, is_noun_phrase
 from trialscout.eligibility.plain.text import lower_first
 from trialscout.eligibility.plain.voice import PERSON, Aux, Clause, Voice
 
@@ -87,7 +86,7 @@ _PREGNANT = (
     r"(?:pregnan(?:t|cy)|breast[\s-]?feeding|breastfeeding|lactating|lactation|nursing|(?:planning|intending|wishing)"
     r"\s+to\s+(?:become\s+pregnant|breast[\s-]?feed|conceive)[^,;]*?)"
 )
-_PREGNANCY = re.compile(
+PREGNANCY = re.compile(
     rf"^(?:(?:women|females?|female\s+(?:patients|subjects|participants)|patients|participants|subjects)\s+(?:who\s+are|that\s+are)\s+)?"
     rf"(?P<states>{_PREGNANT}(?:\s*(?:,|or|and|and/or|/)\s*(?:(?:currently|are|who\s+are)\s+)?{_PREGNANT})*)"
     r"(?:\s+(?:women|females|patients|participants|subjects|mothers|female\s+(?:patients|subjects|participants)))?"
@@ -98,7 +97,7 @@ _PREGNANCY_WORDS = [
     (re.compile(r"\bpregnancy\b", _I), "pregnant"),
     (re.compile(r"\b(?:breast[\s-]feeding|lactation|lactating|nursing)\b", _I), "breastfeeding"),
 ]
-_GROUP = re.compile(
+GROUP = re.compile(
     r"^(?P<group>women|females|female\s+(?:patients|subjects|participants)|men|males|male\s+(?:patients|subjects"
     r"|participants)|fertile\s+(?:patients|women|men|subjects|participants|females|males)|sexually\s+active\s+"
     r"(?:women|men|patients|subjects|participants|males|females)|patients|subjects|participants)\s+"
@@ -244,7 +243,7 @@ def _prior(match: re.Match[str]) -> Clause | None:
         found = re.match(pattern, rest, _I)
         if found is not None:
             return Clause(aux=Aux.PERFECT, rest=verb + rest[found.end() :])
-    if not _is_noun_phrase(rest):
+    if not is_noun_phrase(rest):
         return None
     return Clause(aux=Aux.PERFECT, rest=f"had {lower_first(rest)}")
 
@@ -253,7 +252,7 @@ def _use(match: re.Match[str]) -> Clause | None:
     rest = match.group("rest")
     if match.group("current"):
         return Clause(aux=Aux.BE, rest=f"currently using {rest}")
-    if _PAST.search(rest):
+    if PAST.search(rest):
         return Clause(aux=Aux.PERFECT, rest=f"used {rest}")
     return Clause(aux=Aux.DO, rest=f"use {rest}")
 
@@ -263,7 +262,7 @@ def _receipt(match: re.Match[str]) -> Clause | None:
     words = lower_first(match.group(0))
     if match.group("current"):
         return Clause(aux=Aux.BE, rest=f"receiving {words[len(match.group('current')) + 1 :]}")
-    if not _PAST.search(rest):
+    if not PAST.search(rest):
         return None
     if words.startswith(("receipt", "administration")):
         return Clause(aux=Aux.PERFECT, rest=f"received {rest}")
@@ -272,7 +271,7 @@ def _receipt(match: re.Match[str]) -> Clause | None:
 
 def _participation(match: re.Match[str]) -> Clause:
     rest = match.group("rest")
-    if not match.group("current") and _PAST.search(rest):
+    if not match.group("current") and PAST.search(rest):
         return Clause(aux=Aux.PERFECT, rest=f"taken part in {rest}")
     return Clause(aux=Aux.BE, rest=f"taking part in {rest}")
 
@@ -292,7 +291,7 @@ def _ability(match: re.Match[str]) -> Clause | None:
     return Clause(aux=Aux.BE, rest=" ".join(w for w in words if w) + f" {prep} {match.group('rest')}")
 
 
-def _pregnancy(match: re.Match[str]) -> Clause:
+def pregnancy_clause(match: re.Match[str]) -> Clause:
     states = match.group("states")
     for pattern, word in _PREGNANCY_WORDS:
         states = pattern.sub(word, states)
@@ -388,7 +387,7 @@ def _confirmed(match: re.Match[str]) -> Clause | None:
 _CONFIRMED_WORDS = 12
 
 
-def _group(match: re.Match[str], kind: CriterionKind) -> Clause | None:
+def group_clause(match: re.Match[str], kind: CriterionKind) -> Clause | None:
     group = match.group("group").lower()
     words = group.split()
     noun = words[-1]
@@ -465,7 +464,7 @@ def _age(match: re.Match[str]) -> Clause:
     return Clause(aux=Aux.POSSESSIVE, subject="age", rest=match.group("rest"))
 
 
-_NOUN_FRAMES: list[tuple[re.Pattern[str], Callable[[re.Match[str], CriterionKind], Clause | None]]] = [
+NOUN_FRAMES: list[tuple[re.Pattern[str], Callable[[re.Match[str], CriterionKind], Clause | None]]] = [
     (_HISTORY, lambda m, k: _history(m)),
     (_CONFIRMED, lambda m, k: _confirmed(m)),
     (_KNOWN, lambda m, k: _known(m)),
@@ -483,7 +482,7 @@ _NOUN_FRAMES: list[tuple[re.Pattern[str], Callable[[re.Match[str], CriterionKind
                 aux=Aux.PERFECT,
                 rest=f"had a {m.group('what').lower().rstrip('s')} that targets {m.group('rest')}",
             )
-            if _PAST.search(m.group("rest")) or k is CriterionKind.EXCLUSION
+            if PAST.search(m.group("rest")) or k is CriterionKind.EXCLUSION
             else None
         ),
     ),
@@ -492,8 +491,8 @@ _NOUN_FRAMES: list[tuple[re.Pattern[str], Callable[[re.Match[str], CriterionKind
     (_RECEIPT, lambda m, k: _receipt(m)),
     (_PARTICIPATION, lambda m, k: _participation(m)),
     (_ABILITY, lambda m, k: _ability(m)),
-    (_PREGNANCY, lambda m, k: _pregnancy(m)),
-    (_GROUP, _group),
+    (PREGNANCY, lambda m, k: pregnancy_clause(m)),
+    (GROUP, group_clause),
     (_HEALTHY, lambda m, k: _healthy(m)),
     (_SEX, lambda m, k: _sex(m)),
     (_LIFE, lambda m, k: Clause(aux=Aux.POSSESSIVE, subject="life expectancy", rest=m.group("rest"))),
@@ -513,11 +512,3 @@ def _with_article(words: str) -> str:
     ):
         return words
     return f"a {words}"
-
-
-#: Public names for `words`.
-NOUN_FRAMES = _NOUN_FRAMES
-GROUP = _GROUP
-PREGNANCY = _PREGNANCY
-group_clause = _group
-pregnancy_clause = _pregnancy

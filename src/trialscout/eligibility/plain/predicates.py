@@ -20,14 +20,14 @@ SUBJECT = (
     r"(?:(?:the|all|any|eligible|potential|male\s+and\s+female|adult)\s+)?(?:study\s+)?"
     r"(?:patients?|subjects?|participants?|individuals?|persons?|people|volunteers?|candidates?|pts|cases?)"
 )
-_SUBJECT = re.compile(rf"^{SUBJECT}\b\s*(?:\((?:[^()]{{0,40}})\)\s*)?(?P<rest>.*)$", _I)
-_SINGULAR_SUBJECT = re.compile(
+SUBJECT_START = re.compile(rf"^{SUBJECT}\b\s*(?:\((?:[^()]{{0,40}})\)\s*)?(?P<rest>.*)$", _I)
+SINGULAR_SUBJECT = re.compile(
     r"^(?:the\s+|a\s+|each\s+)?(?:patient|subject|participant|individual|person|volunteer|candidate)\b", _I
 )
 
 # --- what kind of thing a noun phrase names ---------------------------------------------------------
 
-_CONDITION = re.compile(
+CONDITION = re.compile(
     r"\b(?:disease|diseases|cancer|cancers|carcinomas?|tumou?rs?|neoplasms?|malignan\w*|lymphomas?|leuka?emias?"
     r"|myelomas?|sarcomas?|melanomas?|gliomas?|\w*blastomas?|metasta\w+|lesions?|infections?|syndromes?|disorders?"
     r"|failure|insufficiency|dysfunction|impairment|hypertension|diabetes|hepatitis|HIV|AIDS|cirrhosis|allerg\w*"
@@ -43,14 +43,14 @@ _CONDITION = re.compile(
     r"|covid-19|sars-cov-2|allergy|allergies|reactions?|events?)\b",
     _I,
 )
-_THERAPY = re.compile(
+THERAPY = re.compile(
     r"\b(?:surgery|surgical|resection|operation|transplant\w*|radiotherapy|radiation|irradiation|chemotherapy"
     r"|chemo|immunotherapy|therapy|therapies|treatment|treatments|vaccination|vaccines?|transfusions?"
     r"|procedures?|biopsy|implant\w*|\w+ectomy|\w+otomy|stents?|bypass|radiosurgery|regimens?|inhibitors?"
     r"|agents?|drugs?|medications?|antibod\w+|\w+mab|\w+nib|\w+lib|lines?)\b",
     _I,
 )
-_PAST = re.compile(
+PAST = re.compile(
     r"\b(?:within|prior|previous(?:ly)?|past|last|ago|since|before|history|ever|recent(?:ly)?|preceding|earlier"
     r"|completed|received|lines?\s+of|regimens?)\b",
     _I,
@@ -63,7 +63,7 @@ _FINITE = re.compile(
 _HEAD_END = re.compile(r"[(,;:]|\b(?:that|which|who|whose|where|when|if|unless|except|other\s+than)\b", _I)
 
 
-def _first_match_start(pattern: re.Pattern[str], words: str) -> int:
+def first_match_start(pattern: re.Pattern[str], words: str) -> int:
     match = pattern.search(words)
     return match.start() if match else 10**6
 
@@ -84,7 +84,7 @@ def _head(words: str) -> str:
     return words[: end.start()] if end else words
 
 
-def _is_noun_phrase(words: str) -> bool:
+def is_noun_phrase(words: str) -> bool:
     """No finite verb before the first comma or relative clause (brackets aside)."""
     head = _head(words)
     return bool(head.strip()) and _FINITE.search(head) is None
@@ -106,20 +106,20 @@ def _chunk(words: str) -> str:
     return words[: end.start()] if end else words
 
 
-def _noun_phrase_clause(words: str, kind: CriterionKind) -> Clause | None:
+def noun_phrase_clause(words: str, kind: CriterionKind) -> Clause | None:
     """A named condition -> "have X"; a therapy or procedure with a time -> "have had X"."""
-    if not _is_noun_phrase(words):
+    if not is_noun_phrase(words):
         return None
     chunk = _chunk(words)
-    condition = _first_match_start(_CONDITION, chunk)
-    therapy = _first_match_start(_THERAPY, chunk)
+    condition = first_match_start(CONDITION, chunk)
+    therapy = first_match_start(THERAPY, chunk)
     if condition == therapy == 10**6:
         return None
     rest = lower_first(words)
     if condition < therapy:
         return Clause(aux=Aux.HAVE, rest=rest)
     head = _head(words)
-    if _PAST.search(head) and not _CURRENT.search(head):
+    if PAST.search(head) and not _CURRENT.search(head):
         return Clause(aux=Aux.PERFECT, rest=f"had {rest}")
     if _CURRENT.search(_chunk(words)):
         return Clause(aux=Aux.BE, rest=f"receiving {rest}")
@@ -142,7 +142,7 @@ _PARTICIPLE = {
     "ate": "eaten",
     "wrote": "written",
 }
-_PERFECT_START = re.compile(
+PERFECT_START = re.compile(
     r"^(?:received|underwent|undergone|completed|recovered|failed|progressed|relapsed|experienced|developed|had"
     r"|been|signed|achieved|demonstrated|taken|took|used|participated|smoked|tolerated|consented|agreed|shown"
     r"|given|documented|provided|undergone|attained|discontinued|stopped|started|begun|finished"
@@ -178,7 +178,7 @@ _DO_START = re.compile(
 )
 
 
-def _perfect_rest(words: str) -> str:
+def perfect_rest(words: str) -> str:
     first, _, rest = words.partition(" ")
     participle = _PARTICIPLE.get(
         first.lower(), first.lower() if first[:1].isupper() and first[1:].islower() else first
@@ -200,9 +200,9 @@ def predicate(words: str, *, bare: bool = False) -> Clause | None:
                 return found
     if bare:
         if _BARE_PERFECT_START.match(words):
-            return Clause(aux=Aux.PERFECT, rest=_perfect_rest(words))
-    elif _PERFECT_START.match(words):
-        return Clause(aux=Aux.PERFECT, rest=_perfect_rest(words))
+            return Clause(aux=Aux.PERFECT, rest=perfect_rest(words))
+    elif PERFECT_START.match(words):
+        return Clause(aux=Aux.PERFECT, rest=perfect_rest(words))
     if _BE_START.match(words) and not (
         bare and low.startswith(("a ", "an ", "male", "female", "men ", "women "))
     ):
@@ -221,8 +221,8 @@ _AND_VERB = re.compile(r"(\s+(?:and|or|and/or)\s+)(\w+s)\b(?=\s+(?:to|the|all|wi
 
 def _have(rest: str, negated: bool = False, restated: bool = False) -> Clause:
     rest = rest.strip()
-    if _PERFECT_START.match(rest):
-        return Clause(aux=Aux.PERFECT, rest=_perfect_rest(rest), negated=negated, restated=restated)
+    if PERFECT_START.match(rest):
+        return Clause(aux=Aux.PERFECT, rest=perfect_rest(rest), negated=negated, restated=restated)
     return Clause(aux=Aux.HAVE, rest=rest, negated=negated, restated=restated)
 
 
@@ -274,13 +274,13 @@ def _modal_inner(rest: str) -> Clause | None:
 _PREDICATES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Clause | None]]] = [
     (
         re.compile(r"^with\s+(?P<rest>.+)$", _I),
-        lambda m: Clause(aux=Aux.HAVE, rest=m.group("rest")) if _is_noun_phrase(m.group("rest")) else None,
+        lambda m: Clause(aux=Aux.HAVE, rest=m.group("rest")) if is_noun_phrase(m.group("rest")) else None,
     ),
     (
         re.compile(r"^without\s+(?P<rest>.+)$", _I),
         lambda m: (
             Clause(aux=Aux.HAVE, rest=m.group("rest"), negated=True)
-            if _is_noun_phrase(m.group("rest"))
+            if is_noun_phrase(m.group("rest"))
             else None
         ),
     ),
@@ -313,7 +313,7 @@ _PREDICATES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Clause | None
     (
         re.compile(r"^(?:have|has)\s+(?P<neg>not\s+|never\s+)?(?P<rest>.+)$", _I),
         lambda m: (
-            Clause(aux=Aux.PERFECT, rest="never " + _perfect_rest(m.group("rest")))
+            Clause(aux=Aux.PERFECT, rest="never " + perfect_rest(m.group("rest")))
             if (m.group("neg") or "").strip().lower() == "never"
             else _have(m.group("rest"), negated=bool(m.group("neg")))
         ),
@@ -336,16 +336,3 @@ _PREDICATES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Clause | None
         lambda m: Clause(aux=Aux.PERFECT, rest=f"been {lower_first(m.group(0))}"),
     ),
 ]
-
-
-#: Public names for the other modules of plain language.
-SUBJECT_START = _SUBJECT
-SINGULAR_SUBJECT = _SINGULAR_SUBJECT
-CONDITION = _CONDITION
-THERAPY = _THERAPY
-PAST = _PAST
-PERFECT_START = _PERFECT_START
-is_noun_phrase = _is_noun_phrase
-noun_phrase_clause = _noun_phrase_clause
-perfect_rest = _perfect_rest
-first_match_start = _first_match_start

@@ -50,8 +50,6 @@ from trialscout.eligibility.plain.voice import Aux, Clause, Voice, personal
 from trialscout.eligibility.plain.words import clause_of
 from trialscout.model.trial import Trial
 
-__all__ = ["EXCLUDED", "REQUIRED", "lay_summary", "plain_sentence", "plain_sentences"]
-
 #: How a sentence that excludes begins, and the fallback frames when no rewrite is safe.
 REQUIRED = "The trial requires:"
 _CONDITION_OF_EXCEPTION = "For the exception above, this must also be true:"

@@ -29,21 +29,19 @@ from __future__ import annotations
 import re
 
 from trialscout.eligibility.model import CriterionKind
-from trialscout.eligibility.plain.frames import GROUP as _GROUP
-from trialscout.eligibility.plain.frames import NOUN_FRAMES as _NOUN_FRAMES
-from trialscout.eligibility.plain.frames import PREGNANCY as _PREGNANCY
-from trialscout.eligibility.plain.frames import group_clause as _group
-from trialscout.eligibility.plain.frames import pregnancy_clause as _pregnancy
-from trialscout.eligibility.plain.predicates import CONDITION as _CONDITION
-from trialscout.eligibility.plain.predicates import PERFECT_START as _PERFECT_START
-from trialscout.eligibility.plain.predicates import SINGULAR_SUBJECT as _SINGULAR_SUBJECT
-from trialscout.eligibility.plain.predicates import SUBJECT_START as _SUBJECT
-from trialscout.eligibility.plain.predicates import THERAPY as _THERAPY
-from trialscout.eligibility.plain.predicates import first_match_start as _first_match_start
-from trialscout.eligibility.plain.predicates import is_noun_phrase as _is_noun_phrase
-from trialscout.eligibility.plain.predicates import noun_phrase_clause as _noun_phrase_clause
-from trialscout.eligibility.plain.predicates import perfect_rest as _perfect_rest
-from trialscout.eligibility.plain.predicates import predicate
+from trialscout.eligibility.plain.frames import GROUP, NOUN_FRAMES, PREGNANCY, group_clause, pregnancy_clause
+from trialscout.eligibility.plain.predicates import (
+    CONDITION,
+    PERFECT_START,
+    SINGULAR_SUBJECT,
+    SUBJECT_START,
+    THERAPY,
+    first_match_start,
+    is_noun_phrase,
+    noun_phrase_clause,
+    perfect_rest,
+    predicate,
+)
 from trialscout.eligibility.plain.text import lower_first
 from trialscout.eligibility.plain.voice import Aux, Clause, to_base
 
@@ -76,13 +74,11 @@ def _negated(match: re.Match[str], kind: CriterionKind) -> Clause | None:
         return Clause(aux=Aux.HAVE, rest=rest, negated=True)
     if cue == "never":
         return (
-            Clause(aux=Aux.PERFECT, rest=f"never {_perfect_rest(rest)}")
-            if _PERFECT_START.match(rest)
-            else None
+            Clause(aux=Aux.PERFECT, rest=f"never {perfect_rest(rest)}") if PERFECT_START.match(rest) else None
         )
     if cue == "none of":
         return None
-    subject = _SUBJECT.match(rest)
+    subject = SUBJECT_START.match(rest)
     if subject is not None and subject.group("rest"):
         # "No patients with X": in an exclusion, the exclusion said again (no one with X joins)
         inner = predicate(subject.group("rest"))
@@ -100,23 +96,23 @@ def _negated(match: re.Match[str], kind: CriterionKind) -> Clause | None:
         )
     concurrent = _CONCURRENT_NEG.match(rest)
     if cue == "no" and concurrent is not None:
-        if _first_match_start(_THERAPY, rest) < _first_match_start(_CONDITION, rest):
+        if first_match_start(THERAPY, rest) < first_match_start(CONDITION, rest):
             return Clause(aux=Aux.BE, rest=f"receiving {lower_first(rest)}", negated=True)
         return Clause(aux=Aux.HAVE, rest=lower_first(rest), negated=True)
     if cue == "not":
         inner = predicate(rest, bare=True)
         if inner is not None and not inner.negated and inner.aux is not Aux.DO:
             return _negate(inner)
-        pregnancy = _PREGNANCY.match(rest)
+        pregnancy = PREGNANCY.match(rest)
         if pregnancy is not None:
-            return _negate(_pregnancy(pregnancy))
-        if _is_noun_phrase(rest):
+            return _negate(pregnancy_clause(pregnancy))
+        if is_noun_phrase(rest):
             return Clause(aux=Aux.BE, rest=lower_first(rest), negated=True)
         return None
     inner = clause_of(rest, kind, negations=False)
     if inner is not None and not inner.negated and inner.aux in {Aux.HAVE, Aux.PERFECT, Aux.BE}:
         return _negate(inner)
-    if inner is None and _is_noun_phrase(rest):
+    if inner is None and is_noun_phrase(rest):
         return Clause(aux=Aux.HAVE, rest=lower_first(rest), negated=True)
     return None
 
@@ -142,10 +138,10 @@ def clause_of(words: str, kind: CriterionKind, *, negations: bool = True) -> Cla
         return _negated(negation, kind) if negation is not None else None
     if _NOT_A_NEGATION.match(words):
         return None
-    subject = _SUBJECT.match(words)
+    subject = SUBJECT_START.match(words)
     if subject is not None and subject.group("rest"):
         rest = subject.group("rest")
-        if _SINGULAR_SUBJECT.match(words):
+        if SINGULAR_SUBJECT.match(words):
             first, _, tail = rest.partition(" ")
             if first.lower() in {"has", "is", "does", "was"} or (
                 re.fullmatch(r"[a-z]+s", first)
@@ -170,12 +166,12 @@ def clause_of(words: str, kind: CriterionKind, *, negations: bool = True) -> Cla
             found = Clause(aux=Aux.BE, rest=rest)
         if found is not None:
             return found
-        if _GROUP.match(words) is None:
+        if GROUP.match(words) is None:
             return None
-    group = _GROUP.match(words)
+    group = GROUP.match(words)
     if group is not None:
-        return _group(group, kind)
-    for pattern, handler in _NOUN_FRAMES:
+        return group_clause(group, kind)
+    for pattern, handler in NOUN_FRAMES:
         match = pattern.match(words)
         if match is not None:
             found = handler(match, kind)
@@ -184,4 +180,4 @@ def clause_of(words: str, kind: CriterionKind, *, negations: bool = True) -> Cla
     found = predicate(words, bare=True)
     if found is not None:
         return found
-    return _noun_phrase_clause(words, kind)
+    return noun_phrase_clause(words, kind)
