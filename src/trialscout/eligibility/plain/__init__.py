@@ -12,7 +12,9 @@ exceptions, allowances); `rules` (sentences from typed rules); `sentences` (a cr
 sentence); `summary` (the lay summary).
 """
 
-from trialscout.eligibility.plain.sentences import lay_summary, plain_sentence, plain_sentences, said_rules
+from trialscout.eligibility.plain.rules import said_rules
+from trialscout.eligibility.plain.sentences import plain_sentence, plain_sentences
+from trialscout.eligibility.plain.summary import lay_summary
 from trialscout.eligibility.plain.text import strip_explanations
 
 __all__ = ["lay_summary", "plain_sentence", "plain_sentences", "said_rules", "strip_explanations"]

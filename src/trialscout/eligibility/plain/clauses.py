@@ -5,6 +5,7 @@
   eligible" too);
 - `split_exception(sentence)`: the main clause and the exception after it ("X, unless Y"; an
   exception written first, "Except for Y, X", is put after the main clause);
+- `label(sentence, topic)`: a leading label ("Hepatic: bilirubin ...") read as the topic;
 - allowances ("Subjects with treated brain metastases are eligible provided ...", "Patients may
   have received ...", "X is allowed") said as "You can still join if ..." or "However, ...";
 - disallowances ("Patients with X are not eligible") said as "You cannot join if you have X";
@@ -142,6 +143,35 @@ def sentences_of(text: str) -> list[str]:
         start = match.end()
     out.append(text[start:])
     return [s.strip() for s in out if s.strip(" .;,")]
+
+
+_LABEL = re.compile(
+    r"^(?P<label>(?:age|sex|gender|life\s+expectancy|performance\s+status|menopausal\s+status|hepatic|renal|cardiovascular"
+    r"|cardiac|pulmonary|hematopoietic|haematopoietic|hematologic|neurologic|chemotherapy|radiotherapy|radiation\s+therapy"
+    r"|surgery|endocrine\s+therapy|biologic\s+therapy|immunotherapy|other|patients?|participants?|subjects?|volunteers?"
+    r"|disease\s+characteristics|patient\s+characteristics|prior\s+concurrent\s+therapy|laboratory|labs?|note))"
+    r"\s*:\s+(?P<rest>\S.*)$",
+    _I,
+)
+_MORE_LABELS = re.compile(r"(?:^|[\s.;])[A-Z][A-Za-z]+(?:\s+[a-z]+){0,3}\s*:\s+\S")
+
+
+def label(sentence: str, topic: str | None) -> tuple[str, str | None, bool]:
+    """(words, topic, flat): a leading label ("Hepatic: bilirubin ...") read as the topic; ``flat``
+    when several labelled lists were run together in one paragraph (then no rewrite is safe)."""
+    match = _LABEL.match(sentence)
+    if match is None:
+        return sentence, topic, False
+    if _BLOCK_LABEL.match(match.group("label")) and len(match.group("rest").split()) > _BLOCK_WORDS:
+        return sentence, topic, True  # a whole NCI section run together: no rewrite is safe
+    rest = match.group("rest")
+    if _MORE_LABELS.search(rest):
+        return sentence, topic, True
+    return rest, match.group("label"), False
+
+
+_BLOCK_LABEL = re.compile(r"^(?:disease|patient)\s+characteristics|prior\s+concurrent\s+therapy$", _I)
+_BLOCK_WORDS = 25
 
 
 # --- allowances: "Subjects with X are eligible if Y" ------------------------------------------------

@@ -15,6 +15,10 @@ lost). Each rule is said according to its ``expect``:
 The ECOG grades use the scale's standard wording (Oken et al. 1982), plainly: 0 "fully active",
 1 "able to carry out light work", 2 "able to look after myself ... up and about for more than
 half of my waking hours", ...
+
+`said_rules(criterion)` names the rules a criterion's sentence is spoken from (its main clause
+read as `sentences` reads it, `rules_in` the rules whose words lie in it); the lay summary
+(`summary`) is built from those alone.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from trialscout.eligibility.model import (
     Bound,
     CnsMetastasesRule,
     ConditionRule,
+    Criterion,
     CriterionKind,
     DiagnosisRule,
     Expect,
@@ -45,6 +50,14 @@ from trialscout.eligibility.model import (
     Rule,
     SexRule,
     TransplantRule,
+)
+from trialscout.eligibility.plain.clauses import (
+    NOTE,
+    allows,
+    label,
+    sentences_of,
+    split_exception,
+    states_itself,
 )
 from trialscout.eligibility.plain.numbers import (
     analyte_name,
@@ -440,6 +453,20 @@ def accounts_for(rules: Sequence[Rule], words: str, said: str) -> bool:
     return not (_tokens(tidy(words)) - covered)
 
 
+def rules_in(criterion: Criterion, main: str) -> list[Rule]:
+    """The criterion's rules whose words lie in the main clause."""
+    found = []
+    for rule in criterion.rules:
+        start = rule.span.start - criterion.span.start
+        end = rule.span.end - criterion.span.start
+        if start < 0 or end > len(criterion.text) or end <= start:
+            continue
+        words = tidy(criterion.text[start:end])
+        if words and words.lower() in main.lower():
+            found.append(rule)
+    return found
+
+
 # --- the sentence ------------------------------------------------------------------------------------
 
 
@@ -561,3 +588,18 @@ def typed_sentence(rules: Sequence[Rule], kind: CriterionKind, words: str) -> st
     if sentence is None or not accounts_for(chosen, words, sentence):
         return None
     return sentence
+
+
+def said_rules(criterion: Criterion) -> list[Rule]:
+    """The typed rules a criterion's plain sentence is spoken from: those that account for every
+    content word of its main clause (none when the sentence is the words rewritten)."""
+    if not criterion.rules:
+        return []
+    try:
+        sentences = sentences_of(tidy(criterion.text))
+        if not sentences or allows(sentences[0]) or states_itself(sentences[0]):
+            return []
+        main, _ = split_exception(label(NOTE.sub("", sentences[0]), criterion.topic)[0])
+        return accounted(rules_in(criterion, main), criterion.kind, main)
+    except Exception:  # noqa: BLE001 - the summary may say less, never fail
+        return []

@@ -23,7 +23,7 @@ shown whole after the faithful frame). `plain_sentences(criteria)` also uses eac
 parent, so that the conditions listed under an allowing sub-point ("... are eligible provided
 the following criteria are met:") read as conditions of that exception, not as exclusions.
 
-`lay_summary(trial, criteria)` is in `summary`; the package's docstring lists the modules.
+The lay summary of a trial is in `summary`; the package's docstring lists the modules.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from trialscout.eligibility.model import Criterion, CriterionKind, Rule
+from trialscout.eligibility.model import Criterion, CriterionKind
 from trialscout.eligibility.plain.clauses import (
     EXCLUDED,
     NOT_ALLOWED,
@@ -39,16 +39,16 @@ from trialscout.eligibility.plain.clauses import (
     allowance_sentence,
     allows,
     disallowance_sentence,
+    label,
     sentences_of,
     split_exception,
     states_itself,
 )
 from trialscout.eligibility.plain.predicates import SUBJECT
-from trialscout.eligibility.plain.rules import accounted, typed_sentence
+from trialscout.eligibility.plain.rules import rules_in, typed_sentence
 from trialscout.eligibility.plain.text import finish, glossary, lower_first, protect, tidy, unprotect
 from trialscout.eligibility.plain.voice import Aux, Clause, Voice, personal
 from trialscout.eligibility.plain.words import clause_of
-from trialscout.model.trial import Trial
 
 #: How a sentence that excludes begins, and the fallback frames when no rewrite is safe.
 REQUIRED = "The trial requires:"
@@ -88,15 +88,6 @@ _QUANTITY_START = re.compile(
     _I,
 )
 _SCALE_WORDS = re.compile(r"\b(?:ecog|karnofsky|lansky|zubrod|who|kps)\b", _I)
-_LABEL = re.compile(
-    r"^(?P<label>(?:age|sex|gender|life\s+expectancy|performance\s+status|menopausal\s+status|hepatic|renal|cardiovascular"
-    r"|cardiac|pulmonary|hematopoietic|haematopoietic|hematologic|neurologic|chemotherapy|radiotherapy|radiation\s+therapy"
-    r"|surgery|endocrine\s+therapy|biologic\s+therapy|immunotherapy|other|patients?|participants?|subjects?|volunteers?"
-    r"|disease\s+characteristics|patient\s+characteristics|prior\s+concurrent\s+therapy|laboratory|labs?|note))"
-    r"\s*:\s+(?P<rest>\S.*)$",
-    _I,
-)
-_MORE_LABELS = re.compile(r"(?:^|[\s.;])[A-Z][A-Za-z]+(?:\s+[a-z]+){0,3}\s*:\s+\S")
 _TOPIC_PRIOR = re.compile(r"\bprior\s+(?:medication|treatment|therapy)\b", _I)
 _TOPIC_CURRENT = re.compile(r"\b(?:concurrent|concomitant)\s+(?:medication|treatment|therapy)\b", _I)
 _TOPIC_CONDITION = re.compile(r"\bco-?existing\s+conditions?\b|\bmedical\s+conditions?\b", _I)
@@ -163,43 +154,13 @@ def _topic_clause(words: str, topic: str | None) -> Clause | None:
     return None
 
 
-def _rules_in(criterion: Criterion, main: str) -> list[Rule]:
-    """The criterion's rules whose words lie in the main clause."""
-    found = []
-    for rule in criterion.rules:
-        start = rule.span.start - criterion.span.start
-        end = rule.span.end - criterion.span.start
-        if start < 0 or end > len(criterion.text) or end <= start:
-            continue
-        words = tidy(criterion.text[start:end])
-        if words and words.lower() in main.lower():
-            found.append(rule)
-    return found
-
-
-def _label(sentence: str, topic: str | None) -> tuple[str, str | None, bool]:
-    """(words, topic, flat): a leading label ("Hepatic: bilirubin ...") read as the topic; ``flat``
-    when several labelled lists were run together in one paragraph (then no rewrite is safe)."""
-    match = _LABEL.match(sentence)
-    if match is None:
-        return sentence, topic, False
-    if _BLOCK_LABEL.match(match.group("label")) and len(match.group("rest").split()) > _BLOCK_WORDS:
-        return sentence, topic, True  # a whole NCI section run together: no rewrite is safe
-    rest = match.group("rest")
-    if _MORE_LABELS.search(rest):
-        return sentence, topic, True
-    return rest, match.group("label"), False
-
-
-_BLOCK_LABEL = re.compile(r"^(?:disease|patient)\s+characteristics|prior\s+concurrent\s+therapy$", _I)
-_BLOCK_WORDS = 25
 _FINITE_WORD = re.compile(r"\b(?:is|are|was|were|has|have|had|must|should|will|can|may|would)\b", _I)
 
 
 def _main_sentence(criterion: Criterion, sentence: str, topic: str | None) -> str:
     kind = criterion.kind
     sentence = NOTE.sub("", sentence)
-    sentence, topic, flat = _label(sentence, topic)
+    sentence, topic, flat = label(sentence, topic)
     if flat:
         return _fallback(sentence, kind)
     for pattern, said in (
@@ -229,7 +190,7 @@ def _main_sentence(criterion: Criterion, sentence: str, topic: str | None) -> st
     if required is not None and kind is CriterionKind.INCLUSION and required.start() > 0:
         return f"{REQUIRED} {lower_first(main[: required.start()])}" + personal(tail, voice)
     head = None
-    rules = _rules_in(criterion, main) if criterion.rules else []
+    rules = rules_in(criterion, main) if criterion.rules else []
     if rules:
         typed = typed_sentence(rules, kind, main)
         if typed is not None:
@@ -405,25 +366,3 @@ def plain_sentences(criteria: Sequence[Criterion]) -> tuple[str, ...]:
     """The plain sentence of each criterion, read in its context (see `context`)."""
     under = context(criteria)
     return tuple(plain_sentence(c, parent=under.get(c.id)) for c in criteria)
-
-
-def said_rules(criterion: Criterion) -> list[Rule]:
-    """The typed rules a criterion's plain sentence is spoken from: those that account for every
-    content word of its main clause (none when the sentence is the words rewritten)."""
-    if not criterion.rules:
-        return []
-    try:
-        sentences = sentences_of(tidy(criterion.text))
-        if not sentences or allows(sentences[0]) or states_itself(sentences[0]):
-            return []
-        main, _ = split_exception(_label(NOTE.sub("", sentences[0]), criterion.topic)[0])
-        return accounted(_rules_in(criterion, main), criterion.kind, main)
-    except Exception:  # noqa: BLE001 - the summary may say less, never fail
-        return []
-
-
-def lay_summary(trial: Trial, criteria: Sequence[Criterion]) -> str:
-    """Who the trial is for, in one or two sentences (see `summary`)."""
-    from trialscout.eligibility.plain.summary import summary
-
-    return summary(trial, criteria)

@@ -1,6 +1,6 @@
 """Who a trial is for, in one or two sentences built only from what the record states.
 
-`summary(trial, criteria)` (`plain.lay_summary`):
+`lay_summary(trial, criteria)`:
 
     This trial is for adults aged 18 or older with recurrent or metastatic head and neck cancer,
     who are fully active or able to carry out light work (ECOG 0-1). It is not for people who
@@ -34,7 +34,7 @@ from trialscout.eligibility.model import (
     TransplantRule,
 )
 from trialscout.eligibility.plain.numbers import listing, number, performance_sentence
-from trialscout.eligibility.plain.rules import rule_clause
+from trialscout.eligibility.plain.rules import rule_clause, said_rules
 from trialscout.eligibility.plain.text import unprotect
 from trialscout.eligibility.plain.voice import Voice
 from trialscout.model.enums import Sex
@@ -121,8 +121,6 @@ def _third_person(said: str) -> str:
 def _top_rules(criteria: Sequence[Criterion]) -> list[tuple[Criterion, Rule]]:
     """The rules of top-level criteria that their plain sentence is spoken from (so that each
     clause of the summary says what a whole criterion says, not a reading of a side remark)."""
-    from trialscout.eligibility.plain.sentences import said_rules
-
     wanted = (DiagnosisRule, PerformanceStatusRule, PriorTherapyRule, *_EXCLUDED_TYPES)
     return [
         (c, r)
@@ -178,7 +176,7 @@ def _exclusions(rules: list[tuple[Criterion, Rule]]) -> list[str]:
     return out[:_MAX_EXCLUSIONS]
 
 
-def summary(trial: Trial, criteria: Sequence[Criterion]) -> str:
+def lay_summary(trial: Trial, criteria: Sequence[Criterion]) -> str:
     """One or two sentences on who the trial is for, each clause traceable to the record
     (never raises: what cannot be said is left out)."""
     try:
