@@ -1,9 +1,10 @@
-"""Build the packaged lexicon of conditions, drugs and procedures (`data/lexicon.tsv`).
+"""Build the packaged lexicon of conditions, drugs and procedures (`eligibility/data/lexicon.tsv`).
 
-Run from the repository root, with the shared data beside it::
+A build step, not part of the installed package: run from the repository root, with the shared
+data beside it::
 
-    python -m trialscout.eligibility.build_lexicon            # reads ../shared/data
-    python -m trialscout.eligibility.build_lexicon --data DIR --out FILE
+    python -m scripts.build_lexicon            # reads ../shared/data, writes the packaged lexicon
+    python -m scripts.build_lexicon --data DIR --out FILE
 
 Sources (none of them the Chia corpus, which is kept for evaluation; trials that Chia annotates
 are left out of every source by their NCT ID):
@@ -15,7 +16,8 @@ are left out of every source by their NCT ID):
   names, and intervention names by intervention type; a name is linked to a MeSH concept when
   trials that list only that name list only that MeSH term, at least twice;
 - the facebook clinical-trial-parser NER lines: chronic_disease, cancer, treatment;
-- a short curated list of drug classes, common procedures and oncology acronyms (below).
+- a short curated list of drug classes, common procedures and oncology acronyms
+  (``scripts/data/curated_terms.tsv``).
 
 Votes decide a term's kind. Terms that are generic ("disease", "treatment", "study") or that,
 matched over the Leaf corpus texts, mostly fall outside its annotated entities are dropped.
@@ -75,6 +77,10 @@ _STOP_START |= {"in", "on", "by", "as", "at"}
 _STOP_END = frozenset(["of", "and", "or", "with", "for", "to", "in", "on", "by", "as", "the"])
 
 CURATED_FILE = Path(__file__).parent / "data" / "curated_terms.tsv"
+#: Where the built lexicon goes: the package's data, read at run time by `mentions.lexicon`.
+LEXICON_OUT = (
+    Path(__file__).resolve().parents[1] / "src" / "trialscout" / "eligibility" / "data" / LEXICON_FILE
+)
 _PROCEDURE_WORDS = re.compile(
     r"(?:surgery|ectomy|otomy|ostomy|plasty|scopy|graphy|therapy|transplant\w*|radiation|radiotherapy"
     r"|dialysis|ablation|resection|biopsy|implant\w*|stimulation|ventilation|transfusion|anesthesia"
@@ -475,10 +481,10 @@ def build(data: Path) -> list[LexiconEntry]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0] if __doc__ else None,
-        epilog="example: python -m trialscout.eligibility.build_lexicon --data ../shared/data",
+        epilog="example: python -m scripts.build_lexicon --data ../shared/data",
     )
     parser.add_argument("--data", type=Path, default=Path("..") / "shared" / "data")
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data" / LEXICON_FILE)
+    parser.add_argument("--out", type=Path, default=LEXICON_OUT)
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         print(f"no data folder at {args.data}: pass --data", file=sys.stderr)
