@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import DATA, WORK
-from trialscout.store.database import TrialStore
+from trialscout.store.sqlite import SQLiteStore
 from trialscout.store.load import load_paths
 
 REGISTRY_INPUTS = [
@@ -34,7 +34,7 @@ def real_store() -> Path:
     db = WORK / "real.db"
     if not db.exists():
         WORK.mkdir(parents=True, exist_ok=True)
-        with TrialStore(db) as store:
+        with SQLiteStore(db) as store:
             load_paths(store, REGISTRY_INPUTS)
     return db
 
@@ -48,7 +48,7 @@ def synthetic_store(target_trials: int = 400_000) -> Path:
     partial = db.with_suffix(".partial")
     for leftover in WORK.glob(partial.name + "*"):
         leftover.unlink()
-    TrialStore(partial).close()  # the schema, via the store's own migrations
+    SQLiteStore(partial).close()  # the schema, via the store's own migrations
     conn = sqlite3.connect(partial, isolation_level=None)
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")

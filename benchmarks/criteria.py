@@ -22,7 +22,7 @@ from trialscout.eligibility.parse import parse_eligibility
 from trialscout.eligibility.split import split_criteria
 from trialscout.model.trial import Trial
 from trialscout.store.criteria import update_parsed_criteria
-from trialscout.store.database import TrialStore
+from trialscout.store.sqlite import SQLiteStore
 
 ROUNDS = 5
 TARGET = 200  # trials per second per core (a 580,000-trial registry in under 30 minutes on 2 cores)
@@ -30,7 +30,7 @@ TARGET = 200  # trials per second per core (a 580,000-trial registry in under 30
 
 def main() -> None:
     db = real_store()
-    with TrialStore(db) as store:
+    with SQLiteStore(db) as store:
         records = [r[0] for r in store.connection.execute("SELECT record FROM trials")]
     decoder = msgspec.json.Decoder(Trial)
     trials = [decoder.decode(r) for r in records]
@@ -51,7 +51,7 @@ def main() -> None:
     for leftover in WORK.glob("criteria-bench.db*"):
         leftover.unlink()
     shutil.copy(db, copy)
-    with TrialStore(copy) as store:
+    with SQLiteStore(copy) as store:
         report = update_parsed_criteria(store, rebuild=True)
     per_core = statistics.median(full)
     lines = [

@@ -23,7 +23,7 @@ from trialscout.matching.registry import MatchRequest, match_patient, search_req
 from trialscout.model.patient import PatientProfile
 from trialscout.patients.note import extract_profile
 from trialscout.search.engine import TrialSearch
-from trialscout.store.database import TrialStore
+from trialscout.store.sqlite import SQLiteStore
 
 ROUNDS = 3
 TARGET_S = 1.0
@@ -43,7 +43,7 @@ def _p95(values: list[float]) -> float:
 
 def measure(label: str, db: object, profiles: list[PatientProfile]) -> dict[str, object]:
     request = MatchRequest()
-    with TrialStore(db) as store:  # type: ignore[arg-type]
+    with SQLiteStore(db) as store:  # type: ignore[arg-type]
         search = TrialSearch(store)
         started = time.perf_counter()
         for profile in profiles:  # first pass: parse and store the candidates' criteria

@@ -115,10 +115,10 @@ def serve_trialscout(db: Path) -> dict[str, Any]:
     from trialscout.search.engine import TrialSearch
     from trialscout.search.query import parse
     from trialscout.search.results import SearchRequest
-    from trialscout.store.database import TrialStore
+    from trialscout.store.sqlite import SQLiteStore
 
     opened = time.perf_counter()
-    store = TrialStore(db)
+    store = SQLiteStore(db)
     search = TrialSearch(store)
     first = timed(lambda: search.search(SearchRequest(query="asthma")))
     open_ms = (time.perf_counter() - opened) * 1000
@@ -234,9 +234,9 @@ def serve_fts(db: Path) -> dict[str, Any]:
 
 def build_index(db: Path) -> dict[str, Any]:
     from trialscout.search.index import SearchIndex
-    from trialscout.store.database import TrialStore
+    from trialscout.store.sqlite import SQLiteStore
 
-    with TrialStore(db) as store:
+    with SQLiteStore(db) as store:
         report = SearchIndex.update(store, rebuild=True)
     return {"seconds": report.seconds, "trials": report.total, "sites": report.sites}
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from trialscout.store.database import TrialStore
-from trialscout.store.load import LoadReport, load_paths
+from trialscout.services.ingest import load_files
+from trialscout.services.registry import LocalRegistry
+from trialscout.store.load import LoadReport
+from trialscout.store.sqlite import SQLiteStore
 
 REPO = Path(__file__).resolve().parents[1]
 #: The real records: ../shared/data beside the repository, or $TRIALSCOUT_DATA.
@@ -56,31 +59,45 @@ def v2_studies() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def full_load(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, LoadReport]:
-    """A store holding every registry-format record of ../shared/data, loaded once."""
+    """A store holding every registry-format record of ../shared/data, loaded once, with its
+    search index and parsed criteria (as `trialscout load` leaves it)."""
     db = tmp_path_factory.mktemp("registry") / "registry.db"
-    with TrialStore(db) as store:
-        report = load_paths(store, [DATA], today=TODAY)
+    with SQLiteStore(db) as store:
+        report = load_files(store, [DATA], today=TODAY).records
     return db, report
 
 
 @pytest.fixture
-def registry(full_load: tuple[Path, LoadReport]) -> Iterator[TrialStore]:
-    """The session's full store, opened for one test (read it, do not write to it)."""
-    with TrialStore(full_load[0]) as store:
+def registry(full_load: tuple[Path, LoadReport]) -> Iterator[SQLiteStore]:
+    """The session's full store, opened read-only for one test."""
+    with SQLiteStore(full_load[0], read_only=True) as store:
         yield store
 
 
+@pytest.fixture(scope="session")
+def local_registry(full_load: tuple[Path, LoadReport]) -> Iterator[LocalRegistry]:
+    """The session's full store and its search index, as the read services take them."""
+    with LocalRegistry(SQLiteStore(full_load[0], read_only=True)) as opened:
+        yield opened
+
+
+def sql(path: Path, query: str, *args: object) -> list[tuple[Any, ...]]:
+    """An independent oracle: plain SQL on the store's file, read-only."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return conn.execute(query, args).fetchall()
+    finally:
+        conn.close()
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[TrialStore]:
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
     """An empty store for a test that writes."""
-    with TrialStore(tmp_path / "test.db") as s:
+    with SQLiteStore(tmp_path / "test.db") as s:
         yield s
 
 
 @pytest.fixture(scope="session")
-def trial_search(full_load: tuple[Path, LoadReport]) -> Iterator[Any]:
-    """Search over the full store (its index built once per session)."""
-    from trialscout.search.engine import TrialSearch
-
-    with TrialStore(full_load[0]) as store:
-        yield TrialSearch(store)
+def trial_search(local_registry: LocalRegistry) -> Any:
+    """Search over the full store (its index built once per session, by the load)."""
+    return local_registry.search

@@ -1,93 +1,95 @@
 """trialscout: find and qualify for clinical trials, offline.
 
-The public API is what `__all__` lists; everything else may change between releases.
+The public API is what `__all__` lists; everything else may change between releases. Names are
+imported on first use (PEP 562), so that ``import trialscout`` and the command line start fast.
 """
 
 from __future__ import annotations
 
-from trialscout.eligibility.model import Criterion, ParsedEligibility
-from trialscout.eligibility.parse import parse_eligibility
-from trialscout.errors import (
-    BenchmarkInputError,
-    GeoError,
-    InvalidRadiusError,
-    ProfileError,
-    RecordError,
-    RegistryError,
-    RegistryResponseError,
-    SearchInputError,
-    StoreError,
-    TrialNotFoundError,
-    TrialscoutError,
-    UnknownPlaceError,
-    UnsupportedFormatError,
-)
-from trialscout.geo import Place, resolve_place
-from trialscout.matching.check import TrialCheck, TrialResult, Verdict, check_trial
-from trialscout.matching.registry import MatchRequest, MatchResults, match_patient
-from trialscout.model.enums import OverallStatus, Phase, Sex, SourceFormat, StudyType
-from trialscout.model.patient import PatientProfile, decode_profile
-from trialscout.model.recruitment import RecruitmentCheck, check_recruitment
-from trialscout.model.trial import Eligibility, Person, Site, Trial
-from trialscout.patients.note import NoteExtraction, extract_profile
-from trialscout.search.engine import TrialSearch
-from trialscout.search.index import SearchIndex
-from trialscout.search.results import SearchHit, SearchRequest, SearchResults, Sort
-from trialscout.sources.files import iter_source, parse_record
-from trialscout.store.database import StoredTrial, TrialStore
-from trialscout.store.load import LoadReport, load_paths
+import importlib
+from typing import Any
 
-__all__ = [
-    "BenchmarkInputError",
-    "Criterion",
-    "Eligibility",
-    "GeoError",
-    "InvalidRadiusError",
-    "LoadReport",
-    "MatchRequest",
-    "MatchResults",
-    "NoteExtraction",
-    "OverallStatus",
-    "ParsedEligibility",
-    "PatientProfile",
-    "Person",
-    "Phase",
-    "Place",
-    "ProfileError",
-    "RecordError",
-    "RecruitmentCheck",
-    "RegistryError",
-    "RegistryResponseError",
-    "SearchHit",
-    "SearchIndex",
-    "SearchInputError",
-    "SearchRequest",
-    "SearchResults",
-    "Sex",
-    "Site",
-    "Sort",
-    "SourceFormat",
-    "StoreError",
-    "StoredTrial",
-    "StudyType",
-    "Trial",
-    "TrialCheck",
-    "TrialNotFoundError",
-    "TrialResult",
-    "TrialSearch",
-    "TrialStore",
-    "TrialscoutError",
-    "UnknownPlaceError",
-    "UnsupportedFormatError",
-    "Verdict",
-    "check_recruitment",
-    "check_trial",
-    "decode_profile",
-    "extract_profile",
-    "iter_source",
-    "load_paths",
-    "match_patient",
-    "parse_eligibility",
-    "parse_record",
-    "resolve_place",
-]
+#: Each public name and the module that defines it.
+_EXPORTS: dict[str, str] = {
+    "BenchmarkInputError": "trialscout.errors",
+    "GeoError": "trialscout.errors",
+    "InvalidRadiusError": "trialscout.errors",
+    "ProfileError": "trialscout.errors",
+    "RecordError": "trialscout.errors",
+    "RegistryError": "trialscout.errors",
+    "RegistryResponseError": "trialscout.errors",
+    "SearchInputError": "trialscout.errors",
+    "StoreError": "trialscout.errors",
+    "TrialNotFoundError": "trialscout.errors",
+    "TrialscoutError": "trialscout.errors",
+    "UnknownPlaceError": "trialscout.errors",
+    "UnsupportedFormatError": "trialscout.errors",
+    "Criterion": "trialscout.eligibility.model",
+    "ParsedEligibility": "trialscout.eligibility.model",
+    "parse_eligibility": "trialscout.eligibility.parse",
+    "Place": "trialscout.geo",
+    "resolve_place": "trialscout.geo",
+    "TrialCheck": "trialscout.matching.check",
+    "TrialResult": "trialscout.matching.check",
+    "Verdict": "trialscout.matching.check",
+    "check_trial": "trialscout.matching.check",
+    "NoteExtraction": "trialscout.patients.note",
+    "extract_profile": "trialscout.patients.note",
+    "read_patient": "trialscout.patients.intake",
+    "OverallStatus": "trialscout.model.enums",
+    "Phase": "trialscout.model.enums",
+    "Sex": "trialscout.model.enums",
+    "SourceFormat": "trialscout.model.enums",
+    "StudyType": "trialscout.model.enums",
+    "PatientProfile": "trialscout.model.patient",
+    "decode_profile": "trialscout.model.patient",
+    "RecruitmentCheck": "trialscout.model.recruitment",
+    "check_recruitment": "trialscout.model.recruitment",
+    "Eligibility": "trialscout.model.trial",
+    "Person": "trialscout.model.trial",
+    "Site": "trialscout.model.trial",
+    "Trial": "trialscout.model.trial",
+    "TrialSearch": "trialscout.search.engine",
+    "SearchIndex": "trialscout.search.index",
+    "SearchHit": "trialscout.search.results",
+    "SearchRequest": "trialscout.search.results",
+    "SearchResults": "trialscout.search.results",
+    "Sort": "trialscout.search.results",
+    "iter_source": "trialscout.sources.files",
+    "parse_record": "trialscout.sources.files",
+    "StoredTrial": "trialscout.store.base",
+    "TrialReader": "trialscout.store.base",
+    "TrialStore": "trialscout.store.base",
+    "SQLiteStore": "trialscout.store.sqlite",
+    "LoadReport": "trialscout.store.load",
+    "IngestReport": "trialscout.services.ingest",
+    "load_files": "trialscout.services.ingest",
+    "sync_registry": "trialscout.services.ingest",
+    "LocalRegistry": "trialscout.services.registry",
+    "open_registry": "trialscout.services.registry",
+    "open_writer": "trialscout.services.registry",
+    "search_trials": "trialscout.services.search",
+    "related_trials": "trialscout.services.search",
+    "trial_page": "trialscout.services.trials",
+    "trial_criteria": "trialscout.services.trials",
+    "MatchRequest": "trialscout.services.match",
+    "MatchResults": "trialscout.services.match",
+    "match_patient": "trialscout.services.match",
+    "check_patient": "trialscout.services.match",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'trialscout' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from trialscout.cli import cli
-from trialscout.store.database import TrialStore
 from trialscout.store.load import LoadReport
+from trialscout.store.sqlite import SQLiteStore
 
 
 def run(db: Path, *args: str) -> Any:
@@ -29,15 +29,15 @@ def source_study(file: str, record: str) -> dict[str, Any]:
     return data
 
 
-def v2_trials(registry: TrialStore) -> list[str]:
-    rows = registry.connection.execute(
-        "SELECT nct_id FROM trials WHERE source_format='ctgov-api-v2-json' ORDER BY nct_id"
+def v2_trials(registry: SQLiteStore) -> list[str]:
+    rows = sql(
+        registry.path, "SELECT nct_id FROM trials WHERE source_format='ctgov-api-v2-json' ORDER BY nct_id"
     )
     return [r[0] for r in rows]
 
 
 def test_show_json_agrees_with_the_source_record(
-    full_load: tuple[Path, LoadReport], registry: TrialStore
+    full_load: tuple[Path, LoadReport], registry: SQLiteStore
 ) -> None:
     db, _ = full_load
     ids = v2_trials(registry)
@@ -122,13 +122,14 @@ def test_sentinel_ages_read_as_no_limit_not_zero(full_load: tuple[Path, LoadRepo
 
 
 def test_stale_recruiting_claims_are_flagged_with_the_reason(
-    full_load: tuple[Path, LoadReport], registry: TrialStore
+    full_load: tuple[Path, LoadReport], registry: SQLiteStore
 ) -> None:
     db, _ = full_load
-    nct = registry.connection.execute(
+    nct = sql(
+        registry.path,
         "SELECT nct_id FROM trials WHERE overall_status='RECRUITING' AND possibly_stale=1"
-        " AND primary_completion_date < '2026-11'"
-    ).fetchone()[0]
+        " AND primary_completion_date < '2026-11'",
+    )[0][0]
     text = run(db, "show", nct).output
     assert "Possibly stale" in text
     assert "primary completion date" in text

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from tests.registry_server import FakeRegistry, running_registry
 from trialscout.cli import cli
-from trialscout.store.database import TrialStore
+from trialscout.store.sqlite import SQLiteStore
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_sync_stores_the_matching_trials_and_remembers_where_it_stopped(
     assert len(expected) > 40
     first = sync(db, fake_registry, "--condition", "lung cancer", "--page-size", "25")
     assert f"{len(expected):,} trials match" in first
-    with TrialStore(db) as store:
+    with SQLiteStore(db) as store:
         assert set(store.nct_ids()) == expected
     second = sync(db, fake_registry, "--condition", "lung cancer", "--page-size", "25")
     assert "updated since 20" in second  # the second run starts at the stored checkpoint
@@ -49,7 +49,7 @@ def test_sync_stores_the_matching_trials_and_remembers_where_it_stopped(
 def test_max_records_stops_early(tmp_path: Path, fake_registry: FakeRegistry) -> None:
     db = tmp_path / "max.db"
     sync(db, fake_registry, "--condition", "lung cancer", "--page-size", "10", "--max-records", "20")
-    with TrialStore(db) as store:
+    with SQLiteStore(db) as store:
         assert store.count() == 20
 
 

@@ -10,7 +10,7 @@ from trialscout.eligibility.model import (
     Expect,
 )
 from trialscout.eligibility.parse import parse_criteria_text, parse_eligibility
-from trialscout.store.database import TrialStore
+from trialscout.store.sqlite import SQLiteStore
 
 
 def test_allowing_sub_points_are_exceptions_with_their_conditions() -> None:
@@ -31,7 +31,7 @@ def test_allowing_sub_points_are_exceptions_with_their_conditions() -> None:
     assert "You cannot join" in e6.plain
 
 
-def test_items_under_a_negated_list_inherit_the_negation(registry: TrialStore) -> None:
+def test_items_under_a_negated_list_inherit_the_negation(registry: SQLiteStore) -> None:
     criteria = {c.id: c for c in parse_eligibility(registry.trial("NCT00005856")).criteria}
     assert criteria["I19"].text.startswith("No prior biologic therapy")
     items = [c for c in criteria.values() if c.parent == "I19" and c.rules]
@@ -39,7 +39,7 @@ def test_items_under_a_negated_list_inherit_the_negation(registry: TrialStore) -
     assert all(r.expect is Expect.ABSENT for c in items for r in c.rules)
 
 
-def test_a_restated_exclusion_is_not_a_double_negative(registry: TrialStore) -> None:
+def test_a_restated_exclusion_is_not_a_double_negative(registry: SQLiteStore) -> None:
     (criterion,) = [
         c
         for c in parse_eligibility(registry.trial("NCT00001601")).criteria

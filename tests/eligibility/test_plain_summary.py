@@ -7,7 +7,7 @@ from trialscout.eligibility.parse import parse_criteria_text, parse_eligibility
 from trialscout.eligibility.plain import lay_summary
 from trialscout.model.enums import Sex, SourceFormat
 from trialscout.model.trial import Eligibility, SourceInfo, Trial
-from trialscout.store.database import TrialStore
+from trialscout.store.sqlite import SQLiteStore
 
 SOURCE = SourceInfo(format=SourceFormat.CTGOV_API_V2_JSON)
 
@@ -58,7 +58,7 @@ def test_it_says_less_when_the_record_states_less() -> None:
     )  # not "people with asthma": unknown
 
 
-def test_real_records_are_summarised_in_one_or_two_sentences(registry: TrialStore) -> None:
+def test_real_records_are_summarised_in_one_or_two_sentences(registry: SQLiteStore) -> None:
     for nct_id in ("NCT05798663", "NCT00003202", "NCT00000116"):
         trial = registry.trial(nct_id)
         summary = parse_eligibility(trial).summary

@@ -11,7 +11,7 @@ from tests.eligibility.polarity_cases import CASES, Case, Reads
 from trialscout.eligibility.model import Criterion
 from trialscout.eligibility.parse import parse_eligibility
 from trialscout.eligibility.plain import plain_sentences, strip_explanations
-from trialscout.store.database import TrialStore
+from trialscout.store.sqlite import SQLiteStore
 
 _EXCLUDES = re.compile(
     r"^(?:You cannot join if|I do not|I have not|I am not|I cannot|I will not|Not allowed"
@@ -36,7 +36,7 @@ def _case_id(case: Case) -> str:
     return f"{case.nct_id}:{case.pattern}:{case.anchor[:30]}"
 
 
-def _found(store: TrialStore, case: Case) -> tuple[Criterion, str]:
+def _found(store: SQLiteStore, case: Case) -> tuple[Criterion, str]:
     parsed = parse_eligibility(store.trial(case.nct_id))
     plains = plain_sentences(parsed.criteria)
     hits = [
@@ -61,7 +61,7 @@ def _reads(plain: str, reads: Reads) -> bool:
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
-def test_case(registry: TrialStore, case: Case) -> None:
+def test_case(registry: SQLiteStore, case: Case) -> None:
     criterion, plain = _found(registry, case)
     assert criterion.kind is case.kind, plain
     assert _reads(plain, case.reads), f"should read as {case.reads}: {plain}"

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tests.conftest import REPO
 from trialscout.eligibility.model import CriterionKind
 from trialscout.eligibility.split import Piece, split_criteria
-from trialscout.store.database import TrialStore
+from trialscout.store.sqlite import SQLiteStore
 
 SEED = (REPO / ".." / "shared" / "seeds" / "001_f4cf7e912a3874fc.txt").resolve()
 
@@ -23,7 +23,7 @@ def seed_criteria() -> str:
     return "\n".join(lines[start:end])
 
 
-def criteria_of(store: TrialStore, nct_id: str) -> str:
+def criteria_of(store: SQLiteStore, nct_id: str) -> str:
     eligibility = store.trial(nct_id).eligibility
     assert eligibility is not None and eligibility.criteria
     return eligibility.criteria
@@ -57,7 +57,7 @@ def test_every_span_is_the_exact_text() -> None:
         assert piece.text == piece.text.strip() and piece.text
 
 
-def test_the_nci_format_keeps_topics_and_skips_not_specified(registry: TrialStore) -> None:
+def test_the_nci_format_keeps_topics_and_skips_not_specified(registry: SQLiteStore) -> None:
     pieces = split_criteria(criteria_of(registry, "NCT00023673"))
     topics = {p.topic: p.text for p in pieces if p.topic}
     assert topics["Performance status"] == "Zubrod 0-1"
@@ -72,7 +72,7 @@ def test_the_nci_format_keeps_topics_and_skips_not_specified(registry: TrialStor
     ]
 
 
-def test_labels_over_lists_are_topics_and_sub_points_have_parents(registry: TrialStore) -> None:
+def test_labels_over_lists_are_topics_and_sub_points_have_parents(registry: SQLiteStore) -> None:
     pieces = split_criteria(criteria_of(registry, "NCT05809934"))
     found = by_id(pieces)
     assert found["I1"].topic == "Age"
@@ -82,7 +82,7 @@ def test_labels_over_lists_are_topics_and_sub_points_have_parents(registry: Tria
     assert "Medical Conditions" not in [p.text for p in pieces]
 
 
-def test_sentence_headings_and_numbered_headings(registry: TrialStore) -> None:
+def test_sentence_headings_and_numbered_headings(registry: SQLiteStore) -> None:
     they = split_criteria(criteria_of(registry, "NCT00000359"))
     assert [p.kind for p in they].count(CriterionKind.INCLUSION) == 3
     assert [p.kind for p in they].count(CriterionKind.EXCLUSION) == 5
@@ -111,7 +111,7 @@ def test_no_heading_means_requirements() -> None:
     ]
 
 
-def test_every_trial_in_the_store_splits_into_exact_spans(registry: TrialStore) -> None:
+def test_every_trial_in_the_store_splits_into_exact_spans(registry: SQLiteStore) -> None:
     total = 0
     for nct in registry.nct_ids():
         eligibility = registry.trial(nct).eligibility

@@ -11,7 +11,7 @@ from trialscout.eligibility.model import (
     PriorTherapyRule,
     ProcedureRule,
 )
-from trialscout.eligibility.rules import read_rules
+from trialscout.eligibility.rules.read import read_rules
 
 EXPOSURES = (PriorTherapyRule, ProcedureRule, MedicationRule)
 

@@ -39,8 +39,8 @@ from trialscout.evaluation.corpus import (
 )
 from trialscout.evaluation.rankers import RANKERS
 from trialscout.model.enums import Phase
-from trialscout.store.database import TrialStore
 from trialscout.store.load import load_paths
+from trialscout.store.sqlite import SQLiteStore
 
 LOG2_3 = math.log2(3)
 TRIALGPT_SIGIR = DATA / "sigir-trialgpt-format"
@@ -200,7 +200,7 @@ def test_a_registry_record_wins_over_the_trialgpt_text() -> None:
 
 def test_a_trialscout_store_is_a_corpus(tmp_path: Path) -> None:
     db = tmp_path / "trials.db"
-    with TrialStore(db) as store:
+    with SQLiteStore(db) as store:
         load_paths(store, [AACT / "json_v2"], today=TODAY, workers=0)
         ids = store.nct_ids()
     corpus = load_corpus([db])

@@ -23,8 +23,8 @@ from trialscout.model.patient import (
     Therapy,
 )
 from trialscout.model.trial import Eligibility, SourceInfo, Trial
-from trialscout.store.criteria import parsed_criteria
-from trialscout.store.database import TrialStore
+from trialscout.store.criteria import current_criteria
+from trialscout.store.sqlite import SQLiteStore
 
 TODAY = dt.date(2026, 11, 1)
 
@@ -197,8 +197,8 @@ def test_an_empty_profile_leaves_everything_unknown() -> None:
     assert {"ecog", "lab:anc", "biomarker:egfr"} <= {q.key for q in check.questions}
 
 
-def test_real_trial_from_the_store(registry: TrialStore) -> None:
-    check = check_trial(FIT, registry.trial("NCT06576635"), parsed_criteria(registry, "NCT06576635"))
+def test_real_trial_from_the_store(registry: SQLiteStore) -> None:
+    check = check_trial(FIT, registry.trial("NCT06576635"), current_criteria(registry, "NCT06576635"))
     ecog = next(v for v in check.criteria if v.text.startswith("ECOG performance status"))
     assert ecog.verdict is Verdict.MET
     assert check.result is not TrialResult.NOT_ELIGIBLE

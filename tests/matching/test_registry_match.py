@@ -6,14 +6,12 @@ import datetime as dt
 import json
 import logging
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from trialscout.cli import cli
 from trialscout.matching.check import TrialResult
-from trialscout.matching.registry import MatchRequest, match_patient, missing_questions
 from trialscout.model.patient import (
     Biomarker,
     Condition,
@@ -23,8 +21,10 @@ from trialscout.model.patient import (
     PerformanceStatus,
     encode_profile,
 )
-from trialscout.store.database import TrialStore
+from trialscout.services.match import MatchRequest, match_patient, missing_questions
+from trialscout.services.registry import LocalRegistry
 from trialscout.store.load import LoadReport
+from trialscout.store.sqlite import SQLiteStore
 
 NSCLC_PATIENT = PatientProfile(
     age=64,
@@ -37,8 +37,10 @@ NSCLC_PATIENT = PatientProfile(
 )
 
 
-def test_matches_are_about_the_patient_and_open_to_them(registry: TrialStore, trial_search: Any) -> None:
-    results = match_patient(registry, NSCLC_PATIENT, MatchRequest(limit=10), trial_search)
+def test_matches_are_about_the_patient_and_open_to_them(
+    registry: SQLiteStore, local_registry: LocalRegistry
+) -> None:
+    results = match_patient(local_registry, NSCLC_PATIENT, MatchRequest(limit=10))
     assert results.candidates == 100 and len(results.matches) == 10
     assert results.eligible + results.possibly + results.ruled_out == results.candidates
     for match in results.matches:
@@ -54,10 +56,10 @@ def test_matches_are_about_the_patient_and_open_to_them(registry: TrialStore, tr
 
 
 def test_ruled_out_trials_are_kept_last_with_the_failing_criteria(
-    registry: TrialStore, trial_search: Any
+    registry: SQLiteStore, local_registry: LocalRegistry
 ) -> None:
     results = match_patient(
-        registry, NSCLC_PATIENT, MatchRequest(limit=100, include_ineligible=True), trial_search
+        local_registry, NSCLC_PATIENT, MatchRequest(limit=100, include_ineligible=True), trial_search
     )
     kinds = [m.check.result is TrialResult.NOT_ELIGIBLE for m in results.matches]
     assert kinds == sorted(kinds)  # every open one before every ruled-out one
@@ -65,9 +67,11 @@ def test_ruled_out_trials_are_kept_last_with_the_failing_criteria(
     assert ruled_out and all(m.check.failing for m in ruled_out)
 
 
-def test_what_is_missing_asks_about_what_decides_most(registry: TrialStore, trial_search: Any) -> None:
+def test_what_is_missing_asks_about_what_decides_most(
+    registry: SQLiteStore, local_registry: LocalRegistry
+) -> None:
     results = match_patient(
-        registry, PatientProfile(diagnoses=NSCLC_PATIENT.diagnoses), MatchRequest(), trial_search
+        local_registry, PatientProfile(diagnoses=NSCLC_PATIENT.diagnoses), MatchRequest(), trial_search
     )
     keys = [q.key for q in results.questions]
     assert 1 <= len(keys) <= 5
@@ -137,13 +141,13 @@ def test_a_fhir_bundle_is_a_patient_too(full_load: tuple[Path, LoadReport]) -> N
 
 
 def test_nothing_of_the_patient_is_logged(
-    registry: TrialStore, trial_search: Any, caplog: pytest.LogCaptureFixture
+    registry: SQLiteStore, local_registry: LocalRegistry, caplog: pytest.LogCaptureFixture
 ) -> None:
     from trialscout.patients.note import extract_profile
 
     note = "A 71-year-old man with Zebrowski syndrome and metastatic melanoma, BRAF V600E, ECOG 0."
     with caplog.at_level(logging.DEBUG):
         profile = extract_profile(note).profile
-        match_patient(registry, profile, MatchRequest(), trial_search)
+        match_patient(local_registry, profile, MatchRequest())
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "Zebrowski" not in logged and "71" not in logged and "V600E" not in logged

@@ -10,20 +10,21 @@ from typing import Any
 
 from tests.conftest import NSCLC, TODAY
 from trialscout.search.engine import TrialSearch
-from trialscout.search.index import SearchIndex, index_folder
+from trialscout.search.index import SearchIndex
 from trialscout.search.results import SearchRequest
-from trialscout.store.database import TrialStore
+from trialscout.services.ingest import load_files
 from trialscout.store.load import load_paths
+from trialscout.store.sqlite import SQLiteStore
 
 STUDIES: list[dict[str, Any]] = json.loads(NSCLC.read_text())
 
 
-def ids(store: TrialStore, **options: Any) -> set[str]:
+def ids(store: SQLiteStore, **options: Any) -> set[str]:
     results = TrialSearch(store).search(SearchRequest(per_page=1000, **options))
     return {h.nct_id for h in results.hits}
 
 
-def test_new_and_changed_trials_are_found_after_the_next_load(store: TrialStore, tmp_path: Path) -> None:
+def test_new_and_changed_trials_are_found_after_the_next_load(store: SQLiteStore, tmp_path: Path) -> None:
     first = tmp_path / "first.json"
     first.write_text(json.dumps(STUDIES[:50]))
     load_paths(store, [first], today=TODAY, workers=0)
@@ -46,11 +47,11 @@ def test_new_and_changed_trials_are_found_after_the_next_load(store: TrialStore,
     assert SearchIndex.update(store).indexed == 0  # nothing new since
 
 
-def test_sites_follow_a_changed_trial(store: TrialStore, tmp_path: Path) -> None:
+def test_sites_follow_a_changed_trial(store: SQLiteStore, tmp_path: Path) -> None:
     study = next(s for s in STUDIES if s["protocolSection"]["identificationModule"]["nctId"] == "NCT06576635")
     path = tmp_path / "one.json"
     path.write_text(json.dumps([study]))
-    load_paths(store, [path], today=TODAY, workers=0)
+    load_files(store, [path], today=TODAY, workers=0)
     assert "NCT06576635" in ids(store, near="Chicago", radius="10mi")
     moved = copy.deepcopy(study)
     for site in moved["protocolSection"]["contactsLocationsModule"]["locations"]:
@@ -59,27 +60,27 @@ def test_sites_follow_a_changed_trial(store: TrialStore, tmp_path: Path) -> None
         )
     moved["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2026-11-01"
     path.write_text(json.dumps([moved]))
-    load_paths(store, [path], today=TODAY, workers=0)
+    load_files(store, [path], today=TODAY, workers=0)
     assert ids(store, near="Chicago", radius="10mi") == set()
     assert ids(store, near="Lyon, France", radius="10mi") == {"NCT06576635"}
 
 
-def test_a_lost_or_foreign_index_is_rebuilt(store: TrialStore, tmp_path: Path) -> None:
+def test_a_lost_or_foreign_index_is_rebuilt(store: SQLiteStore, tmp_path: Path) -> None:
     load_paths(store, [NSCLC], today=TODAY, workers=0)
     SearchIndex.update(store)
     before = ids(store, query="pembrolizumab")
     assert before
     # An index folder copied from another store is not trusted.
     other = tmp_path / "other.db"
-    with TrialStore(other) as other_store:
-        shutil.copytree(index_folder(store.path), index_folder(other))
+    with SQLiteStore(other) as other_store:
+        shutil.copytree(store.index_folder, other_store.index_folder)
         assert SearchIndex.update(other_store).rebuilt
-    shutil.rmtree(index_folder(store.path) / "text")
+    shutil.rmtree(store.index_folder / "text")
     assert SearchIndex.update(store).rebuilt
     assert ids(store, query="pembrolizumab") == before
 
 
-def test_rebuild_gives_the_same_answers(store: TrialStore) -> None:
+def test_rebuild_gives_the_same_answers(store: SQLiteStore) -> None:
     load_paths(store, [NSCLC], today=TODAY, workers=0)
     SearchIndex.update(store)
     before = ids(store, query="EGFR", near="Paris")

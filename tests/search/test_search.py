@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import sqlite3
 from typing import Any
 
 import pytest
 
+from tests.conftest import sql as plain_sql
 from trialscout.errors import SearchInputError, UnknownPlaceError
 from trialscout.search.engine import TrialSearch
 from trialscout.search.results import SearchRequest, SearchResults, Sort
@@ -32,7 +32,7 @@ def everything(search: TrialSearch, **options: Any) -> list[str]:
 
 
 def sql(search: TrialSearch, query: str, *args: object) -> set[str]:
-    return {row[0] for row in search.store.connection.execute(query, args)}
+    return {row[0] for row in plain_sql(search.store.path, query, *args)}
 
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -93,8 +93,8 @@ def test_a_radius_keeps_exactly_the_trials_with_a_site_that_close(trial_search: 
     found = everything(trial_search, near="41.85003,-87.65005", radius="50mi", statuses=("RECRUITING",))
     # Oracle: the registry's own coordinates of API v2 sites.
     expected = set()
-    for nct, record in trial_search.store.connection.execute(
-        "SELECT nct_id, record FROM trials WHERE overall_status='RECRUITING'"
+    for nct, record in plain_sql(
+        trial_search.store.path, "SELECT nct_id, record FROM trials WHERE overall_status='RECRUITING'"
     ):
         for site in json.loads(record)["locations"]:
             if (
@@ -193,11 +193,12 @@ def test_facets_count_the_current_query(trial_search: TrialSearch) -> None:
     ids = everything(trial_search, query="breast cancer")
     marks = ",".join("?" * len(ids))
     by_status = dict(
-        trial_search.store.connection.execute(
+        plain_sql(
+            trial_search.store.path,
             f"SELECT coalesce(overall_status, 'UNKNOWN'), count(*) FROM trials"
             f" WHERE nct_id IN ({marks}) GROUP BY 1",
-            ids,
-        ).fetchall()
+            *ids,
+        )
     )
     assert {f.value: f.count for f in results.facets["status"]} == by_status
     assert sum(f.count for f in results.facets["study_type"]) == results.total
@@ -294,8 +295,7 @@ def test_results_are_json_ready(trial_search: TrialSearch) -> None:
 
 
 def test_site_place_fixture_is_consistent(trial_search: TrialSearch) -> None:
-    conn = sqlite3.connect(trial_search.store.path)
-    assert conn.execute("SELECT count(*) FROM sites").fetchone()[0] == len(trial_search.index.sites)
+    assert plain_sql(trial_search.store.path, "SELECT count(*) FROM sites")[0][0] == len(trial_search.index.sites)
 
 
 def test_trials_that_only_mention_the_words_come_with_a_note(trial_search: TrialSearch) -> None:

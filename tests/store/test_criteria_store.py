@@ -7,17 +7,29 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import NSCLC, TODAY
-from trialscout.eligibility.parse import parse_eligibility
+from tests.conftest import NSCLC, TODAY, sql
+from trialscout.eligibility.model import ParsedEligibility
+from trialscout.eligibility.parse import PARSER_VERSION, parse_eligibility
 from trialscout.eligibility.split import split_criteria
-from trialscout.store.criteria import count_due, parsed_criteria, update_parsed_criteria
-from trialscout.store.database import TrialStore
+from trialscout.store.criteria import update_parsed_criteria
 from trialscout.store.load import load_paths
+from trialscout.store.sqlite import SQLiteStore
 
 STUDIES: list[dict[str, Any]] = json.loads(NSCLC.read_text())
 
 
-def test_every_trial_is_parsed_and_stored_whole(store: TrialStore) -> None:
+def count_due(store: SQLiteStore) -> int:
+    return store.criteria_state(PARSER_VERSION).due
+
+
+def parsed_criteria(store: SQLiteStore, nct_id: str) -> ParsedEligibility:
+    """The stored parse (and it must be current)."""
+    stored = store.stored_criteria(nct_id, PARSER_VERSION)
+    assert stored is not None, f"{nct_id} has no current stored parse"
+    return stored
+
+
+def test_every_trial_is_parsed_and_stored_whole(store: SQLiteStore) -> None:
     load_paths(store, [NSCLC], today=TODAY, workers=0)
     assert count_due(store) == 100
     report = update_parsed_criteria(store, workers=0)
@@ -28,13 +40,13 @@ def test_every_trial_is_parsed_and_stored_whole(store: TrialStore) -> None:
         if t.eligibility and t.eligibility.criteria
     )
     assert report.criteria == expected
-    rows = store.connection.execute("SELECT count(*) FROM criteria").fetchone()[0]
+    rows = sql(store.path, "SELECT count(*) FROM criteria")[0][0]
     assert rows == expected
     for nct in store.nct_ids()[:20]:
         assert parsed_criteria(store, nct) == parse_eligibility(store.trial(nct))
 
 
-def test_a_changed_trial_is_parsed_again(store: TrialStore, tmp_path: Path) -> None:
+def test_a_changed_trial_is_parsed_again(store: SQLiteStore, tmp_path: Path) -> None:
     load_paths(store, [NSCLC], today=TODAY, workers=0)
     update_parsed_criteria(store, workers=0)
     changed = copy.deepcopy(STUDIES[3])
@@ -53,7 +65,7 @@ def test_a_changed_trial_is_parsed_again(store: TrialStore, tmp_path: Path) -> N
     assert [c.kind.value for c in stored.criteria] == ["inclusion", "exclusion"]
 
 
-def test_rebuild_parses_everything_and_workers_agree(store: TrialStore) -> None:
+def test_rebuild_parses_everything_and_workers_agree(store: SQLiteStore) -> None:
     load_paths(store, [NSCLC], today=TODAY, workers=0)
     update_parsed_criteria(store, workers=0)
     inline = {n: parsed_criteria(store, n) for n in store.nct_ids()}

@@ -9,8 +9,8 @@ import zipfile
 from pathlib import Path
 
 from tests.conftest import DATA, REGISTRY_INPUTS
-from trialscout.store.database import TrialStore
 from trialscout.store.load import LoadReport
+from trialscout.store.sqlite import SQLiteStore
 
 _NCT = re.compile(rb"<nct_id>\s*(NCT\d{8})\s*</nct_id>")
 
@@ -41,7 +41,7 @@ def registry_ids() -> set[str]:
     return ids
 
 
-def test_every_registry_record_is_stored(full_load: tuple[Path, LoadReport], registry: TrialStore) -> None:
+def test_every_registry_record_is_stored(full_load: tuple[Path, LoadReport], registry: SQLiteStore) -> None:
     expected = registry_ids()
     assert len(expected) >= 7223
     assert set(registry.nct_ids()) == expected
@@ -64,7 +64,7 @@ def test_the_load_reports_what_it_did_not_store(full_load: tuple[Path, LoadRepor
     assert report.new == len(registry_ids())
 
 
-def test_the_store_is_sound_and_sites_match_the_records(registry: TrialStore) -> None:
+def test_the_store_is_sound_and_sites_match_the_records(registry: SQLiteStore) -> None:
     assert registry.integrity_problems() == []
     conn = sqlite3.connect(registry.path)
     sites = conn.execute("SELECT count(*) FROM sites").fetchone()[0]

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import XML_SLICE
-from trialscout.store.database import TrialStore
+from trialscout.store.sqlite import SQLiteStore
 
 
 def stored(db: Path) -> int:
@@ -45,7 +45,7 @@ def test_kill_9_mid_load_then_reload(tmp_path: Path) -> None:
     process.wait()
     assert process.returncode == -signal.SIGKILL
 
-    with TrialStore(db) as store:
+    with SQLiteStore(db) as store:
         partial = store.count()
         assert 1000 <= partial < 6786
         assert store.integrity_problems() == []
@@ -64,7 +64,7 @@ def test_kill_9_mid_load_then_reload(tmp_path: Path) -> None:
         ).replace(",", "")
     )
     assert new == 6786 - partial
-    with TrialStore(db) as store:
+    with SQLiteStore(db) as store:
         assert store.count() == 6786
         assert store.integrity_problems() == []
     # No duplicates and no half-written trials: every site row belongs to exactly one listed location.

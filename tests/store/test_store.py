@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import AACT, NSCLC, TODAY
-from trialscout.store.database import Outcome, TrialStore
+from trialscout.store.base import Outcome
 from trialscout.store.load import load_paths
+from trialscout.store.sqlite import SQLiteStore
 
 STUDIES: list[dict[str, Any]] = json.loads(NSCLC.read_text())
 
@@ -30,7 +31,7 @@ def with_update(study: dict[str, Any], date: str, title: str) -> dict[str, Any]:
     return changed
 
 
-def test_loading_twice_changes_nothing(store: TrialStore) -> None:
+def test_loading_twice_changes_nothing(store: SQLiteStore) -> None:
     first = load_paths(store, [NSCLC], today=TODAY, workers=0)
     second = load_paths(store, [NSCLC], today=TODAY, workers=0)
     assert (first.new, first.unchanged) == (100, 0)
@@ -38,7 +39,7 @@ def test_loading_twice_changes_nothing(store: TrialStore) -> None:
     assert store.count() == 100
 
 
-def test_a_newer_version_replaces_and_an_older_one_does_not(store: TrialStore, tmp_path: Path) -> None:
+def test_a_newer_version_replaces_and_an_older_one_does_not(store: SQLiteStore, tmp_path: Path) -> None:
     study = STUDIES[0]
     nct = study["protocolSection"]["identificationModule"]["nctId"]
     original = study["protocolSection"]["identificationModule"]["briefTitle"]
@@ -61,7 +62,7 @@ def test_a_newer_version_replaces_and_an_older_one_does_not(store: TrialStore, t
     assert store.trial(nct).brief_title == "New title"
 
 
-def test_two_versions_in_one_batch_keep_the_newest(store: TrialStore, tmp_path: Path) -> None:
+def test_two_versions_in_one_batch_keep_the_newest(store: SQLiteStore, tmp_path: Path) -> None:
     study = STUDIES[1]
     nct = study["protocolSection"]["identificationModule"]["nctId"]
     path = write(
@@ -73,7 +74,7 @@ def test_two_versions_in_one_batch_keep_the_newest(store: TrialStore, tmp_path: 
     assert store.trial(nct).brief_title == "Newest"
 
 
-def test_the_original_record_is_kept_byte_for_byte(store: TrialStore, tmp_path: Path) -> None:
+def test_the_original_record_is_kept_byte_for_byte(store: SQLiteStore, tmp_path: Path) -> None:
     source = AACT / "json_v2" / "NCT00763412.json"
     load_paths(store, [source], workers=0)
     fmt, data = store.raw_record("NCT00763412")
@@ -81,7 +82,7 @@ def test_the_original_record_is_kept_byte_for_byte(store: TrialStore, tmp_path: 
     assert fmt.value == "ctgov-api-v2-json"
 
 
-def test_sites_are_stored_with_coordinates(store: TrialStore) -> None:
+def test_sites_are_stored_with_coordinates(store: SQLiteStore) -> None:
     load_paths(store, [NSCLC], today=TODAY, workers=0)
     conn = sqlite3.connect(store.path)
     stored = conn.execute("SELECT count(*), count(latitude) FROM sites").fetchone()
@@ -99,8 +100,8 @@ def test_sites_are_stored_with_coordinates(store: TrialStore) -> None:
 
 def test_schema_migrations_are_recorded_once_and_the_store_uses_wal(tmp_path: Path) -> None:
     db = tmp_path / "m.db"
-    TrialStore(db).close()
-    TrialStore(db).close()
+    SQLiteStore(db).close()
+    SQLiteStore(db).close()
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,)]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -112,7 +113,7 @@ def test_parallel_and_in_process_loads_store_the_same(
     import trialscout.store.load as load_module
 
     monkeypatch.setattr(load_module, "_INLINE_FIRST", 10)  # so that 90 of the 100 go through the pool
-    with TrialStore(tmp_path / "one.db") as one, TrialStore(tmp_path / "two.db") as two:
+    with SQLiteStore(tmp_path / "one.db") as one, SQLiteStore(tmp_path / "two.db") as two:
         a = load_paths(one, [NSCLC], today=TODAY, workers=0)
         b = load_paths(two, [NSCLC], today=TODAY, workers=2)
         assert (a.new, b.new) == (100, 100)
@@ -124,7 +125,7 @@ def test_outcomes_have_user_facing_names() -> None:
     assert [o.value for o in Outcome] == ["new", "updated", "unchanged", "superseded"]
 
 
-def test_recruitment_checks_are_stored_and_refreshed(store: TrialStore) -> None:
+def test_recruitment_checks_are_stored_and_refreshed(store: SQLiteStore) -> None:
     load_paths(store, [NSCLC], today=dt.date(2025, 12, 10), workers=0)
     conn = sqlite3.connect(store.path)
     flagged_then = conn.execute("SELECT count(*) FROM trials WHERE possibly_stale=1").fetchone()[0]
@@ -149,6 +150,6 @@ def test_a_parallel_load_after_reading_the_same_archive_here_stores_everything(t
 
     first = next(i for i in iter_source([XML_SLICE]) if isinstance(i, ArchivedRecord))
     assert first.read().data.startswith(b"<clinical_study")
-    with TrialStore(tmp_path / "fork.db") as s:
+    with SQLiteStore(tmp_path / "fork.db") as s:
         report = load_paths(s, [XML_SLICE], today=TODAY, workers=2)
     assert (report.new, len(report.rejected)) == (6786, 0)

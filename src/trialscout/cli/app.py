@@ -16,11 +16,11 @@ from rich.console import Console
 from trialscout.errors import (
     RecordError,
     RegistryError,
-    StoreError,
     TrialNotFoundError,
     TrialscoutError,
 )
-from trialscout.store.database import TrialStore
+from trialscout.services.registry import LocalRegistry, open_registry, open_writer
+from trialscout.store.base import TrialStore
 
 DEFAULT_DB = "trialscout.db"
 
@@ -28,20 +28,19 @@ DEFAULT_DB = "trialscout.db"
 class Context:
     """What every command shares: where the store is, and the consoles to print to."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, index_folder: Path | None = None) -> None:
         self.db = db
+        self.index_folder = index_folder
         self.out = Console(soft_wrap=False, highlight=False)
         self.err = Console(stderr=True, highlight=False)
 
-    def open_store(self) -> TrialStore:
-        return TrialStore(self.db)
+    def open_writer(self) -> TrialStore:
+        """The store as its one writer (load, sync, index, criteria --rebuild, migrate)."""
+        return open_writer(self.db, index_folder=self.index_folder)
 
-    def open_existing_store(self) -> TrialStore:
-        if not self.db.exists():
-            raise StoreError(
-                f"no store at {self.db}. Load records first: trialscout --db {self.db} load PATH"
-            )
-        return TrialStore(self.db)
+    def open_registry(self) -> LocalRegistry:
+        """The store for reading: no migration, no write."""
+        return open_registry(self.db, index_folder=self.index_folder)
 
 
 def _next_step(error: TrialscoutError) -> str:
@@ -78,9 +77,17 @@ class TrialscoutGroup(click.Group):
     show_default=True,
     help="The SQLite store (also $TRIALSCOUT_DB).",
 )
+@click.option(
+    "--index",
+    "index_folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="TRIALSCOUT_INDEX",
+    default=None,
+    help="The search index folder (also $TRIALSCOUT_INDEX; default: beside the store, <db>.index).",
+)
 @click.version_option(package_name="trialscout")
 @click.pass_context
-def cli(ctx: click.Context, db: Path) -> None:
+def cli(ctx: click.Context, db: Path, index_folder: Path | None) -> None:
     """trialscout: the clinical-trial registry on your machine, searchable and checkable.
 
     \b
@@ -89,4 +96,4 @@ def cli(ctx: click.Context, db: Path) -> None:
       trialscout show NCT06937905
       trialscout sync --condition "small cell lung cancer" --status RECRUITING
     """
-    ctx.obj = Context(db)
+    ctx.obj = Context(db, index_folder)

@@ -9,13 +9,13 @@ from rich.padding import Padding
 from rich.text import Text
 
 from trialscout.cli.app import Context, cli
+from trialscout.cli.reports import print_parse_report
 from trialscout.eligibility.describe import describe_rule
-from trialscout.eligibility.model import CriterionKind, ParsedEligibility
+from trialscout.eligibility.model import CriterionKind
 from trialscout.model.labels import readable_text
 from trialscout.model.nct import normalise_nct_id
-from trialscout.model.trial import Trial
-from trialscout.store.criteria import ParseReport, parsed_criteria, update_parsed_criteria
-from trialscout.store.database import TrialStore
+from trialscout.services.ingest import update_criteria
+from trialscout.services.trials import TrialCriteria, trial_criteria
 
 
 @cli.command("criteria")
@@ -47,13 +47,16 @@ def criteria_command(obj: Context, nct_ids: tuple[str, ...], as_json: bool, rebu
                 f"{text!r} is not an NCT ID (NCT followed by 8 digits)", param_hint="NCT_IDS"
             )
         ids.append(nct)
-    with obj.open_existing_store() as store:
-        if rebuild:
-            print_parse_report(obj, parse_store(obj, store, rebuild=True))
-        results = [parsed_criteria(store, nct) for nct in ids]
-        trials = {nct: store.trial(nct) for nct in ids}
+    if rebuild:
+        with obj.open_writer() as store, obj.err.status("Parsing eligibility criteria ..."):
+            report = update_criteria(store, rebuild=True)
+        print_parse_report(obj, report)
+    if not ids:
+        return
+    with obj.open_registry() as registry:
+        results = [trial_criteria(registry, nct) for nct in ids]
     if as_json:
-        payload = [msgspec.to_builtins(r) for r in results]
+        payload = [msgspec.to_builtins(r.parsed) for r in results]
         click.echo(
             msgspec.json.format(msgspec.json.encode(payload[0] if len(payload) == 1 else payload)).decode()
         )
@@ -61,10 +64,11 @@ def criteria_command(obj: Context, nct_ids: tuple[str, ...], as_json: bool, rebu
     for n, result in enumerate(results):
         if n:
             obj.out.print()
-        obj.out.print(render_criteria(result, trials[result.nct_id]))
+        obj.out.print(render_criteria(result))
 
 
-def render_criteria(result: ParsedEligibility, trial: Trial) -> RenderableType:
+def render_criteria(criteria: TrialCriteria) -> RenderableType:
+    result, trial = criteria.parsed, criteria.trial
     blocks: list[RenderableType] = [Text(f"{result.nct_id}  {trial.title}", style="bold")]
     if result.summary:
         blocks.append(Padding(Text(result.summary, style="italic"), (0, 0, 1, 2)))
@@ -98,19 +102,3 @@ def render_criteria(result: ParsedEligibility, trial: Trial) -> RenderableType:
         lines.append(Padding(Text(f"original: {original}", style="dim"), (0, 0, 0, indent)))
         blocks.append(Group(*lines))
     return Group(*blocks)
-
-
-def parse_store(obj: Context, store: TrialStore, *, rebuild: bool = False) -> ParseReport:
-    with obj.err.status("Parsing eligibility criteria ..."):
-        return update_parsed_criteria(store, rebuild=rebuild)
-
-
-def print_parse_report(obj: Context, report: ParseReport) -> None:
-    if report.parsed == 0:
-        return
-    obj.out.print(
-        f"Parsed the eligibility criteria of {report.parsed:,} trials in {report.seconds:.1f} s "
-        f"({report.trials_per_second:,.0f} trials/s): {report.criteria:,} criteria,"
-        f" {report.typed:,} with typed rules.",
-        soft_wrap=True,
-    )

@@ -15,13 +15,13 @@ from rich.text import Text
 
 from trialscout.cli.app import Context, cli
 from trialscout.errors import ProfileError
-from trialscout.matching.check import TrialCheck, TrialResult, Verdict, check_trial
-from trialscout.matching.registry import MatchRequest, MatchResults, match_patient
+from trialscout.matching.check import TrialCheck, TrialResult, Verdict
 from trialscout.model.labels import readable_text
 from trialscout.model.nct import normalise_nct_id
 from trialscout.patients.intake import PatientInput, read_patient
 from trialscout.patients.note import NoteExtraction, describe_extraction
-from trialscout.store.criteria import parsed_criteria
+from trialscout.services.match import MatchRequest, MatchResults, check_patient, match_patient
+from trialscout.services.trials import stored_trial
 
 _RESULT_STYLE = {
     TrialResult.ELIGIBLE: "bold green",
@@ -95,8 +95,8 @@ def match_command(
         include_ineligible=include_ineligible,
         **({"statuses": ()} if all_statuses else {}),
     )
-    with obj.open_existing_store() as store:
-        results = match_patient(store, patient.profile, request)
+    with obj.open_registry() as registry:
+        results = match_patient(registry, patient.profile, request)
     if as_json:
         payload = {"patient": {"source": patient.source, "facts": patient.facts}, "results": results}
         click.echo(msgspec.json.format(msgspec.json.encode(payload)).decode())
@@ -164,9 +164,9 @@ def check_command(obj: Context, patient_file: Path, nct_id: str, as_json: bool) 
             f"{nct_id!r} is not an NCT ID (NCT followed by 8 digits)", param_hint="NCT_ID"
         )
     patient = _patient(patient_file)
-    with obj.open_existing_store() as store:
-        trial = store.trial(nct)
-        result = check_trial(patient.profile, trial, parsed_criteria(store, nct))
+    with obj.open_registry() as registry:
+        result = check_patient(registry, patient.profile, nct)
+        trial = stored_trial(registry, nct).trial
     if as_json:
         payload = {"patient": {"source": patient.source, "facts": patient.facts}, "check": result}
         click.echo(msgspec.json.format(msgspec.json.encode(payload)).decode())

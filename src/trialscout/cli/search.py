@@ -11,13 +11,13 @@ from rich.padding import Padding
 from rich.text import Text
 
 from trialscout.cli.app import Context, cli
+from trialscout.cli.reports import print_index_report
 from trialscout.model.enums import Phase
 from trialscout.model.labels import label, phases_label
 from trialscout.model.nct import normalise_nct_id
-from trialscout.search.engine import TrialSearch
-from trialscout.search.index import IndexReport, SearchIndex
 from trialscout.search.results import SearchHit, SearchRequest, SearchResults, Sort
-from trialscout.store.database import TrialStore
+from trialscout.services.ingest import migrate, update_index
+from trialscout.services.search import related_trials, search_trials
 
 _DATE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m", "%Y"])
 
@@ -128,8 +128,8 @@ def search(
         sort=Sort(sort) if sort else None,
         **options,  # type: ignore[arg-type]
     )
-    with obj.open_existing_store() as store:
-        results = TrialSearch(store).search(request)
+    with obj.open_registry() as registry:
+        results = search_trials(registry, request)
     if as_json:
         click.echo(msgspec.json.format(msgspec.json.encode(results), indent=2).decode())
         return
@@ -202,8 +202,8 @@ def related(obj: Context, nct_id: str, limit: int, as_json: bool) -> None:
         raise click.BadParameter(
             f"{nct_id!r} is not an NCT ID (NCT followed by 8 digits)", param_hint="NCT_ID"
         )
-    with obj.open_existing_store() as store:
-        hits = TrialSearch(store).related(nct, limit)
+    with obj.open_registry() as registry:
+        hits = related_trials(registry, nct, limit)
     if as_json:
         click.echo(msgspec.json.format(msgspec.json.encode(hits), indent=2).decode())
         return
@@ -223,23 +223,26 @@ def index_command(obj: Context, rebuild: bool) -> None:
       trialscout index
       trialscout --db registry.db index --rebuild
     """
-    with obj.open_existing_store() as store:
-        report = update_index(obj, store, rebuild=rebuild)
+    with obj.open_writer() as store, obj.err.status("Indexing ..."):
+        report = update_index(store, rebuild=rebuild)
     print_index_report(obj, report)
 
 
-def update_index(obj: Context, store: TrialStore, *, rebuild: bool = False) -> IndexReport:
-    with obj.err.status("Indexing ..."):
-        return SearchIndex.update(store, rebuild=rebuild)
+@cli.command("migrate")
+@click.pass_obj
+def migrate_command(obj: Context) -> None:
+    """Upgrade the store's schema to this version of trialscout (load and sync do it too).
 
+    Readers (search, show, match, the API) never change the store, so a store made by an
+    older trialscout is upgraded by this command or by the next load or sync.
 
-def print_index_report(obj: Context, report: IndexReport) -> None:
-    if report.indexed == 0 and not report.rebuilt:
-        obj.out.print(f"The search index is up to date ({report.total:,} trials).")
-        return
-    how = "Rebuilt" if report.rebuilt else "Updated"
-    obj.out.print(
-        f"{how} the search index: {report.indexed:,} trials indexed in {report.seconds:.1f} s; "
-        f"it holds {report.total:,} trials and {report.sites:,} sites.",
-        soft_wrap=True,
-    )
+    \b
+    Examples:
+      trialscout migrate
+      trialscout --db registry.db migrate
+    """
+    applied = migrate(obj.db)
+    if applied:
+        obj.out.print(f"Upgraded {obj.db}: applied migrations {', '.join(map(str, applied))}.")
+    else:
+        obj.out.print(f"{obj.db} is up to date.")

@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterable
 
 import click
-import msgspec
 from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.padding import Padding
@@ -17,7 +16,6 @@ from rich.text import Text
 from trialscout.cli.app import Context, cli
 from trialscout.eligibility.model import CriterionKind
 from trialscout.eligibility.split import split_criteria
-from trialscout.errors import TrialscoutError
 from trialscout.model.labels import (
     UNKNOWN,
     age_range_label,
@@ -31,22 +29,9 @@ from trialscout.model.labels import (
 )
 from trialscout.model.nct import normalise_nct_id
 from trialscout.model.trial import Contact, Person, Site, Trial
-from trialscout.search.engine import TrialSearch
-from trialscout.search.index import SearchIndex
 from trialscout.search.results import SearchHit
-from trialscout.store.database import StoredTrial, TrialStore
-
-
-def stored_trial_json(stored: StoredTrial) -> dict[str, object]:
-    """The full model of a stored trial, plus its recruitment check and where it was read from."""
-    data: dict[str, object] = msgspec.to_builtins(stored.trial)
-    data["recruitment_check"] = msgspec.to_builtins(stored.recruitment_check)
-    data["stored_from"] = {
-        "file": stored.source_file,
-        "record": stored.source_record,
-        "loaded_at": stored.loaded_at,
-    }
-    return data
+from trialscout.services.trials import original_record, stored_trial, trial_json, trial_page
+from trialscout.store.base import StoredTrial
 
 
 @cli.command()
@@ -71,31 +56,21 @@ def show(obj: Context, nct_ids: tuple[str, ...], as_json: bool, raw: bool) -> No
                 f"{text!r} is not an NCT ID (NCT followed by 8 digits)", param_hint="NCT_IDS"
             )
         ids.append(nct)
-    with obj.open_existing_store() as store:
+    with obj.open_registry() as registry:
         if raw:
             for nct in ids:
-                _, data = store.raw_record(nct)
+                _, data = original_record(registry, nct)
                 click.echo(data.decode("utf-8", errors="replace"))
             return
-        stored = [store.get(nct) for nct in ids]
-        similar = {} if as_json else _related(store, ids)
-    if as_json:
-        payload = [stored_trial_json(s) for s in stored]
-        click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
-        return
-    for index, item in enumerate(stored):
+        if as_json:
+            payload = [trial_json(stored_trial(registry, nct)) for nct in ids]
+            click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
+            return
+        pages = [trial_page(registry, nct) for nct in ids]
+    for index, page in enumerate(pages):
         if index:
             obj.out.print()
-        obj.out.print(render_trial(item, similar.get(item.trial.nct_id, [])))
-
-
-def _related(store: TrialStore, nct_ids: list[str]) -> dict[str, list[SearchHit]]:
-    """Related trials from the search index, if one is already built (show never builds it)."""
-    try:
-        search = TrialSearch(store, SearchIndex.open(store, update=False))
-    except (TrialscoutError, ValueError, OSError):  # no index yet, or one of an older layout
-        return {}
-    return {nct: search.related(nct, limit=5) for nct in nct_ids}
+        obj.out.print(render_trial(page.stored, list(page.related)))
 
 
 def render_trial(stored: StoredTrial, related: list[SearchHit] | None = None) -> RenderableType:
@@ -379,4 +354,4 @@ def _identifiers(t: Trial, stored: StoredTrial) -> RenderableType:
     return _kv(rows)
 
 
-__all__ = ["render_trial", "stored_trial_json"]
+__all__ = ["render_trial"]

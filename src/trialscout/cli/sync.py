@@ -8,12 +8,12 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from trialscout.cli.app import Context, cli
-from trialscout.cli.criteria import parse_store, print_parse_report
-from trialscout.cli.load import print_summary, report_rejects
-from trialscout.cli.search import print_index_report, update_index
+from trialscout.cli.reports import print_ingest, stages
 from trialscout.model.enums import OverallStatus
+from trialscout.services.ingest import IngestReport, Stage, sync_registry
 from trialscout.sources.api import DEFAULT_BASE_URL, RegistryClient, StudyQuery
-from trialscout.store.sync import SyncProgress, SyncReport, sync
+from trialscout.store.base import TrialStore
+from trialscout.store.sync import SyncProgress, SyncReport
 
 
 @cli.command("sync")
@@ -91,43 +91,59 @@ def sync_command(
         statuses=tuple(OverallStatus(s.upper()) for s in statuses),
         page_size=page_size,
     )
+    day = since.date() if since else None
     with (
-        obj.open_store() as store,
+        obj.open_writer() as store,
         RegistryClient(base_url, min_interval=min_interval, max_retries=retries) as client,
     ):
         if quiet:
-            report = sync(
-                store, client, query, since=since.date() if since else None, max_records=max_records
-            )
+            report = sync_registry(store, client, query, since=day, max_records=max_records)
         else:
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("[bold]Syncing[/bold] {task.fields[pages]} pages, {task.completed:,} records"),
-                TextColumn("[dim]of {task.fields[matching]} matching[/dim]"),
-                TimeElapsedColumn(),
-                console=obj.err,
-                transient=True,
-            ) as progress:
-                task = progress.add_task("sync", total=None, pages=0, matching="?")
+            report = _sync_with_progress(obj, store, client, query, day, max_records)
+    assert isinstance(report.records, SyncReport)
+    _print_sync(obj, report.records)
+    print_ingest(obj, report, None, verb="Stored")
 
-                def on_progress(state: SyncProgress) -> None:
-                    total = f"{state.total:,}" if state.total is not None else "?"
-                    progress.update(task, completed=state.records, pages=state.pages, matching=total)
 
-                report = sync(
-                    store,
-                    client,
-                    query,
-                    since=since.date() if since else None,
-                    max_records=max_records,
-                    on_progress=on_progress,
-                )
-        total_stored = store.count()
-        _print_sync(obj, report)
-        print_summary(obj, report, total_stored, verb="Stored")
-        report_rejects(obj, report, None)
-        print_index_report(obj, update_index(obj, store))
-        print_parse_report(obj, parse_store(obj, store))
+def _sync_with_progress(
+    obj: Context,
+    store: TrialStore,
+    client: RegistryClient,
+    query: StudyQuery,
+    since: dt.date | None,
+    max_records: int | None,
+) -> IngestReport:
+    with (
+        Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]Syncing[/bold] {task.fields[pages]} pages, {task.completed:,} records"),
+            TextColumn("[dim]of {task.fields[matching]} matching[/dim]"),
+            TimeElapsedColumn(),
+            console=obj.err,
+            transient=True,
+        ) as progress,
+        stages(obj) as on_stage,
+    ):
+        task = progress.add_task("sync", total=None, pages=0, matching="?")
+
+        def on_progress(state: SyncProgress) -> None:
+            total = f"{state.total:,}" if state.total is not None else "?"
+            progress.update(task, completed=state.records, pages=state.pages, matching=total)
+
+        def on_next_stage(stage: Stage) -> None:
+            if stage is not Stage.SYNC:
+                progress.stop()
+            on_stage(stage)
+
+        return sync_registry(
+            store,
+            client,
+            query,
+            since=since,
+            max_records=max_records,
+            on_progress=on_progress,
+            on_stage=on_next_stage,
+        )
 
 
 def _print_sync(obj: Context, report: SyncReport) -> None:

@@ -28,7 +28,7 @@ from trialscout.eligibility.model import (
 )
 from trialscout.eligibility.plain import lay_summary, plain_sentences
 from trialscout.eligibility.polarity import find_exceptions
-from trialscout.eligibility.rules import read_rules
+from trialscout.eligibility.rules.read import read_rules
 from trialscout.eligibility.split import Piece, split_criteria
 from trialscout.model.trial import Trial
 

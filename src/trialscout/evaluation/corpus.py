@@ -50,7 +50,7 @@ from trialscout.sources.files import (
     parse_record,
     split_concatenated,
 )
-from trialscout.store.database import TrialStore
+from trialscout.store.sqlite import SQLiteStore
 
 _STORE_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3"})
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -339,7 +339,7 @@ class _Collector:
 
     def _read_store(self, file: Path) -> None:
         try:
-            with TrialStore(file) as store:
+            with SQLiteStore(file, read_only=True) as store:
                 if self.wanted is None:
                     for _seq, trial in store.iter_trials():
                         self.add(trial, CorpusOrigin.STORE)

@@ -2,14 +2,14 @@
 
 For each patient description: the profile is extracted from the note (`extract_profile`), every
 candidate trial's criteria are checked against it (`check_trial`), and the trials are ranked by
-relevance (the same BM25 as the baseline, plus whether the trial is about one of the patient's
-diagnoses) weighed by the chance the patient is eligible (`eligibility_score`). The eligibility
-score alone is what AUROC (eligible versus excluded) is computed on. No language model.
+the score `trialscout match` ships (`trialscout.matching.ranking`): relevance (the same BM25 as
+the baseline, scaled, plus whether the trial is about one of the patient's diagnoses) weighed by
+the chance the patient is eligible. The eligibility score alone is what AUROC (eligible versus
+excluded) is computed on. No language model.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 
 from trialscout.eligibility.model import ParsedEligibility
@@ -17,13 +17,8 @@ from trialscout.eligibility.parse import parse_eligibility
 from trialscout.evaluation.benchmark import Bm25Ranker, RankedTrial, RankerFactory
 from trialscout.evaluation.corpus import BenchmarkTrial
 from trialscout.matching.check import check_trial
-from trialscout.matching.registry import eligibility_score, match_score
-from trialscout.matching.terms import Terms, matches, terms
-from trialscout.model.patient import PatientProfile
+from trialscout.matching.ranking import eligibility_score, match_score, relevance
 from trialscout.patients.note import extract_profile
-
-#: How much being about one of the patient's diagnoses adds to the (0-1) BM25 relevance.
-ABOUT_WEIGHT = 0.3
 
 
 class TrialscoutRanker:
@@ -46,30 +41,16 @@ class TrialscoutRanker:
         ranked = []
         for candidate in candidates:
             check = check_trial(profile, candidate.trial, self._parse(candidate))
-            eligible = eligibility_score(check)
-            relevance = baseline.get(candidate.nct_id, 0.0) / top + ABOUT_WEIGHT * about(profile, candidate)
+            share = baseline.get(candidate.nct_id, 0.0) / top
             ranked.append(
                 RankedTrial(
-                    nct_id=candidate.nct_id, score=match_score(relevance, check), eligibility=eligible
+                    nct_id=candidate.nct_id,
+                    score=match_score(relevance(share, profile, candidate.trial), check),
+                    eligibility=eligibility_score(check),
                 )
             )
         ranked.sort(key=lambda r: (-r.score, r.nct_id))
         return ranked
-
-
-def about(profile: PatientProfile, candidate: BenchmarkTrial) -> float:
-    """1 when the trial's conditions (or title) name one of the patient's diagnoses, else 0."""
-    named = _trial_terms(candidate.trial.conditions, candidate.trial.title)
-    for diagnosis in profile.diagnoses:
-        have = terms(diagnosis.name, *diagnosis.concepts)
-        if any(matches(have, t) or matches(t, have) for t in named):
-            return 1.0
-    return 0.0
-
-
-@functools.lru_cache(maxsize=8192)
-def _trial_terms(conditions: tuple[str, ...], title: str) -> tuple[Terms, ...]:
-    return tuple(terms(c) for c in (*conditions, title))
 
 
 #: Every ranker `trialscout eval` knows, and those it runs by default (BM25 always runs too).

@@ -37,6 +37,22 @@ class OverallStatus(StrEnum):
     WITHHELD = "WITHHELD"
 
 
+#: The status groups, the one place they are defined. OPEN: the trial says it is taking, or is
+#: about to take, participants (AVAILABLE: an expanded-access programme one can ask to join).
+#: ENROLLING: open to enrolment in a study, what a patient is matched against (expanded access
+#: is not a study one enrols in). CLOSED: every other known status.
+OPEN_STATUSES: frozenset[OverallStatus] = frozenset(
+    {
+        OverallStatus.RECRUITING,
+        OverallStatus.NOT_YET_RECRUITING,
+        OverallStatus.ENROLLING_BY_INVITATION,
+        OverallStatus.AVAILABLE,
+    }
+)
+ENROLLING_STATUSES: frozenset[OverallStatus] = OPEN_STATUSES - {OverallStatus.AVAILABLE}
+CLOSED_STATUSES: frozenset[OverallStatus] = frozenset(OverallStatus) - OPEN_STATUSES
+
+
 class Phase(StrEnum):
     EARLY_PHASE1 = "EARLY_PHASE1"
     PHASE1 = "PHASE1"

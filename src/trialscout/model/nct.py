@@ -18,3 +18,14 @@ def normalise_nct_id(text: str) -> str | None:
     if not match:
         return None
     return f"NCT{int(match.group(1)):08d}"
+
+
+def nct_key(nct_id: str) -> int:
+    """The number of an NCT ID ('NCT06937905' -> 6937905): a stable whole-number key for a trial
+    that any store and index agree on."""
+    return int(nct_id[3:])
+
+
+def nct_from_key(key: int) -> str:
+    """The NCT ID of a key made by `nct_key`."""
+    return f"NCT{key:08d}"

@@ -12,18 +12,8 @@ import datetime as dt
 
 import msgspec
 
-from trialscout.model.enums import OverallStatus
+from trialscout.model.enums import OPEN_STATUSES, OverallStatus
 from trialscout.model.trial import Trial
-
-#: Statuses that claim the trial is (or is about to be) taking patients.
-OPEN_STATUSES = frozenset(
-    {
-        OverallStatus.RECRUITING,
-        OverallStatus.NOT_YET_RECRUITING,
-        OverallStatus.ENROLLING_BY_INVITATION,
-        OverallStatus.AVAILABLE,
-    }
-)
 
 STALE_AFTER_DAYS = 2 * 365
 

@@ -110,7 +110,7 @@ def place_keys(site: _Site) -> tuple[str | None, str | None, str | None]:
     return country, state, city
 
 
-def document_fields(rowid: int, view: IndexView, stale: bool) -> dict[str, Any]:
+def document_fields(trial_key: int, view: IndexView, stale: bool) -> dict[str, Any]:
     """The field values of one trial's index document."""
     e = view.eligibility
     title = " ".join(t for t in (view.brief_title, view.official_title, view.acronym) if t)
@@ -147,7 +147,7 @@ def document_fields(rowid: int, view: IndexView, stale: bool) -> dict[str, Any]:
     )
 
     fields: dict[str, Any] = {
-        "rowid": rowid,
+        "key": trial_key,
         "nct_id": view.nct_id,
         "title": title,
         "condition": conditions,

@@ -16,7 +16,6 @@ from typing import Any, NamedTuple, TypeVar
 
 import msgspec
 import numpy as np
-import orjson
 import tantivy
 
 from trialscout.errors import SearchInputError
@@ -24,6 +23,7 @@ from trialscout.geo.distance import format_distance, parse_radius
 from trialscout.geo.places import resolve_place
 from trialscout.model.enums import OverallStatus, StudyType, parse_enum, phases_from_text
 from trialscout.model.labels import label
+from trialscout.model.nct import nct_from_key
 from trialscout.search import query as query_text
 from trialscout.search.documents import day_number
 from trialscout.search.index import SearchIndex
@@ -39,7 +39,7 @@ from trialscout.search.results import (
 )
 from trialscout.search.schema import CELL_FIELDS, NO_MAXIMUM_AGE, NO_MINIMUM_AGE
 from trialscout.search.sites import SiteFilter, SiteMatch
-from trialscout.store.database import TrialStore
+from trialscout.store.base import TrialReader
 
 FACETS = {"status": "status", "phase": "phase", "study_type": "study_type", "country": "country"}
 MAX_PER_PAGE = 1000
@@ -53,7 +53,7 @@ def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
     return int(result.count)
 
 
-Ranked = tuple[int, float | None, float | None]  # rowid, score, distance in km
+Ranked = tuple[int, float | None, float | None]  # trial key (NCT number), score, distance in km
 #: At most this many grid cells narrow a radius search; a bigger circle uses bigger cells.
 _MAX_CELLS = 80
 #: The most trials a radius search checks one by one (the index narrows them first).
@@ -65,8 +65,8 @@ class _Geo(NamedTuple):
     sites: SiteFilter
 
 
-def _at(rowid: int, distance: float | None) -> Ranked:
-    return rowid, None, distance
+def _at(key: int, distance: float | None) -> Ranked:
+    return key, None, distance
 
 
 def _filter(query: tantivy.Query) -> tuple[tantivy.Occur, tantivy.Query]:
@@ -83,9 +83,9 @@ def _int_range(schema: tantivy.Schema, field: str, low: int | None, high: int | 
 
 
 class TrialSearch:
-    """Searches one store through its text index (kept up to date on opening)."""
+    """Searches one store through its text index, read-only (the writer keeps it up to date)."""
 
-    def __init__(self, store: TrialStore, index: SearchIndex | None = None) -> None:
+    def __init__(self, store: TrialReader, index: SearchIndex | None = None) -> None:
         self.store = store
         self.index = index or SearchIndex.open(store)
         self.schema = self.index.schema
@@ -139,7 +139,7 @@ class TrialSearch:
                     break
 
         if request.facets and kept is not None:  # a radius: count exactly the trials kept
-            combined = tantivy.Query.term_set_query(self.schema, "rowid", kept)
+            combined = tantivy.Query.term_set_query(self.schema, "key", kept)
         facets = self._facets(searcher, combined) if request.facets else {}
         hits = self._hits(page_hits, place, site_filter, scored=sort is Sort.RELEVANCE)
         return SearchResults(
@@ -292,16 +292,16 @@ class TrialSearch:
         offset: int,
         limit: int,
     ) -> tuple[int, list[Ranked], list[int] | None]:
-        """How many trials match, (rowid, score, distance) of the requested page, and, when a
-        radius applies, the rowids of every trial kept (for exact facet counts)."""
+        """How many trials match, (key, score, distance) of the requested page, and, when a
+        radius applies, the keys of every trial kept (for exact facet counts)."""
         if geo is not None and (geo.place.radius_km is not None or sort is Sort.DISTANCE):
             return self._near(searcher, query, sort, geo, offset, limit)
         result: Any = self._search(searcher, query, sort, limit, offset)
         addresses = [address for _, address in result.hits]
-        rowids = searcher.fast_field_values("rowid", addresses) if addresses else []
+        keys = searcher.fast_field_values("key", addresses) if addresses else []
         ranked: list[Ranked] = [
-            (int(rowid), float(score) if sort is Sort.RELEVANCE else None, None)  # type: ignore[arg-type]
-            for (score, _), rowid in zip(result.hits, rowids, strict=True)
+            (int(key), float(score) if sort is Sort.RELEVANCE else None, None)  # type: ignore[arg-type]
+            for (score, _), key in zip(result.hits, keys, strict=True)
         ]
         return int(result.count), ranked, None
 
@@ -337,23 +337,23 @@ class TrialSearch:
             )
             # Nearest first needs no scores: collecting by a fast field skips scoring.
             result: Any = (
-                searcher.search(narrowed, limit=_MAX_CANDIDATES, count=False, order_by_field="rowid")
+                searcher.search(narrowed, limit=_MAX_CANDIDATES, count=False, order_by_field="key")
                 if sort is Sort.DISTANCE
                 else self._search(searcher, narrowed, sort, _MAX_CANDIDATES)
             )
             addresses = [address for _, address in result.hits]
-            rowids = np.asarray(
-                searcher.fast_field_values("rowid", addresses) if addresses else [], dtype=np.int64
+            keys = np.asarray(
+                searcher.fast_field_values("key", addresses) if addresses else [], dtype=np.int64
             )
             distances = self.index.sites.distances(
-                rowids, geo.place.latitude, geo.place.longitude, geo.sites, within_km=r
+                keys, geo.place.latitude, geo.place.longitude, geo.sites, within_km=r
             )
             inside = np.flatnonzero(distances <= r)
             if sort is Sort.DISTANCE:
                 inside = inside[np.argsort(distances[inside], kind="stable")]
             scores = [float(score) for score, _ in result.hits] if sort is Sort.RELEVANCE else None
             ranked: list[Ranked] = [
-                (int(rowids[i]), scores[i] if scores is not None else None, float(distances[i]))
+                (int(keys[i]), scores[i] if scores is not None else None, float(distances[i]))
                 for i in inside.tolist()
             ]
             if radius is not None:
@@ -363,9 +363,7 @@ class TrialSearch:
                 if len(ranked) < min(wanted, total_anywhere):  # trials with no placeable site come last
                     placed = {row for row, _, _ in ranked}
                     rest: Any = self._search(searcher, query, Sort.RELEVANCE, wanted + len(placed))
-                    extra = (
-                        searcher.fast_field_values("rowid", [a for _, a in rest.hits]) if rest.hits else []
-                    )
+                    extra = searcher.fast_field_values("key", [a for _, a in rest.hits]) if rest.hits else []
                     ranked += [_at(int(x), None) for x in extra if int(x) not in placed]  # type: ignore[arg-type]
                 return total_anywhere, ranked[offset:wanted], None
         return 0, [], None
@@ -411,62 +409,30 @@ class TrialSearch:
     ) -> list[SearchHit]:
         if not ranked:
             return []
-        conn = self.store.connection
-        rowids = [r for r, _, _ in ranked]
-        marks = ",".join("?" * len(rowids))
-        cards = {
-            row[0]: row
-            for row in conn.execute(
-                "SELECT rowid, nct_id, brief_title, official_title, overall_status, phases, study_type,"
-                " lead_sponsor, start_date, last_update, possibly_stale, stale_reasons"
-                f" FROM trials WHERE rowid IN ({marks})",
-                rowids,
-            )
-        }
-        ids = [cards[r][1] for r in rowids if r in cards]
-        conditions: dict[str, list[str]] = {}
-        for nct_id, name in conn.execute(
-            f"SELECT nct_id, name FROM conditions WHERE nct_id IN ({','.join('?' * len(ids))})"
-            " ORDER BY nct_id, ordinal",
-            ids,
-        ):
-            conditions.setdefault(nct_id, []).append(name)
+        ids = [nct_from_key(key) for key, _, _ in ranked]
+        cards = self.store.cards(ids)
         hits = []
-        for rowid, score, _ in ranked:
-            card = cards.get(rowid)
+        for (key, score, _), nct_id in zip(ranked, ids, strict=True):
+            card = cards.get(nct_id)
             if card is None:  # changed in the store since the index was read; the next search has it
                 continue
-            (
-                _,
-                nct_id,
-                brief,
-                official,
-                status,
-                phases,
-                study_type,
-                sponsor,
-                start,
-                updated,
-                stale,
-                reasons,
-            ) = card
             match = self.index.sites.nearest(
-                rowid, place.latitude if place else None, place.longitude if place else None, site_filter
+                key, place.latitude if place else None, place.longitude if place else None, site_filter
             )
             nearest = self._nearest_site(nct_id, match) if match is not None else None
             hits.append(
                 SearchHit(
                     nct_id=nct_id,
-                    title=brief or official or nct_id,
-                    overall_status=status,
-                    phases=tuple(phases.split("|")) if phases else (),
-                    study_type=study_type,
-                    conditions=tuple(conditions.get(nct_id, ())[:6]),
-                    sponsor=sponsor,
-                    start_date=start,
-                    last_update=updated,
-                    possibly_stale=bool(stale),
-                    stale_reasons=tuple(orjson.loads(reasons)) if reasons else (),
+                    title=card.brief_title or card.official_title or nct_id,
+                    overall_status=card.overall_status,
+                    phases=card.phases,
+                    study_type=card.study_type,
+                    conditions=card.conditions[:6],
+                    sponsor=card.lead_sponsor,
+                    start_date=card.start_date,
+                    last_update=card.last_update,
+                    possibly_stale=card.possibly_stale,
+                    stale_reasons=card.stale_reasons,
                     score=score if scored else None,
                     nearest_site=nearest,
                     location=location_line(nearest, site_filter) if nearest else None,
@@ -475,15 +441,12 @@ class TrialSearch:
         return hits
 
     def _nearest_site(self, nct_id: str, match: SiteMatch) -> NearestSite:
-        row = self.store.connection.execute(
-            "SELECT facility, city, state, country FROM sites WHERE nct_id=? AND ordinal=?",
-            (nct_id, match.ordinal),
-        ).fetchone() or (None, None, None, None)
+        site = self.store.site(nct_id, match.ordinal)
         return NearestSite(
-            facility=row[0],
-            city=row[1],
-            state=row[2],
-            country=row[3],
+            facility=site.facility if site else None,
+            city=site.city if site else None,
+            state=site.state if site else None,
+            country=site.country if site else None,
             status=match.status,
             distance_km=match.distance_km,
             distance=format_distance(match.distance_km) if match.distance_km is not None else None,

@@ -1,19 +1,25 @@
 """The text index beside the store: built from it, kept in step with it, rebuilt by one command.
 
-The index lives in a folder next to the SQLite file (``trialscout.db.index/``): the tantivy
-index, the site columns (see `sites`) and ``meta.json``, which records the store's identity and
-the last change (the store's ``change_seq``) the index holds. `update` adds what changed since;
-a folder built for another store, or by an older layout, is rebuilt from scratch. Because the
-store is the record and the index only follows it, an interrupted update leaves an index that
-the next update completes.
+The index lives in the folder the store names (`TrialReader.index_folder`; for a SQLite file,
+``trialscout.db.index/`` unless set otherwise): the tantivy index, the site columns (see
+`sites`) and ``meta.json``, which records the store's identity and the last change (the store's
+``change_seq``) the index holds. Trials are keyed by the number of their NCT ID, never by a
+store's row ids, so an index follows any store.
+
+Only the writer (load, sync, ``trialscout index``) changes the index: `update` adds what changed
+since, and rebuilds a folder made for another store or by an older layout. `SearchIndex.open`
+only reads: it never takes the index writer's lock, so searches run while a load writes, and it
+works on read-only files. Because the store is the record and the index only follows it, an
+interrupted update leaves an index that the next update completes.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,14 +27,15 @@ import msgspec
 import tantivy
 
 from trialscout.errors import StoreError
+from trialscout.model.nct import nct_key
 from trialscout.search.documents import VIEW_DECODER, document_fields
 from trialscout.search.schema import SCHEMA_VERSION, build_schema, register
 from trialscout.search.sites import SiteTable
-from trialscout.store.database import TrialStore
+from trialscout.store.base import TrialReader, TrialStore
 
-_STORE_ID_KEY = "store.id"
 _WRITER_HEAP = 256_000_000
-_READ_BATCH = 2000
+_TEXT = "text"
+_SITES_PREFIX = "sites."
 
 
 class IndexMeta(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,6 +46,7 @@ class IndexMeta(msgspec.Struct, frozen=True, kw_only=True):
     indexed_seq: int
     total: int
     sites: int
+    sites_folder: str = ""  # the current generation of the site columns
 
 
 class IndexReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,24 +59,21 @@ class IndexReport(msgspec.Struct, frozen=True, kw_only=True):
     seconds: float
 
 
+class IndexState(msgspec.Struct, frozen=True, kw_only=True):
+    """Whether a store's index is there and current, for /health and `trialscout status`."""
+
+    folder: str
+    present: bool
+    current: bool  # built for this store, by this layout, holding its latest change
+    trials: int
+    behind_by: int  # store changes not yet in the index
+
+
 ProgressCallback = Callable[[int], None]
 
 
-def index_folder(store_path: Path) -> Path:
-    return store_path.with_name(store_path.name + ".index")
-
-
-def store_identity(store: TrialStore) -> str:
-    """A random identity given to a store once, so an index knows which store it follows."""
-    identity = store.get_state(_STORE_ID_KEY)
-    if identity is None:
-        identity = uuid.uuid4().hex
-        store.set_state(_STORE_ID_KEY, identity)
-    return identity
-
-
 class SearchIndex:
-    """The text index and site table that follow one store."""
+    """The text index and site table that follow one store, opened for reading."""
 
     def __init__(self, folder: Path, index: tantivy.Index, sites: SiteTable, meta: IndexMeta) -> None:
         self.folder = folder
@@ -76,21 +81,26 @@ class SearchIndex:
         self.sites = sites
         self.meta = meta
         self.schema = index.schema
+        self._view: Path | None = None
 
     # --- opening --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, store: TrialStore, *, update: bool = True) -> SearchIndex:
-        """The store's index, brought up to date with the store first (unless ``update`` is off)."""
-        if update:
-            cls.update(store)
-        folder = index_folder(store.path)
-        meta = _read_meta(folder)
-        if meta is None:
-            raise StoreError(f"the search index at {folder} is missing; build it with: trialscout index")
-        index = tantivy.Index.open(str(folder / "text"))
+    def open(cls, store: TrialReader) -> SearchIndex:
+        """The store's index as it is now, read-only; raises `StoreError` when there is none
+        (``trialscout index`` builds it). Never updates it: the writer does that."""
+        folder = store.index_folder
+        meta = read_meta(folder)
+        if meta is None or not _index_exists(folder / _TEXT) or meta.schema_version != SCHEMA_VERSION:
+            raise StoreError(
+                f"the search index at {folder} is missing or of an older layout;"
+                " build it with: trialscout index"
+            )
+        index, view = _open_text(folder / _TEXT)
         register(index)
-        return cls(folder, index, SiteTable.load(folder), meta)
+        opened = cls(folder, index, SiteTable.load(folder / meta.sites_folder), meta)
+        opened._view = view
+        return opened
 
     def searcher(self) -> tantivy.Searcher:
         return self.index.searcher()
@@ -104,22 +114,23 @@ class SearchIndex:
         """Bring the index up to date with the store: rebuild it if asked, absent, made for
         another store or by an older layout; otherwise index only the trials changed since."""
         started = time.perf_counter()
-        folder = index_folder(store.path)
-        identity = store_identity(store)
-        meta = _read_meta(folder)
+        folder = store.index_folder
+        identity = store.identity()
+        meta = read_meta(folder)
         fresh = (
             rebuild
             or meta is None
             or meta.store_id != identity
             or meta.schema_version != SCHEMA_VERSION
-            or not _index_exists(folder / "text")
+            or not _index_exists(folder / _TEXT)
+            or not (folder / meta.sites_folder).is_dir()
         )
         since = 0 if fresh or meta is None else meta.indexed_seq
         target = store.last_change_seq()
         if meta is not None and not fresh and since >= target:
             return IndexReport(rebuilt=False, indexed=0, total=meta.total, sites=meta.sites, seconds=0.0)
 
-        text_folder = folder / "text"
+        text_folder = folder / _TEXT
         if fresh:
             shutil.rmtree(folder, ignore_errors=True)
             text_folder.mkdir(parents=True)
@@ -129,24 +140,16 @@ class SearchIndex:
         register(index)
         schema = index.schema
         writer = index.writer(heap_size=_WRITER_HEAP, num_threads=max(1, min(4, os.cpu_count() or 1)))
-        changed: list[int] = []
-        conn = store.connection
-        rows = conn.execute(
-            "SELECT rowid, nct_id, record, possibly_stale FROM trials"
-            " WHERE change_seq > ? AND change_seq <= ?",
-            (since, target),
-        )
+        changed: list[str] = []
         try:
-            while batch := rows.fetchmany(_READ_BATCH):
-                for rowid, nct_id, record, stale in batch:
-                    if not fresh:
-                        writer.delete_documents_by_term("nct_id", nct_id)
-                    view = VIEW_DECODER.decode(record)
-                    writer.add_document(
-                        tantivy.Document.from_dict(document_fields(rowid, view, bool(stale)), schema)
-                    )
-                    changed.append(rowid)
-                if on_progress is not None:
+            for row in store.index_rows(since, target):
+                if not fresh:
+                    writer.delete_documents_by_term("nct_id", row.nct_id)
+                view = VIEW_DECODER.decode(row.record)
+                fields = document_fields(nct_key(row.nct_id), view, row.possibly_stale)
+                writer.add_document(tantivy.Document.from_dict(fields, schema))
+                changed.append(row.nct_id)
+                if on_progress is not None and len(changed) % 2000 == 0:
                     on_progress(len(changed))
             writer.commit()
             writer.wait_merging_threads()
@@ -154,11 +157,20 @@ class SearchIndex:
             writer.rollback()
             raise
 
-        sites = SiteTable.from_store(conn) if fresh else SiteTable.load(folder).replaced(conn, changed)
-        sites.save(folder)
+        old_sites = None if fresh or meta is None else folder / meta.sites_folder
+        sites = (
+            SiteTable.from_store(store)
+            if old_sites is None
+            else SiteTable.load(old_sites).replaced(store, changed)
+        )
+        # A new generation of the site columns: readers that mapped the old one keep it.
+        sites_folder = f"{_SITES_PREFIX}{target}"
+        if old_sites is not None and old_sites.name == sites_folder:
+            sites_folder += f".{time.time_ns()}"
+        sites.save(folder / sites_folder)
         index.reload()
         total = index.searcher().num_docs
-        _write_meta(
+        write_meta(
             folder,
             IndexMeta(
                 schema_version=SCHEMA_VERSION,
@@ -166,8 +178,12 @@ class SearchIndex:
                 indexed_seq=target,
                 total=total,
                 sites=len(sites),
+                sites_folder=sites_folder,
             ),
         )
+        for stale in folder.glob(_SITES_PREFIX + "*"):
+            if stale.name != sites_folder:
+                shutil.rmtree(stale, ignore_errors=True)
         return IndexReport(
             rebuilt=fresh,
             indexed=len(changed),
@@ -177,21 +193,60 @@ class SearchIndex:
         )
 
 
+def index_state(store: TrialReader) -> IndexState:
+    """Whether the store's index is there and current; reads only."""
+    folder = store.index_folder
+    meta = read_meta(folder)
+    present = meta is not None and meta.schema_version == SCHEMA_VERSION and _index_exists(folder / _TEXT)
+    if meta is None or not present:
+        return IndexState(folder=str(folder), present=False, current=False, trials=0, behind_by=0)
+    latest = store.last_change_seq()
+    same_store = meta.store_id == store.identity()
+    behind = max(0, latest - meta.indexed_seq) if same_store else latest
+    return IndexState(
+        folder=str(folder),
+        present=True,
+        current=same_store and behind == 0,
+        trials=meta.total,
+        behind_by=behind,
+    )
+
+
+def _open_text(folder: Path) -> tuple[tantivy.Index, Path | None]:
+    """Open the tantivy index for reading. tantivy takes a shared lock file even to read; where
+    the folder cannot be written (a read-only disk or copy), the index is opened through a
+    private folder of links to its files, which holds that lock file instead."""
+    try:
+        return tantivy.Index.open(str(folder)), None
+    except (ValueError, OSError) as exc:
+        if os.access(folder, os.W_OK) or "lock" not in str(exc).lower():
+            raise StoreError(f"cannot open the search index at {folder}: {exc}") from exc
+    view = Path(tempfile.mkdtemp(prefix="trialscout-index-"))
+    atexit.register(shutil.rmtree, view, True)
+    for item in folder.iterdir():
+        if not item.name.endswith(".lock"):
+            (view / item.name).symlink_to(item.resolve())
+    try:
+        return tantivy.Index.open(str(view)), view
+    except (ValueError, OSError) as exc:
+        raise StoreError(f"cannot open the search index at {folder}: {exc}") from exc
+
+
 def _index_exists(folder: Path) -> bool:
     try:
-        return folder.is_dir() and tantivy.Index.exists(str(folder))
-    except ValueError:
+        return folder.is_dir() and (folder / "meta.json").is_file()
+    except OSError:
         return False
 
 
-def _read_meta(folder: Path) -> IndexMeta | None:
+def read_meta(folder: Path) -> IndexMeta | None:
     try:
         return msgspec.json.decode((folder / "meta.json").read_bytes(), type=IndexMeta)
     except (OSError, msgspec.DecodeError):
         return None
 
 
-def _write_meta(folder: Path, meta: IndexMeta) -> None:
+def write_meta(folder: Path, meta: IndexMeta) -> None:
     # Written last and atomically: an index without its meta is rebuilt, never trusted.
     tmp = folder / "meta.json.tmp"
     tmp.write_bytes(msgspec.json.encode(meta))

@@ -14,7 +14,7 @@ import math
 import tantivy
 
 #: Version of the index layout; an index written under another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ANALYZER = "trial_text"
 
 #: Text fields and their weight in a keyword query (a condition match counts most).
@@ -75,7 +75,7 @@ def analyzer() -> tantivy.TextAnalyzer:
 
 def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
-    builder.add_unsigned_field("rowid", stored=True, indexed=True, fast=True)
+    builder.add_unsigned_field("key", stored=True, indexed=True, fast=True)  # the NCT number
     for name in KEYWORD_FIELDS:
         builder.add_text_field(
             name, stored=name == "nct_id", fast=True, tokenizer_name="raw", index_option="basic"

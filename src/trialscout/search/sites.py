@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import msgspec
@@ -25,19 +24,12 @@ import numpy.typing as npt
 
 from trialscout.geo.distance import haversine_km
 from trialscout.geo.sites import site_coordinates
+from trialscout.model.enums import OverallStatus
+from trialscout.model.nct import nct_key
+from trialscout.store.base import SiteRow, TrialReader
 
-STATUS_CODES: tuple[str | None, ...] = (
-    None,
-    "RECRUITING",
-    "NOT_YET_RECRUITING",
-    "ENROLLING_BY_INVITATION",
-    "ACTIVE_NOT_RECRUITING",
-    "COMPLETED",
-    "SUSPENDED",
-    "TERMINATED",
-    "WITHDRAWN",
-    "AVAILABLE",
-)
+#: A site's status as a small code (0: none stated); the order is part of the saved layout.
+STATUS_CODES: tuple[str | None, ...] = (None, *(s.value for s in OverallStatus))
 _STATUS_INDEX = {s: i for i, s in enumerate(STATUS_CODES)}
 RECRUITING = _STATUS_INDEX["RECRUITING"]
 _KM_PER_DEGREE = 111.2
@@ -85,7 +77,8 @@ class SiteMatch(msgspec.Struct, frozen=True):
 
 
 class SiteTable:
-    """Columns of every site of every indexed trial, sorted by trial rowid then ordinal."""
+    """Columns of every site of every indexed trial, sorted by trial key (the number of its NCT
+    ID, `trialscout.model.nct.nct_key`) then ordinal."""
 
     def __init__(self, columns: dict[str, np.ndarray], places: dict[str, list[str]]) -> None:
         # Plain arrays over the (memory-mapped) data: numpy's memmap subclass is slow to index.
@@ -93,20 +86,15 @@ class SiteTable:
         self.places = places  # code -> name, for country, state and city
         self._codes = {kind: {name: i for i, name in enumerate(names)} for kind, names in places.items()}
         self._folded: dict[str, dict[str, list[str]]] | None = None
-        # Where each trial's sites start and end, by rowid (the columns are sorted by trial).
+        # Where each trial's sites start and end (the columns are sorted by trial key).
         trials = self.columns["trial"]
-        size = int(trials[-1]) + 2 if trials.size else 1
-        boundaries = (
-            np.flatnonzero(np.concatenate(([True], trials[1:] != trials[:-1])))
-            if trials.size
-            else np.zeros(0, np.int64)
-        )
-        self._first = np.zeros(size, dtype=np.int64)
-        self._last = np.zeros(size, dtype=np.int64)
         if trials.size:
-            owners = trials[boundaries]
-            self._first[owners] = boundaries
-            self._last[owners] = np.concatenate((boundaries[1:], [trials.size]))
+            boundaries = np.flatnonzero(np.concatenate(([True], trials[1:] != trials[:-1])))
+            self._keys = np.asarray(trials[boundaries], dtype=np.int64)
+            self._first = boundaries.astype(np.int64)
+            self._last = np.concatenate((boundaries[1:], [trials.size])).astype(np.int64)
+        else:
+            self._keys = self._first = self._last = np.zeros(0, dtype=np.int64)
 
     # --- building -------------------------------------------------------------------------
 
@@ -118,14 +106,12 @@ class SiteTable:
         )
 
     @classmethod
-    def from_store(cls, conn: sqlite3.Connection, rowids: Sequence[int] | None = None) -> SiteTable:
-        """Read the sites of all trials (or of ``rowids``) from the store."""
-        return cls.empty().replaced(conn, rowids, everything=rowids is None)
+    def from_store(cls, store: TrialReader) -> SiteTable:
+        """Read the sites of all trials from the store."""
+        return cls.empty().replaced(store, None)
 
-    def replaced(
-        self, conn: sqlite3.Connection, rowids: Iterable[int] | None, *, everything: bool = False
-    ) -> SiteTable:
-        """A new table with the sites of ``rowids`` re-read from the store (all if ``everything``)."""
+    def replaced(self, store: TrialReader, nct_ids: Iterable[str] | None) -> SiteTable:
+        """A new table with the sites of ``nct_ids`` re-read from the store (all if None)."""
         places = {kind: list(names) for kind, names in self.places.items()}
         codes = {kind: dict(table) for kind, table in self._codes.items()}
 
@@ -139,41 +125,35 @@ class SiteTable:
                 places[kind].append(name)
             return found
 
-        query = (
-            "SELECT t.rowid, s.ordinal, s.latitude, s.longitude, s.status, s.country, s.state, s.city, s.zip"
-            " FROM sites s JOIN trials t ON t.nct_id = s.nct_id"
-        )
         keep: np.ndarray | None = None
-        if everything:
-            cursors = [conn.execute(query)]
+        if nct_ids is None:
+            rows = store.site_rows(None)
         else:
-            wanted = sorted(set(rowids or ()))
-            cursors = [
-                conn.execute(query + f" WHERE t.rowid IN ({','.join('?' * len(chunk))})", chunk)
-                for chunk in (wanted[i : i + 500] for i in range(0, len(wanted), 500))
-            ]
-            keep = ~np.isin(self.columns["trial"], np.asarray(wanted, dtype=np.int64))
+            wanted = sorted(set(nct_ids))
+            rows = store.site_rows(wanted)
+            keep = ~np.isin(self.columns["trial"], np.asarray([nct_key(n) for n in wanted], dtype=np.int64))
         chunks: dict[str, list[np.ndarray]] = {c: [] for c in _COLUMNS}
-        for cursor in cursors:
-            while rows := cursor.fetchmany(100_000):
-                # Columns of one chunk at a time, so memory holds numbers, not row objects.
-                out: dict[str, list[object]] = {c: [] for c in _COLUMNS}
-                for trial, ordinal, lat, lon, status, country, state, city, zip_code in rows:
-                    if lat is None or lon is None:
-                        placed = site_coordinates(city, state, zip_code, country)
-                        lat, lon = placed if placed else (np.nan, np.nan)
-                    out["trial"].append(trial)
-                    out["ordinal"].append(ordinal)
-                    out["lat"].append(lat)
-                    out["lon"].append(lon)
-                    out["status"].append(_STATUS_INDEX.get(status, 0))
-                    out["country"].append(code("country", country))
-                    out["state"].append(code("state", f"{country}/{state}" if country and state else None))
-                    out["city"].append(
-                        code("city", f"{country}/{state or ''}/{city}" if country and city else None)
-                    )
-                for c in _COLUMNS:
-                    chunks[c].append(np.asarray(out[c], dtype=_DTYPES[c]))
+        for batch in _batches(rows, 100_000):
+            # Columns of one batch at a time, so memory holds numbers, not row objects.
+            out: dict[str, list[object]] = {c: [] for c in _COLUMNS}
+            for site in batch:
+                lat, lon = site.latitude, site.longitude
+                if lat is None or lon is None:
+                    placed = site_coordinates(site.city, site.state, site.zip, site.country)
+                    lat, lon = placed if placed else (np.nan, np.nan)
+                country, state, city = site.country, site.state, site.city
+                out["trial"].append(nct_key(site.nct_id))
+                out["ordinal"].append(site.ordinal)
+                out["lat"].append(lat)
+                out["lon"].append(lon)
+                out["status"].append(_STATUS_INDEX.get(site.status, 0))
+                out["country"].append(code("country", country))
+                out["state"].append(code("state", f"{country}/{state}" if country and state else None))
+                out["city"].append(
+                    code("city", f"{country}/{state or ''}/{city}" if country and city else None)
+                )
+            for c in _COLUMNS:
+                chunks[c].append(np.asarray(out[c], dtype=_DTYPES[c]))
         fresh = {
             c: np.concatenate(chunks[c]) if chunks[c] else np.zeros(0, dtype=_DTYPES[c]) for c in _COLUMNS
         }
@@ -185,6 +165,7 @@ class SiteTable:
     # --- persistence ----------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
+        """Write the columns into ``folder`` (a new folder: readers may have the old mapped)."""
         folder.mkdir(parents=True, exist_ok=True)
         for column in _COLUMNS:
             np.save(folder / f"sites_{column}.npy", self.columns[column])
@@ -213,17 +194,18 @@ class SiteTable:
                 mask &= np.isin(self.columns[kind][index], codes)
         return mask
 
-    def trial_slice(self, rowid: int) -> slice:
-        if not 0 <= rowid < self._first.size:
+    def trial_slice(self, key: int) -> slice:
+        at = int(np.searchsorted(self._keys, key))
+        if at >= self._keys.size or int(self._keys[at]) != key:
             return slice(0, 0)
-        return slice(int(self._first[rowid]), int(self._last[rowid]))
+        return slice(int(self._first[at]), int(self._last[at]))
 
     def nearest(
-        self, rowid: int, latitude: float | None, longitude: float | None, site_filter: SiteFilter
+        self, key: int, latitude: float | None, longitude: float | None, site_filter: SiteFilter
     ) -> SiteMatch | None:
         """The trial's nearest site that fits the filter (its first fitting site when no point
         is given), or None when no site fits."""
-        part = self.trial_slice(rowid)
+        part = self.trial_slice(key)
         index = np.arange(part.start, part.stop)
         index = index[self._fits(index, site_filter)]
         if index.size == 0:
@@ -246,7 +228,7 @@ class SiteTable:
 
     def distances(
         self,
-        rowids: np.ndarray,
+        keys: np.ndarray,
         latitude: float,
         longitude: float,
         site_filter: SiteFilter,
@@ -254,11 +236,11 @@ class SiteTable:
     ) -> FloatArray:
         """For each trial, the distance to its nearest fitting site when one is within
         ``within_km`` (inf otherwise), computed over the trials' own sites only."""
-        keys = np.asarray(rowids, dtype=np.int64)
-        known = (keys >= 0) & (keys < self._first.size)
-        safe = np.where(known, keys, 0)
-        starts = np.where(known, self._first[safe], 0)
-        counts = np.where(known, self._last[safe] - starts, 0)
+        keys = np.asarray(keys, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._keys, keys), max(self._keys.size - 1, 0))
+        known = (self._keys[at] == keys) if self._keys.size else np.zeros(keys.shape[0], dtype=bool)
+        starts = np.where(known, self._first[at] if self._keys.size else 0, 0)
+        counts = np.where(known, (self._last[at] - self._first[at]) if self._keys.size else 0, 0)
         out = np.full(keys.shape[0], np.inf)
         total = int(counts.sum())
         if total == 0:
@@ -311,3 +293,14 @@ class SiteTable:
             country, state, name = self.places["city"][code].split("/", 2)
             out.append((name, state or None, country, la, lo))
         return out
+
+
+def _batches(rows: Iterator[SiteRow], size: int) -> Iterator[list[SiteRow]]:
+    batch: list[SiteRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -29,7 +29,8 @@ from trialscout.sources.files import (
     parse_record,
     split_concatenated,
 )
-from trialscout.store.database import Outcome, PreparedRecord, TrialStore, prepare_record
+from trialscout.store.base import Outcome, PreparedRecord, TrialStore
+from trialscout.store.records import prepare_record
 
 
 class LoadProgress(msgspec.Struct, frozen=True):

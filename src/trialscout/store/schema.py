@@ -133,6 +133,18 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+def pending_migrations(conn: sqlite3.Connection) -> list[Migration]:
+    """The migrations this database lacks (all of them for a file that is not a store yet);
+    reads only."""
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'"
+    ).fetchone()
+    if not has_table:
+        return list(MIGRATIONS)
+    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    return [m for m in MIGRATIONS if m.version not in done]
+
+
 def migrate(conn: sqlite3.Connection) -> list[int]:
     """Apply the migrations this database lacks; return the versions applied."""
     conn.execute(

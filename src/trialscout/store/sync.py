@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from trialscout.sources.api import RegistryClient, StudyPage, StudyQuery
-from trialscout.store.database import TrialStore
+from trialscout.store.base import TrialStore
 from trialscout.store.load import LoadReport, load_items
 
 CHECKPOINT_PREFIX = "sync.checkpoint "

@@ -1,6 +1,6 @@
 """Typed rules read from one criterion's words.
 
-`read_rules(text, kind)` runs every reader over the criterion and returns the rules found, in
+`read.read_rules(text, kind)` runs every reader over the criterion and returns the rules found, in
 the order of their spans. Each reader is a function ``(text, view, kind) -> list[Rule]`` where
 ``view`` is `matchable(text)` (the same offsets, regular characters); spans are offsets in
 ``text``. Readers never raise on any text: a reader that cannot read leaves the words to the
@@ -15,62 +15,8 @@ free-text criterion.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
-import msgspec
-
-from trialscout.eligibility.model import (
-    CriterionKind,
-    Expect,
-    MedicationRule,
-    PriorTherapyRule,
-    ProcedureRule,
-    Rule,
-)
-from trialscout.eligibility.text import matchable
+from trialscout.eligibility.model import CriterionKind, Rule
 
 Reader = Callable[[str, str, CriterionKind], list[Rule]]
-
-
-def _readers() -> list[Reader]:
-    from trialscout.eligibility.rules import concepts, quantities
-
-    return [*quantities.READERS, *concepts.READERS]
-
-
-# "on a stable dose ... for at least 4 weeks": a duration of exposure, which the trial requires.
-_DURATION = re.compile(
-    r"\b(?:stable|on\s+(?:a|the|an)\b|receiving|taking|maintained|continuous(?:ly)?|treated\s+for)\b", re.I
-)
-
-
-def _washout(rule: Rule, view: str, kind: CriterionKind) -> Rule:
-    """An inclusion's "at least 4 weeks since prior chemotherapy" or "not received any cancer
-    treatment for at least 2 weeks" means: no such exposure in the last 4 (2) weeks. Exposures
-    are stated one way throughout, as recent exposure the trial rules out (ABSENT, within), so
-    that no reader of the rule can take "at least" for a required exposure."""
-    if kind is not CriterionKind.INCLUSION or not isinstance(
-        rule, (PriorTherapyRule, ProcedureRule, MedicationRule)
-    ):
-        return rule
-    window = rule.window
-    if window is None or window.relation != "at_least":
-        return rule
-    if rule.expect is Expect.PRESENT and _DURATION.search(view, max(0, rule.span.start - 40), rule.span.end):
-        return rule
-    return msgspec.structs.replace(
-        rule, expect=Expect.ABSENT, window=msgspec.structs.replace(window, relation="within")
-    )
-
-
-def read_rules(text: str, kind: CriterionKind) -> tuple[Rule, ...]:
-    """Every typed rule in one criterion's words, in reading order (never raises)."""
-    view = matchable(text)
-    found: list[Rule] = []
-    for reader in _readers():
-        try:
-            found.extend(_washout(rule, view, kind) for rule in reader(text, view, kind))
-        except Exception:  # noqa: BLE001 - a reader's bug must cost one rule, not the trial
-            continue
-    return tuple(sorted(found, key=lambda r: (r.span.start, r.span.end)))

@@ -1,4 +1,4 @@
-"""One patient, the whole registry: candidates from search, checked, ranked, and what to ask.
+"""One patient against the registry (`match_patient`) or against one trial (`check_patient`).
 
 `match_patient` turns the profile into a search (its diagnoses, biomarkers and note, with its
 age, sex and place as filters), checks every candidate's criteria (`check_trial`, on the
@@ -16,20 +16,22 @@ from collections import defaultdict
 import msgspec
 
 from trialscout.matching.check import TrialCheck, TrialResult, check_trial
+from trialscout.matching.ranking import match_score, relevance
 from trialscout.matching.rules import Question
+from trialscout.model.enums import ENROLLING_STATUSES
 from trialscout.model.patient import PatientProfile
-from trialscout.search.engine import TrialSearch
 from trialscout.search.results import NearestSite, ResolvedPlace, SearchRequest, Sort
-from trialscout.store.criteria import parsed_criteria
-from trialscout.store.database import TrialStore
+from trialscout.services.registry import LocalRegistry
+from trialscout.store.criteria import current_criteria
 
-OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")
+#: The statuses a patient is matched against by default (open to enrolment in a study).
+MATCH_STATUSES = tuple(sorted(s.value for s in ENROLLING_STATUSES))
 
 
 class MatchRequest(msgspec.Struct, frozen=True, kw_only=True):
     near: str | None = None  # defaults to the profile's location
     radius: str | None = None
-    statuses: tuple[str, ...] = OPEN_STATUSES
+    statuses: tuple[str, ...] = MATCH_STATUSES
     limit: int = 10  # trials returned
     candidates: int = 100  # trials retrieved and checked
     include_ineligible: bool = False
@@ -40,7 +42,7 @@ class TrialMatch(msgspec.Struct, frozen=True, kw_only=True):
     title: str
     overall_status: str | None
     score: float
-    relevance: float  # 0-1, how well the trial is about this patient (search, scaled)
+    relevance: float  # the search score as a share of the best (0-1), +0.3 when about a diagnosis
     check: TrialCheck
     location: str | None  # "Recruiting in Chicago (3 mi) +12 other locations"
     nearest_site: NearestSite | None
@@ -64,21 +66,6 @@ class MatchResults(msgspec.Struct, frozen=True, kw_only=True):
     place: ResolvedPlace | None
     query: str  # what was searched (diagnoses, biomarkers; never the note itself)
     notes: tuple[str, ...]
-
-
-def eligibility_score(check: TrialCheck) -> float:
-    """How likely the patient can join, 0-1, from the verdicts: failing criteria weigh most,
-    then the share of checkable criteria already met."""
-    checked = check.met + check.unknown + len(check.failing)
-    met_share = check.met / checked if checked else 0.0
-    if check.failing:
-        return 0.25 * met_share / (1 + len(check.failing))
-    return 0.5 + 0.5 * met_share
-
-
-def match_score(relevance: float, check: TrialCheck) -> float:
-    """The rank of a trial for a patient: relevance, weighed by the chance the patient can join."""
-    return relevance * (0.35 + 0.65 * eligibility_score(check))
 
 
 def search_terms(profile: PatientProfile) -> str:
@@ -117,25 +104,25 @@ def search_request(profile: PatientProfile, request: MatchRequest) -> SearchRequ
     )
 
 
-def match_patient(
-    store: TrialStore, profile: PatientProfile, request: MatchRequest, search: TrialSearch | None = None
-) -> MatchResults:
-    search = search or TrialSearch(store)
+def match_patient(registry: LocalRegistry, profile: PatientProfile, request: MatchRequest) -> MatchResults:
+    """The registry's trials for one patient, ranked, with reasons and what is missing."""
+    store = registry.store
     terms = search_terms(profile)
-    results = search.search(search_request(profile, request))
+    results = registry.search.search(search_request(profile, request))
     hits = results.hits
     top = max((h.score or 0.0 for h in hits), default=0.0) or 1.0
     matches: list[TrialMatch] = []
     for hit in hits:
-        check = check_trial(profile, store.trial(hit.nct_id), parsed_criteria(store, hit.nct_id))
-        relevance = (hit.score or 0.0) / top
+        trial = store.trial(hit.nct_id)
+        check = check_trial(profile, trial, current_criteria(store, hit.nct_id))
+        score_relevance = relevance((hit.score or 0.0) / top, profile, trial)
         matches.append(
             TrialMatch(
                 nct_id=hit.nct_id,
                 title=hit.title,
                 overall_status=hit.overall_status,
-                score=match_score(relevance, check),
-                relevance=relevance,
+                score=match_score(score_relevance, check),
+                relevance=score_relevance,
                 check=check,
                 location=hit.location,
                 nearest_site=hit.nearest_site,
@@ -160,6 +147,12 @@ def match_patient(
         query=terms,
         notes=tuple(notes),
     )
+
+
+def check_patient(registry: LocalRegistry, profile: PatientProfile, nct_id: str) -> TrialCheck:
+    """One patient against one trial, criterion by criterion, with the evidence."""
+    trial = registry.store.trial(nct_id)
+    return check_trial(profile, trial, current_criteria(registry.store, nct_id))
 
 
 _MINOR = {"condition", "procedure", "medication", "when", "diagnosis"}

@@ -1,0 +1,163 @@
+"""A trial turned into the rows a store keeps: the same columns in every store.
+
+Preparing is pure CPU work (encoding, hashing, compressing, the recruitment check), done in
+worker processes during a load; a store's writer only writes the prepared rows. An incoming
+record replaces the stored one only when it is a more recent version of the trial (its last
+update date, then the richer format, then the registry's version date), which `version_key`
+orders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from enum import StrEnum
+
+import msgspec
+import orjson
+import zstandard
+
+from trialscout.model.enums import SourceFormat
+from trialscout.model.recruitment import check_recruitment
+from trialscout.model.trial import Trial
+from trialscout.store.base import PreparedRecord
+
+_ENCODER = msgspec.json.Encoder()
+_ZSTD_LEVEL = 1
+_COMPRESSOR = zstandard.ZstdCompressor(level=_ZSTD_LEVEL)  # one per process; processes do not share it
+_DECOMPRESSOR = zstandard.ZstdDecompressor()
+
+TRIAL_DECODER = msgspec.json.Decoder(Trial)
+REASONS_DECODER = msgspec.json.Decoder(tuple[str, ...])
+
+#: When two versions of a trial carry the same last-update date, the richer format wins.
+FORMAT_RANK = {SourceFormat.CTGOV_LEGACY_XML: 1, SourceFormat.CTGOV_API_V2_JSON: 2}
+
+#: The columns of a trial row, in order; a store adds change_seq and loaded_at at write time.
+TRIAL_COLUMNS = (
+    "nct_id",
+    "brief_title",
+    "official_title",
+    "acronym",
+    "overall_status",
+    "phases",
+    "study_type",
+    "start_date",
+    "primary_completion_date",
+    "completion_date",
+    "last_update",
+    "has_results",
+    "enrollment",
+    "enrollment_type",
+    "minimum_age_years",
+    "maximum_age_years",
+    "sex",
+    "healthy_volunteers",
+    "lead_sponsor",
+    "source_format",
+    "source_file",
+    "source_record",
+    "version_date",
+    "record",
+    "raw",
+    "content_hash",
+    "possibly_stale",
+    "stale_reasons",
+    "stale_checked_on",
+)
+
+
+def compress(raw: bytes) -> bytes:
+    return _COMPRESSOR.compress(raw)
+
+
+def decompress(blob: bytes) -> bytes:
+    return _DECOMPRESSOR.decompress(blob)
+
+
+def version_key(trial: Trial) -> tuple[str, int, str]:
+    return (trial.last_update or "", FORMAT_RANK[trial.source.format], trial.source.version_date or "")
+
+
+def stored_version_key(
+    last_update: str | None, source_format: str, version_date: str | None
+) -> tuple[str, int, str]:
+    """The version key of a stored row, from its columns."""
+    return (last_update or "", FORMAT_RANK[SourceFormat(source_format)], version_date or "")
+
+
+def prepare_record(trial: Trial, raw: bytes, file: str, record: str, today: dt.date) -> PreparedRecord:
+    encoded = _ENCODER.encode(trial)
+    # Hash what the registry says, not where we read it (`source` is the last field), so the
+    # same version from two downloads is unchanged.
+    content = memoryview(encoded)[: encoded.rindex(b',"source":')]
+    digest = hashlib.blake2b(content, digest_size=16).digest()
+    nct = trial.nct_id
+    return PreparedRecord(
+        nct_id=nct,
+        version_key=version_key(trial),
+        content_hash=digest,
+        trial_row=_trial_row(trial, encoded, raw, digest, file, record, today),
+        sites=[
+            (
+                nct,
+                n,
+                s.facility,
+                s.city,
+                s.state,
+                s.zip,
+                s.country,
+                s.status.value if s.status else None,
+                s.latitude,
+                s.longitude,
+            )
+            for n, s in enumerate(trial.locations)
+        ],
+        conditions=[(nct, n, c) for n, c in enumerate(trial.conditions)],
+        interventions=[
+            (nct, n, i.type.value if i.type else None, i.name) for n, i in enumerate(trial.interventions)
+        ],
+    )
+
+
+def _trial_row(
+    t: Trial, encoded: bytes, raw: bytes, digest: bytes, file: str, record: str, today: dt.date
+) -> tuple[object, ...]:
+    """The trials row (`TRIAL_COLUMNS`), without change_seq and loaded_at, set at write time."""
+    e = t.eligibility
+    check = check_recruitment(t, today)
+
+    def value(x: StrEnum | None) -> str | None:
+        return x.value if x is not None else None
+
+    return (
+        t.nct_id,
+        t.brief_title,
+        t.official_title,
+        t.acronym,
+        value(t.overall_status),
+        "|".join(p.value for p in t.phases) or None,
+        value(t.study_type),
+        t.start_date.date if t.start_date else None,
+        t.primary_completion_date.date if t.primary_completion_date else None,
+        t.completion_date.date if t.completion_date else None,
+        t.last_update,
+        int(t.has_results),
+        t.enrollment.count if t.enrollment else None,
+        value(t.enrollment.type) if t.enrollment else None,
+        e.minimum_age_years if e else None,
+        e.maximum_age_years if e else None,
+        value(e.sex) if e else None,
+        None if e is None or e.healthy_volunteers is None else int(e.healthy_volunteers),
+        t.lead_sponsor.name if t.lead_sponsor else None,
+        t.source.format.value,
+        file,
+        record,
+        t.source.version_date,
+        encoded.decode(),
+        compress(raw),
+        digest,
+        int(check.possibly_stale),
+        orjson.dumps(check.reasons).decode(),
+        check.checked_on,
+    )

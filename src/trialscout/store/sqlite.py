@@ -1,0 +1,511 @@
+"""The embedded store of record: one SQLite file in WAL mode, keyed on the NCT ID.
+
+Writes go in batches, each in one transaction: a process killed mid-load leaves every batch
+either fully stored or not at all, and loading again completes the store. Readers open the file
+read-only (``read_only=True``): they run no migration and write nothing, so they neither block
+nor break the writer, and they work on read-only files. Each thread gets its own connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from trialscout.eligibility.model import ParsedEligibility
+from trialscout.errors import StoreError, TrialNotFoundError
+from trialscout.model.enums import OPEN_STATUSES, SourceFormat
+from trialscout.model.recruitment import RecruitmentCheck, check_recruitment
+from trialscout.model.trial import Trial
+from trialscout.store.base import (
+    CriteriaState,
+    DueTrial,
+    IndexRow,
+    Outcome,
+    ParsedTrial,
+    PreparedRecord,
+    SiteRow,
+    StoredTrial,
+    TrialCard,
+)
+from trialscout.store.criteria_rows import CRITERIA_COLUMNS, criteria_rows, criterion_from_row, parse_head
+from trialscout.store.records import (
+    REASONS_DECODER,
+    TRIAL_COLUMNS,
+    TRIAL_DECODER,
+    decompress,
+    stored_version_key,
+)
+from trialscout.store.schema import MIGRATIONS, migrate, pending_migrations
+
+STORE_ID_KEY = "store.id"
+_OPEN_SQL = ",".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES))
+
+
+def default_index_folder(path: Path) -> Path:
+    """Where a store file's search index lives unless told otherwise: ``<file>.index``."""
+    return path.with_name(path.name + ".index")
+
+
+class SQLiteStore:
+    """A local copy of the registry in one SQLite file (see `trialscout.store.base`)."""
+
+    def __init__(
+        self, path: str | Path, *, read_only: bool = False, index_folder: str | Path | None = None
+    ) -> None:
+        self.path = Path(path)
+        self._read_only = read_only
+        self._index_folder = Path(index_folder) if index_folder else default_index_folder(self.path)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._immutable = False
+        self.applied_migrations: list[int] = []
+        if read_only:
+            if not self.path.is_file():
+                raise StoreError(
+                    f"no store at {self.path}. Load records first: trialscout --db {self.path} load PATH"
+                )
+            self._check_schema()
+            return
+        try:
+            if self.path.parent and not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self._conn
+            self.applied_migrations = migrate(conn)
+            conn.execute(
+                "INSERT INTO state(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                (STORE_ID_KEY, uuid.uuid4().hex),
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+
+    # --- connections ---------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            if self._read_only:
+                conn = self._connect_read_only()
+            else:
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=10000")
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        uri = self.path.resolve().as_uri()
+        if not self._immutable:
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return conn
+            except sqlite3.OperationalError:
+                conn.close()
+                # A WAL file on a read-only disk cannot be opened for reading unless SQLite is
+                # told that nobody writes it (no writer can, there).
+                if os.access(self.path.parent, os.W_OK):
+                    raise
+                self._immutable = True
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def _check_schema(self) -> None:
+        try:
+            pending = pending_migrations(self._conn)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path} is not a trialscout store ({exc})") from exc
+        if len(pending) == len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path} holds no trialscout store yet. Load records first: "
+                f"trialscout --db {self.path} load PATH"
+            )
+        if pending:
+            raise StoreError(
+                f"the store at {self.path} was made by an older trialscout; "
+                f"upgrade it first: trialscout --db {self.path} migrate"
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    @property
+    def index_folder(self) -> Path:
+        return self._index_folder
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    def identity(self) -> str:
+        return self.get_state(STORE_ID_KEY) or ""
+
+    # --- reading -------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM trials").fetchone()[0])
+
+    def has(self, nct_id: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM trials WHERE nct_id=?", (nct_id,)).fetchone() is not None
+
+    def get(self, nct_id: str) -> StoredTrial:
+        row = self._conn.execute(
+            "SELECT record, source_file, source_record, loaded_at, possibly_stale, stale_reasons,"
+            " stale_checked_on FROM trials WHERE nct_id=?",
+            (nct_id,),
+        ).fetchone()
+        if row is None:
+            raise TrialNotFoundError(nct_id)
+        record, file, source_record, loaded_at, stale, reasons, checked_on = row
+        return StoredTrial(
+            trial=TRIAL_DECODER.decode(record),
+            source_file=file,
+            source_record=source_record,
+            loaded_at=loaded_at,
+            recruitment_check=RecruitmentCheck(
+                possibly_stale=bool(stale),
+                reasons=REASONS_DECODER.decode(reasons) if reasons else (),
+                checked_on=checked_on or "",
+            ),
+        )
+
+    def trial(self, nct_id: str) -> Trial:
+        return self.get(nct_id).trial
+
+    def raw_record(self, nct_id: str) -> tuple[SourceFormat, bytes]:
+        row = self._conn.execute("SELECT source_format, raw FROM trials WHERE nct_id=?", (nct_id,)).fetchone()
+        if row is None:
+            raise TrialNotFoundError(nct_id)
+        return SourceFormat(row[0]), decompress(row[1])
+
+    def iter_trials(self, since_seq: int = 0, batch_size: int = 500) -> Iterator[tuple[int, Trial]]:
+        last_seq, last_id = since_seq, ""
+        while True:
+            rows = self._conn.execute(
+                "SELECT change_seq, nct_id, record FROM trials"
+                " WHERE (change_seq > ? OR (change_seq = ? AND nct_id > ?))"
+                " ORDER BY change_seq, nct_id LIMIT ?",
+                (last_seq, last_seq, last_id, batch_size),
+            ).fetchall()
+            if not rows:
+                return
+            for seq, _nct_id, record in rows:
+                yield seq, TRIAL_DECODER.decode(record)
+            last_seq, last_id = rows[-1][0], rows[-1][1]
+
+    def last_change_seq(self) -> int:
+        return int(self._conn.execute("SELECT coalesce(max(change_seq), 0) FROM trials").fetchone()[0])
+
+    def nct_ids(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT nct_id FROM trials ORDER BY nct_id")]
+
+    def index_rows(self, since_seq: int, until_seq: int) -> Iterator[IndexRow]:
+        rows = self._conn.execute(
+            "SELECT nct_id, record, possibly_stale FROM trials WHERE change_seq > ? AND change_seq <= ?",
+            (since_seq, until_seq),
+        )
+        while batch := rows.fetchmany(2000):
+            for nct_id, record, stale in batch:
+                yield IndexRow(nct_id, record.encode() if isinstance(record, str) else record, bool(stale))
+
+    def site_rows(self, nct_ids: Sequence[str] | None = None) -> Iterator[SiteRow]:
+        query = (
+            "SELECT nct_id, ordinal, facility, city, state, zip, country, status, latitude, longitude"
+            " FROM sites"
+        )
+        if nct_ids is None:
+            cursors: Iterator[sqlite3.Cursor] = iter([self._conn.execute(query)])
+        else:
+            wanted = sorted(set(nct_ids))
+            cursors = (
+                self._conn.execute(query + f" WHERE nct_id IN ({','.join('?' * len(chunk))})", chunk)
+                for chunk in (wanted[i : i + 500] for i in range(0, len(wanted), 500))
+            )
+        for cursor in cursors:
+            while rows := cursor.fetchmany(100_000):
+                for row in rows:
+                    yield SiteRow(*row)
+
+    def site(self, nct_id: str, ordinal: int) -> SiteRow | None:
+        row = self._conn.execute(
+            "SELECT nct_id, ordinal, facility, city, state, zip, country, status, latitude, longitude"
+            " FROM sites WHERE nct_id=? AND ordinal=?",
+            (nct_id, ordinal),
+        ).fetchone()
+        return SiteRow(*row) if row else None
+
+    def cards(self, nct_ids: Sequence[str]) -> dict[str, TrialCard]:
+        ids = list(dict.fromkeys(nct_ids))
+        if not ids:
+            return {}
+        conditions: dict[str, list[str]] = {}
+        rows = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows += self._conn.execute(
+                "SELECT nct_id, brief_title, official_title, overall_status, phases, study_type,"
+                " lead_sponsor, start_date, last_update, possibly_stale, stale_reasons"
+                f" FROM trials WHERE nct_id IN ({marks})",
+                chunk,
+            ).fetchall()
+            for nct_id, name in self._conn.execute(
+                f"SELECT nct_id, name FROM conditions WHERE nct_id IN ({marks}) ORDER BY nct_id, ordinal",
+                chunk,
+            ):
+                conditions.setdefault(nct_id, []).append(name)
+        return {row[0]: _card(row, conditions.get(row[0], [])) for row in rows}
+
+    # --- state ---------------------------------------------------------------------------
+
+    def get_state(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def state_items(self, prefix: str) -> dict[str, str]:
+        return {
+            str(k): str(v)
+            for k, v in self._conn.execute(
+                "SELECT key, value FROM state WHERE substr(key, 1, ?) = ? ORDER BY key", (len(prefix), prefix)
+            )
+        }
+
+    def set_state(self, key: str, value: str) -> None:
+        self._writable()
+        self._conn.execute(
+            "INSERT INTO state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
+
+    # --- criteria ------------------------------------------------------------------------
+
+    _DUE = (
+        "SELECT t.nct_id FROM trials t LEFT JOIN parsed_eligibility p ON p.nct_id = t.nct_id"
+        " WHERE p.nct_id IS NULL OR p.trial_seq < t.change_seq OR p.parser_version != ?"
+    )
+
+    def criteria_state(self, parser_version: int) -> CriteriaState:
+        due = int(self._conn.execute(f"SELECT count(*) FROM ({self._DUE})", (parser_version,)).fetchone()[0])
+        return CriteriaState(parsed=self.count() - due, due=due)
+
+    def stored_criteria(self, nct_id: str, parser_version: int) -> ParsedEligibility | None:
+        row = self._conn.execute(
+            "SELECT t.change_seq, p.parser_version, p.trial_seq, p.summary FROM trials t"
+            " LEFT JOIN parsed_eligibility p ON p.nct_id = t.nct_id WHERE t.nct_id=?",
+            (nct_id,),
+        ).fetchone()
+        if row is None:
+            raise TrialNotFoundError(nct_id)
+        seq, version, parsed_seq, summary = row
+        if version != parser_version or parsed_seq is None or parsed_seq < seq:
+            return None
+        rows = self._conn.execute(
+            f"SELECT {', '.join(CRITERIA_COLUMNS)} FROM criteria WHERE nct_id=? ORDER BY ordinal", (nct_id,)
+        ).fetchall()
+        return parse_head(nct_id, summary, version, [criterion_from_row(r) for r in rows])
+
+    def due_criteria(
+        self, parser_version: int, *, rebuild: bool, batch_size: int
+    ) -> Iterator[list[DueTrial]]:
+        # The IDs are read first: saving parses writes to the table the query reads.
+        if rebuild:
+            ids = [r[0] for r in self._conn.execute("SELECT nct_id FROM trials ORDER BY nct_id")]
+        else:
+            ids = [r[0] for r in self._conn.execute(self._DUE + " ORDER BY t.nct_id", (parser_version,))]
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start : start + batch_size]
+            marks = ",".join("?" * len(chunk))
+            yield [
+                DueTrial(nct_id, seq, record.encode() if isinstance(record, str) else record)
+                for nct_id, seq, record in self._conn.execute(
+                    f"SELECT nct_id, change_seq, record FROM trials WHERE nct_id IN ({marks})", chunk
+                )
+            ]
+
+    def save_criteria(self, batch: Sequence[ParsedTrial]) -> tuple[int, int]:
+        self._writable()
+        heads, rows, typed_total = criteria_rows(batch)
+        conn = self._conn
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("DELETE FROM criteria WHERE nct_id=?", [(h[0],) for h in heads])
+            conn.executemany(
+                "INSERT INTO parsed_eligibility VALUES (?,?,?,?,?,?) ON CONFLICT(nct_id) DO UPDATE SET"
+                " parser_version=excluded.parser_version, trial_seq=excluded.trial_seq,"
+                " summary=excluded.summary, criteria=excluded.criteria, typed=excluded.typed",
+                heads,
+            )
+            conn.executemany(f"INSERT INTO criteria VALUES ({','.join('?' * 14)})", rows)
+        return len(rows), typed_total
+
+    # --- writing -------------------------------------------------------------------------
+
+    def _writable(self) -> None:
+        if self._read_only:
+            raise StoreError(f"the store at {self.path} is open for reading only")
+
+    def store_batch(self, batch: Sequence[PreparedRecord]) -> list[Outcome]:
+        self._writable()
+        if not batch:
+            return []
+        ids = sorted({item.nct_id for item in batch})
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            current = self._current_versions(ids)
+            existing = set(current)
+            outcomes: list[Outcome] = []
+            chosen: dict[str, PreparedRecord] = {}
+            for item in batch:
+                previous = current.get(item.nct_id)
+                if previous is None:
+                    outcome = Outcome.NEW
+                elif previous[1] == item.content_hash:
+                    outcome = Outcome.UNCHANGED
+                elif item.version_key > previous[0]:
+                    outcome = Outcome.UPDATED
+                else:
+                    outcome = Outcome.SUPERSEDED
+                if outcome in (Outcome.NEW, Outcome.UPDATED):
+                    current[item.nct_id] = (item.version_key, item.content_hash)
+                    chosen[item.nct_id] = item
+                outcomes.append(outcome)
+            if chosen:
+                replaced = [(nct,) for nct in chosen if nct in existing]
+                self._write(list(chosen.values()), replaced)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return outcomes
+
+    def _current_versions(self, ids: Sequence[str]) -> dict[str, tuple[tuple[str, int, str], bytes]]:
+        found: dict[str, tuple[tuple[str, int, str], bytes]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for nct, last_update, fmt, version, digest in self._conn.execute(
+                "SELECT nct_id, last_update, source_format, version_date, content_hash"
+                f" FROM trials WHERE nct_id IN ({marks})",
+                chunk,
+            ):
+                found[nct] = (stored_version_key(last_update, fmt, version), digest)
+        return found
+
+    def _write(self, rows: list[PreparedRecord], replaced: list[tuple[str]]) -> None:
+        conn = self._conn
+        seq = self.last_change_seq() + 1
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        for table in ("sites", "conditions", "interventions"):
+            conn.executemany(f"DELETE FROM {table} WHERE nct_id=?", replaced)
+        conn.executemany(_UPSERT, [(*item.trial_row, seq, now) for item in rows])
+        conn.executemany(
+            "INSERT INTO sites VALUES (?,?,?,?,?,?,?,?,?,?)", [r for item in rows for r in item.sites]
+        )
+        conn.executemany(
+            "INSERT INTO conditions VALUES (?,?,?)", [r for item in rows for r in item.conditions]
+        )
+        conn.executemany(
+            "INSERT INTO interventions VALUES (?,?,?,?)", [r for item in rows for r in item.interventions]
+        )
+
+    def refresh_recruitment_checks(self, today: dt.date) -> int:
+        self._writable()
+        conn = self._conn
+        rows = conn.execute(
+            "SELECT nct_id, record, possibly_stale FROM trials WHERE stale_checked_on < ?"
+            f" AND (possibly_stale=1 OR overall_status IN ({_OPEN_SQL}))",
+            (today.isoformat(),),
+        ).fetchall()
+        checked: list[tuple[int, str, str, str]] = []
+        flipped: list[tuple[int, str, str, str]] = []
+        for nct_id, record, was_stale in rows:
+            check = check_recruitment(TRIAL_DECODER.decode(record), today)
+            values = (
+                int(check.possibly_stale),
+                orjson.dumps(check.reasons).decode(),
+                check.checked_on,
+                nct_id,
+            )
+            (flipped if bool(was_stale) != check.possibly_stale else checked).append(values)
+        if checked or flipped:
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                update = "UPDATE trials SET possibly_stale=?, stale_reasons=?, stale_checked_on=?"
+                conn.executemany(update + " WHERE nct_id=?", checked)
+                if flipped:
+                    seq = self.last_change_seq() + 1
+                    conn.executemany(update + f", change_seq={seq} WHERE nct_id=?", flipped)
+        return int(conn.execute("SELECT count(*) FROM trials WHERE possibly_stale=1").fetchone()[0])
+
+    # --- checks --------------------------------------------------------------------------
+
+    def integrity_problems(self) -> list[str]:
+        conn = self._conn
+        problems = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [f"foreign key: {r}" for r in conn.execute("PRAGMA foreign_key_check")]
+        orphans = conn.execute(
+            "SELECT count(*) FROM sites WHERE nct_id NOT IN (SELECT nct_id FROM trials)"
+        ).fetchone()[0]
+        if orphans:
+            problems.append(f"{orphans} sites without a trial")
+        return problems
+
+
+def _card(row: tuple[Any, ...], conditions: list[str]) -> TrialCard:
+    nct_id, brief, official, status, phases, study_type, sponsor, start_date, updated, stale, reasons = row
+    return TrialCard(
+        nct_id=nct_id,
+        brief_title=brief,
+        official_title=official,
+        overall_status=status,
+        phases=tuple(phases.split("|")) if phases else (),
+        study_type=study_type,
+        lead_sponsor=sponsor,
+        start_date=start_date,
+        last_update=updated,
+        possibly_stale=bool(stale),
+        stale_reasons=tuple(orjson.loads(reasons)) if reasons else (),
+        conditions=tuple(conditions),
+    )
+
+
+_UPSERT = (
+    f"INSERT INTO trials ({', '.join(TRIAL_COLUMNS)}, change_seq, loaded_at)"
+    f" VALUES ({','.join('?' * (len(TRIAL_COLUMNS) + 2))})"
+    " ON CONFLICT(nct_id) DO UPDATE SET "
+    + ", ".join(f"{c}=excluded.{c}" for c in (*TRIAL_COLUMNS[1:], "change_seq", "loaded_at"))
+)
