@@ -20,13 +20,12 @@ gold entity is matched at most once). A second configuration adds the mentions t
 concept recogniser finds outside any rule (`mentions.find_mentions`), to show how much of the
 gap is recognition rather than rule reading.
 
-    python -m trialscout.evaluation.chia        # writes docs/eligibility-chia.md
+    python -m benchmarks.chia        # writes docs/eligibility-chia.md
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
 import re
 import zipfile
@@ -36,8 +35,9 @@ from pathlib import Path
 
 import msgspec
 
+from benchmarks.common import DATA, REPO
 from trialscout.eligibility.model import CriterionKind, PartRole
-from trialscout.eligibility.rules import read_rules
+from trialscout.eligibility.rules.read import read_rules
 
 ENTITY_OF_ROLE = {
     PartRole.PERSON: "Person",
@@ -216,9 +216,7 @@ def _table(results: dict[str, dict[str, Scores]]) -> list[str]:
 
 
 def main() -> None:
-    repo = Path(__file__).resolve().parents[3]
-    data = Path(os.environ.get("TRIALSCOUT_DATA") or repo / ".." / "shared" / "data").resolve()
-    archive = data / "chia" / "chia_dev_brat.zip"
+    archive = DATA / "chia" / "chia_dev_brat.zip"
     rules_only = evaluate(archive)
     with_mentions = evaluate(archive, with_mentions=True)
     baseline = evaluate(archive, naive=True)
@@ -226,7 +224,7 @@ def main() -> None:
     body = [
         "# Eligibility rules against the Chia annotations\n",
         f"Measured on {dt.date.today().isoformat()} ({platform.python_version()}, {platform.machine()}),",
-        f"`python -m trialscout.evaluation.chia`, on the {files:,} criteria files of the 693 Chia trials in",
+        f"`python -m benchmarks.chia`, on the {files:,} criteria files of the 693 Chia trials in",
         "../shared/data/chia (the other 307 are held out). Gold: the Chia entities of the types the rules",
         "produce. Lexicons were built from other sources (the Leaf Clinical Trials corpus, the trials'",
         "MeSH terms, the Facebook parser's labels), never from Chia.\n",
@@ -246,7 +244,7 @@ def main() -> None:
         "shows the recogniser's own reach. *Exact* needs the same span to the character (Chia often",
         'includes or leaves out qualifiers such as "history of"), *overlap* counts a shared span.',
     ]
-    target = repo / "docs" / "eligibility-chia.md"
+    target = REPO / "docs" / "eligibility-chia.md"
     target.write_text("\n".join(body) + "\n")
     print(target.read_text())
 

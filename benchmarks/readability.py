@@ -16,7 +16,7 @@ rules, by rewriting the words, or the words kept whole after a faithful frame ("
 requires: ...", "You cannot join if: ..."). The time to write the plain sentences is measured
 too. Results go to ``docs/eligibility-readability.md``.
 
-    python -m trialscout.evaluation.readability            # data from $TRIALSCOUT_DATA or ../shared/data
+    python -m benchmarks.readability            # data from $TRIALSCOUT_DATA or ../shared/data
 
 ``textstat`` is needed only here (pinned to 0.7.3: later releases fetch a pronunciation
 dictionary over the network on first use).
@@ -35,10 +35,10 @@ from pathlib import Path
 
 import msgspec
 
+from benchmarks.common import DATA, REPO
 from trialscout.eligibility.model import Criterion
 from trialscout.eligibility.parse import parse_criteria_text
-from trialscout.eligibility.plain import plain_sentences, said_rules
-from trialscout.eligibility.plain.text import strip_explanations
+from trialscout.eligibility.plain import plain_sentences, said_rules, strip_explanations
 from trialscout.model.trial import Trial
 from trialscout.sources.files import ArchivedRecord, RawRecord, iter_source, parse_record
 
@@ -203,7 +203,7 @@ def report(items: list[Scored], corpus: Corpus, data: Path) -> str:
     cpu = _cpu_model()
     body = [
         "# Readability of the plain sentences\n",
-        f"Measured on {dt.date.today().isoformat()} with `python -m trialscout.evaluation.readability`",
+        f"Measured on {dt.date.today().isoformat()} with `python -m benchmarks.readability`",
         f"(Python {platform.python_version()}, {platform.system()} {platform.machine()}, {cpu}, "
         f"{os.cpu_count()} CPUs), textstat 0.7.3, on the {corpus.trials:,} trials with eligibility text and",
         f"their {corpus.criteria:,} criteria in {data}: {', '.join(corpus.files)} (each NCT ID once).\n",
@@ -233,23 +233,22 @@ def report(items: list[Scored], corpus: Corpus, data: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    repo = Path(__file__).resolve().parents[3]
     parser = argparse.ArgumentParser(
-        prog="python -m trialscout.evaluation.readability",
+        prog="python -m benchmarks.readability",
         description="Readability of the plain sentences beside the registry's words.",
-        epilog="Example: python -m trialscout.evaluation.readability --data ../shared/data",
+        epilog="Example: python -m benchmarks.readability --data ../shared/data",
     )
     parser.add_argument(
         "--data",
         type=Path,
-        default=Path(os.environ.get("TRIALSCOUT_DATA") or repo / ".." / "shared" / "data"),
+        default=DATA,
         help="the shared data folder (default: $TRIALSCOUT_DATA or ../shared/data)",
     )
-    parser.add_argument("--out", type=Path, default=repo / "docs" / "eligibility-readability.md")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "eligibility-readability.md")
     args = parser.parse_args(argv)
     data = args.data.resolve()
     items, corpus = score(data)
-    shown = Path(os.path.relpath(data, repo)) if data.is_relative_to(repo.parent) else data
+    shown = Path(os.path.relpath(data, REPO)) if data.is_relative_to(REPO.parent) else data
     text = report(items, corpus, shown)
     args.out.write_text(text)
     print(text)

@@ -1,8 +1,9 @@
-"""Run every benchmark and write its page under docs/benchmarks/."""
+"""Run every benchmark and write its page under docs/benchmarks/, then the eligibility reports
+(docs/eligibility-chia.md, docs/eligibility-readability.md)."""
 
 from __future__ import annotations
 
-from benchmarks import criteria, load, match, search
+from benchmarks import chia, criteria, load, match, readability, search
 
 
 def main() -> None:
@@ -10,6 +11,8 @@ def main() -> None:
     search.main()
     criteria.main()
     match.main()
+    chia.main()
+    readability.main([])
 
 
 if __name__ == "__main__":
