@@ -28,6 +28,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
@@ -38,6 +39,7 @@ import tantivy
 from trialscout.errors import BenchmarkInputError
 from trialscout.evaluation.corpus import BenchmarkTrial, read_corpus
 from trialscout.evaluation.metrics import auroc, mean, ndcg_at, precision_at, recall_at
+from trialscout.settings import read_settings
 
 ELIGIBLE = 2
 EXCLUDED = 1
@@ -443,7 +445,8 @@ def read_run(path: str | os.PathLike[str]) -> dict[str, list[RunLine]]:
 
 # --- expected scores ----------------------------------------------------------------------------
 
-EXPECTED_SCORES = Path(__file__).with_name("expected_scores.json")
+#: The expected scores packaged beside this module.
+EXPECTED_SCORES = "expected_scores.json"
 
 
 class ExpectedScores(msgspec.Struct, frozen=True, kw_only=True):
@@ -454,11 +457,17 @@ class ExpectedScores(msgspec.Struct, frozen=True, kw_only=True):
     about: str = ""
 
 
-def load_expected(path: str | os.PathLike[str] = EXPECTED_SCORES) -> ExpectedScores:
+def load_expected(path: str | os.PathLike[str] | None = None) -> ExpectedScores:
+    """The expected scores in ``path``, by default the packaged ``expected_scores.json``."""
     try:
-        return msgspec.json.decode(Path(path).read_bytes(), type=ExpectedScores)
+        if path is None:
+            data = resources.files("trialscout.evaluation").joinpath(EXPECTED_SCORES).read_bytes()
+        else:
+            data = Path(path).read_bytes()
+        return msgspec.json.decode(data, type=ExpectedScores)
     except (OSError, msgspec.DecodeError) as exc:
-        raise BenchmarkInputError(f"cannot read the expected scores {path}: {exc}") from exc
+        shown = EXPECTED_SCORES if path is None else path
+        raise BenchmarkInputError(f"cannot read the expected scores {shown}: {exc}") from exc
 
 
 def check_expected(report: EvaluationReport, expected: ExpectedScores) -> list[str]:
@@ -530,8 +539,9 @@ BENCHMARKS: dict[str, NamedBenchmark] = {"sigir": _trialgpt("sigir"), "trec_2022
 
 
 def data_root(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The shared data folder: ``explicit``, else $TRIALSCOUT_DATA, else ../shared/data."""
-    return Path(explicit or os.environ.get("TRIALSCOUT_DATA") or Path("..") / "shared" / "data")
+    """The shared data folder: ``explicit``, else the data setting ($TRIALSCOUT_DATA, else
+    ../shared/data; see `trialscout.settings`)."""
+    return Path(explicit or read_settings().data)
 
 
 def run_benchmark(

@@ -1,0 +1,51 @@
+"""Every setting trialscout takes from the environment, read in one place.
+
+| variable           | setting | default                                                  |
+|--------------------|---------|----------------------------------------------------------|
+| ``TRIALSCOUT_DATA``  | `data`  | ``../shared/data`` (the shared data folder)              |
+| ``TRIALSCOUT_DB``    | `db`    | ``trialscout.db`` (the SQLite store)                     |
+| ``TRIALSCOUT_INDEX`` | `index` | None: the folder beside the store, ``<db>.index``        |
+| ``TRIALSCOUT_API``   | `api`   | the public registry, ``sources.api.DEFAULT_BASE_URL``    |
+
+`read_settings()` reads all of them at once into a frozen `Settings`; an empty variable counts
+as unset. An edge reads the settings when it starts and passes the values on; an option given
+explicitly (``--db``, ``--data``) wins over the setting. No other module reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+from trialscout.sources.api import DEFAULT_BASE_URL
+
+DEFAULT_DATA = Path("..") / "shared" / "data"
+DEFAULT_DB = Path("trialscout.db")
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """What the environment says (each field the default when it says nothing)."""
+
+    data: Path = DEFAULT_DATA
+    db: Path = DEFAULT_DB
+    #: None: the index lives beside the store (`trialscout.search.index.index_folder`).
+    index: Path | None = None
+    api: str = DEFAULT_BASE_URL
+
+
+def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings in ``environ`` (default: the process environment), read once each."""
+    env = os.environ if environ is None else environ
+    data = env.get("TRIALSCOUT_DATA")
+    db = env.get("TRIALSCOUT_DB")
+    index = env.get("TRIALSCOUT_INDEX")
+    api = env.get("TRIALSCOUT_API")
+    return Settings(
+        data=Path(data) if data else DEFAULT_DATA,
+        db=Path(db) if db else DEFAULT_DB,
+        index=Path(index) if index else None,
+        api=api or DEFAULT_BASE_URL,
+    )
