@@ -43,34 +43,11 @@ from trialscout.eligibility.rules.thresholds import (
     scale,
     threshold_pattern,
 )
+from trialscout.model import labs as catalogue
+from trialscout.model.labs import AGAINST_ULN, CANONICAL_UNITS, ULN
 
-#: The unit each analyte's absolute values are given in (besides "xULN", a multiple of the
-#: upper limit of normal, for those measured against it).
-CANONICAL_UNITS: dict[str, str] = {
-    "anc": "10^9/L",
-    "wbc": "10^9/L",
-    "lymphocytes": "10^9/L",
-    "platelets": "10^9/L",
-    "cd4": "cells/µL",
-    "hemoglobin": "g/dL",
-    "creatinine": "mg/dL",
-    "creatinine_clearance": "mL/min",
-    "egfr": "mL/min/1.73m²",
-    "bun": "mg/dL",
-    "bilirubin": "mg/dL",
-    "direct_bilirubin": "mg/dL",
-    "ast": "U/L",
-    "alt": "U/L",
-    "alkaline_phosphatase": "U/L",
-    "albumin": "g/dL",
-    "inr": "ratio",
-    "ptt": "s",
-    "pt": "s",
-    "lvef": "%",
-    "oxygen_saturation": "%",
-    "qtc": "ms",
-}
-ULN = "xULN"
+__all__ = ["CANONICAL_UNITS", "READERS", "ULN", "read_labs"]
+
 
 _ANALYTES: list[tuple[str, str]] = [
     (
@@ -224,45 +201,30 @@ _NEW_ITEM = re.compile(r",\s*(?:and\s+)?$")
 _SENTENCE_END = re.compile(r";|\.(?:\s|$)|\n\s*\n")
 _LIST_BREAK = re.compile(r"[;]|\.(?:\s|$)|\n\s*\n")
 
-_LIKE_ULN = {
-    "bun",
-    "creatinine",
-    "bilirubin",
-    "direct_bilirubin",
-    "ast",
-    "alt",
-    "alkaline_phosphatase",
-    "inr",
-    "ptt",
-    "pt",
+# What a written unit (a named group of `_UNITS`) is, spelt as the catalogue spells it.
+_KIND_UNITS: dict[str, str] = {
+    "e9": "10^9/L",
+    "e3": "10^3/µL",
+    "giga": "G/L",  # giga per litre for a count, grams per litre for haemoglobin or albumin
+    "kul": "K/µL",
+    "perul": "/µL",
+    "ml173": "mL/min/1.73m²",
+    "mlmin": "mL/min",
+    "mls": "mL/s",
+    "gdl": "g/dL",
+    "gl": "g/L",
+    "mgdl": "mg/dL",
+    "umol": "µmol/L",
+    "mmol": "mmol/L",
+    "ul": "U/L",
+    "pct": "%",
+    "ms": "ms",
+    "sec": "s",
 }
-_COUNTS = {"anc", "wbc", "lymphocytes", "platelets"}
-# Plausible values in the canonical unit (and as a multiple of ULN): outside them a reading is wrong.
-_PLAUSIBLE: dict[str, tuple[float, float]] = {
-    "anc": (0.05, 50),
-    "wbc": (0.1, 200),
-    "lymphocytes": (0.05, 50),
-    "platelets": (1, 2000),
-    "cd4": (1, 5000),
-    "hemoglobin": (2, 25),
-    "creatinine": (0.1, 20),
-    "creatinine_clearance": (5, 250),
-    "egfr": (5, 250),
-    "bun": (2, 200),
-    "bilirubin": (0.1, 50),
-    "direct_bilirubin": (0.05, 30),
-    "ast": (5, 5000),
-    "alt": (5, 5000),
-    "alkaline_phosphatase": (10, 5000),
-    "albumin": (0.5, 10),
-    "inr": (0.5, 10),
-    "ptt": (10, 300),
-    "pt": (5, 300),
-    "lvef": (5, 100),
-    "oxygen_saturation": (50, 100),
-    "qtc": (200, 1000),
-    ULN: (0.1, 100),
-}
+# Units criteria write for another: haemoglobin "≥ 9 mg/dL" is a common slip for g/dL.
+_MISWRITTEN: dict[tuple[str, str], str] = {("hemoglobin", "mgdl"): "g/dL"}
+# Analytes whose bare number ("BUN ≤ 20") is not read: mg/dL or mmol/L would both be plausible.
+_UNIT_REQUIRED = frozenset({"bun"})
 
 
 class _Reading(msgspec.Struct, frozen=True):
@@ -270,116 +232,88 @@ class _Reading(msgspec.Struct, frozen=True):
     unit: str
 
 
-def _count(bound: Bound, kind: str | None, words: tuple[str, ...], analyte: str) -> _Reading | None:
-    """Blood counts in 10^9/L: per mm³ or µL divided by 1000; no unit: by the size of the number."""
-    value = max(v for v in (bound.low, bound.high) if v is not None)
-    if kind in ("e9", "e3", "giga", "kul"):
-        factor = 1.0
-    elif kind == "perul":
-        european = value < 1000 and any(re.fullmatch(r"\d{1,3}\.\d{3}", w) for w in words)
-        factor = 1.0 if european else 0.001  # "100.000/mm3" writes 100,000
-    elif kind is None:
-        factor = 0.001 if value >= (2000 if analyte == "platelets" else 50) else 1.0
+def _top(bound: Bound) -> float:
+    return max(v for v in (bound.low, bound.high) if v is not None)
+
+
+def _in_canonical(bound: Bound, kind: str | None, analyte: str) -> _Reading | None:
+    """The bound converted by the catalogue from the written unit (none: the size of the
+    number decides) to the analyte's canonical unit; None when the analyte is not given in it."""
+    if kind is None:
+        if analyte in _UNIT_REQUIRED:
+            return None
+        unit = catalogue.bare_unit(analyte, _top(bound))
     else:
+        unit = _MISWRITTEN.get((analyte, kind)) or _KIND_UNITS.get(kind)
+    factor = catalogue.factor(analyte, unit)
+    if factor is None:
         return None
     return _Reading(scale(bound, factor), CANONICAL_UNITS[analyte])
 
 
-def _cd4(bound: Bound, kind: str | None, words: tuple[str, ...], analyte: str) -> _Reading | None:
-    factor = {None: 1.0, "perul": 1.0, "e9": 1000.0, "e3": 1000.0, "giga": 1000.0, "kul": 1000.0}
-    if kind not in factor:
-        return None
-    return _Reading(scale(bound, factor[kind]), CANONICAL_UNITS[analyte])
+def _count(bound: Bound, kind: str | None, words: tuple[str, ...], analyte: str) -> _Reading | None:
+    """Blood counts in 10^9/L: per mm³ or µL divided by 1000; no unit: by the size of the number."""
+    if kind == "perul" and _top(bound) < 1000 and any(re.fullmatch(r"\d{1,3}\.\d{3}", w) for w in words):
+        return _Reading(bound, CANONICAL_UNITS[analyte])  # "100.000/mm3" writes 100,000
+    return _in_canonical(bound, kind, analyte)
 
 
-def _by_table(
-    table: dict[str | None, float], unitless: Callable[[float], float] | None = None
-) -> Callable[[Bound, str | None, tuple[str, ...], str], _Reading | None]:
-    def convert(bound: Bound, kind: str | None, words: tuple[str, ...], analyte: str) -> _Reading | None:
-        if kind == "uln" and analyte in _LIKE_ULN:
-            return _Reading(bound, ULN)
-        if kind is None and unitless is not None:
-            value = max(v for v in (bound.low, bound.high) if v is not None)
-            return _Reading(scale(bound, unitless(value)), CANONICAL_UNITS[analyte])
-        if kind not in table:
-            return None
-        return _Reading(scale(bound, table[kind]), CANONICAL_UNITS[analyte])
-
-    return convert
+def _absolute(bound: Bound, kind: str | None, words: tuple[str, ...], analyte: str) -> _Reading | None:
+    """In the canonical unit, or as a multiple of ULN for an analyte measured against it."""
+    if kind == "uln" and analyte in AGAINST_ULN:
+        return _Reading(bound, ULN)
+    return _in_canonical(bound, kind, analyte)
 
 
 def _clearance(bound: Bound, kind: str | None, words: tuple[str, ...], analyte: str) -> _Reading | None:
+    """Clearance and eGFR keep the unit family written: per 1.73 m² of body surface or not."""
     if kind == "ml173":
         return _Reading(bound, "mL/min/1.73m²")
     if kind in ("mlmin", None):
         return _Reading(bound, "mL/min" if kind == "mlmin" else CANONICAL_UNITS[analyte])
     if kind == "mls":
-        return _Reading(scale(bound, 60.0), "mL/min")
+        factor = catalogue.factor(analyte, "mL/s")
+        return None if factor is None else _Reading(scale(bound, factor), "mL/min")
     return None
 
 
 def _transaminase(bound: Bound, kind: str | None, words: tuple[str, ...], analyte: str) -> _Reading | None:
-    value = max(v for v in (bound.low, bound.high) if v is not None)
-    if kind == "uln" or (kind is None and value <= 10):
+    if kind == "uln" or (kind is None and _top(bound) <= 10):
         return _Reading(bound, ULN)  # "AST ≤ 2.5": a multiple of ULN is what is meant
-    if kind in ("ul", None):
-        return _Reading(bound, "U/L")
-    return None
+    return _in_canonical(bound, kind, analyte)
 
 
 def _clotting(bound: Bound, kind: str | None, words: tuple[str, ...], analyte: str) -> _Reading | None:
-    value = max(v for v in (bound.low, bound.high) if v is not None)
+    value = _top(bound)
     if kind == "uln":
         return _Reading(bound, ULN)
     if analyte == "inr":
-        return _Reading(bound, "ratio") if kind is None else None
+        return _Reading(bound, CANONICAL_UNITS[analyte]) if kind is None else None
     if kind == "sec" or (kind is None and value > 5):
-        return _Reading(bound, "s")
+        return _in_canonical(bound, "sec", analyte)
     if kind is None:
-        return _Reading(bound, "ratio")
+        return _Reading(bound, "ratio")  # "PT ≤ 1.5": the prothrombin ratio
     return None
 
 
-def _percent(bound: Bound, kind: str | None, words: tuple[str, ...], analyte: str) -> _Reading | None:
-    return _Reading(bound, "%") if kind in ("pct", None) else None
-
-
-def _qtc(bound: Bound, kind: str | None, words: tuple[str, ...], analyte: str) -> _Reading | None:
-    return _Reading(bound, "ms") if kind in ("ms", "sec", None) else None
-
-
 _CONVERT: dict[str, Callable[[Bound, str | None, tuple[str, ...], str], _Reading | None]] = {
-    "anc": _count,
-    "wbc": _count,
-    "lymphocytes": _count,
-    "platelets": _count,
-    "cd4": _cd4,
-    "hemoglobin": _by_table(
-        {"gdl": 1.0, "gl": 0.1, "giga": 0.1, "mmol": 1.611, "mgdl": 1.0}, lambda v: 0.1 if v >= 25 else 1.0
+    **dict.fromkeys(catalogue.BLOOD_COUNTS, _count),
+    **dict.fromkeys(("creatinine_clearance", "egfr"), _clearance),
+    **dict.fromkeys(("ast", "alt", "alkaline_phosphatase"), _transaminase),
+    **dict.fromkeys(("inr", "ptt", "pt"), _clotting),
+    **dict.fromkeys(
+        ("cd4", "hemoglobin", "creatinine", "bun", "bilirubin", "direct_bilirubin", "albumin"), _absolute
     ),
-    "creatinine": _by_table({"mgdl": 1.0, "umol": 1 / 88.4}, lambda v: 1 / 88.4 if v >= 20 else 1.0),
-    "creatinine_clearance": _clearance,
-    "egfr": _clearance,
-    "bun": _by_table({"mgdl": 1.0, "mmol": 2.8}),
-    "bilirubin": _by_table({"mgdl": 1.0, "umol": 1 / 17.1}, lambda v: 1 / 17.1 if v >= 10 else 1.0),
-    "direct_bilirubin": _by_table({"mgdl": 1.0, "umol": 1 / 17.1}, lambda v: 1 / 17.1 if v >= 10 else 1.0),
-    "ast": _transaminase,
-    "alt": _transaminase,
-    "alkaline_phosphatase": _transaminase,
-    "albumin": _by_table({"gdl": 1.0, "gl": 0.1, "giga": 0.1}, lambda v: 0.1 if v >= 10 else 1.0),
-    "inr": _clotting,
-    "ptt": _clotting,
-    "pt": _clotting,
-    "lvef": _percent,
-    "oxygen_saturation": _percent,
-    "qtc": _qtc,
+    **dict.fromkeys(("lvef", "oxygen_saturation", "qtc"), _absolute),
 }
 
 
 def _plausible(reading: _Reading, analyte: str) -> bool:
-    low, high = _PLAUSIBLE[ULN if reading.unit == ULN else analyte]
     values = [v for v in (reading.bound.low, reading.bound.high) if v is not None]
-    return all(low <= v <= high for v in values)
+    if reading.unit == ULN:
+        low, high = catalogue.PLAUSIBLE_ULN_MULTIPLE
+        return all(low <= v <= high for v in values)
+    return all(catalogue.plausible(analyte, v) for v in values)
 
 
 class _Mention(msgspec.Struct, frozen=True):
@@ -435,7 +369,7 @@ def _threshold_at(view: str, position: int, analytes: list[str]) -> Threshold | 
         threshold = read_threshold(match, "t")
         if threshold is not None and threshold.directed:
             return threshold
-    uln_capable = any(a in _LIKE_ULN for a in analytes)
+    uln_capable = any(a in AGAINST_ULN for a in analytes)
     if uln_capable:
         only = _ULN_ONLY.match(view, position)
         if only:
