@@ -37,26 +37,10 @@ from trialscout.eligibility.model import (
     TransplantRule,
 )
 from trialscout.eligibility.plain.rules import CANCER_WORDS
-from trialscout.eligibility.rules.labs import ULN
 from trialscout.matching.facts import ecog_score, in_window, lab_value
 from trialscout.matching.terms import Terms, class_members, classes_named, matches, terms
+from trialscout.model.labs import ULN, name_of
 from trialscout.model.patient import Biomarker, Condition, PatientProfile, PatientSex
-
-_LAB_NAMES = {
-    "anc": "absolute neutrophil count",
-    "wbc": "white blood cell count",
-    "platelets": "platelet count",
-    "hemoglobin": "haemoglobin",
-    "creatinine_clearance": "creatinine clearance",
-    "egfr": "eGFR (kidney filtration rate)",
-    "ast": "AST (a liver test)",
-    "alt": "ALT (a liver test)",
-    "bilirubin": "bilirubin",
-    "lvef": "heart ejection fraction (LVEF)",
-    "oxygen_saturation": "oxygen saturation",
-    "inr": "INR (a clotting test)",
-    "qtc": "QTc interval on an ECG",
-}
 
 
 class Question(msgspec.Struct, frozen=True):
@@ -154,7 +138,7 @@ def _performance(rule: PerformanceStatusRule, profile: PatientProfile) -> Findin
 
 
 def _lab(rule: LabRule, profile: PatientProfile) -> Finding:
-    name = _LAB_NAMES.get(rule.analyte, rule.analyte.replace("_", " "))
+    name = name_of(rule.analyte)
     value = lab_value(profile, rule.analyte, rule.unit)
     if value is None:
         return _unknown(f"lab:{rule.analyte}", f"What is your latest {name}?")
