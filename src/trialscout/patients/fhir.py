@@ -60,6 +60,7 @@ from fhir.resources.R4B.resource import Resource
 from pydantic import ValidationError
 
 from trialscout.errors import ProfileError
+from trialscout.model.labs import analyte_coded
 from trialscout.model.patient import (
     Biomarker,
     Condition,
@@ -88,7 +89,6 @@ from trialscout.patients.fhir_codes import (
     HISTOLOGIES,
     KARNOFSKY,
     KARNOFSKY_ANSWERS,
-    LAB_CODES,
     LOINC,
     METASTASIS,
     NEGATIVE,
@@ -657,7 +657,7 @@ class _Reader:
                     key for ref in observation.focus or () if ref.reference for key in _keys(ref.reference)
                 }
                 self.stages.append(_Stage(stage, date, frozenset(focus)))
-        elif analyte := next((LAB_CODES[code] for code in sorted(loinc) if code in LAB_CODES), None):
+        elif analyte := analyte_coded(loinc):
             self._lab(observation, analyte, label, date)
         elif not self._biomarker(observation, label, loinc, date):
             categories = {code for concept in observation.category or () for code in _codes(concept)}
@@ -719,9 +719,7 @@ class _Reader:
             self.skip(label, "a result that is not a number")
         elif parts := [part for part in observation.component or () if part.valueQuantity is not None]:
             for part in parts:
-                key = next(
-                    (LAB_CODES[code] for code in sorted(_loinc_codes(part.code)) if code in LAB_CODES), None
-                )
+                key = analyte_coded(_loinc_codes(part.code))
                 if (quantity := part.valueQuantity) is not None:
                     uln = _upper_limit(part.referenceRange)
                     self._add_lab(part.code, quantity.value, _unit(quantity), key, uln, date, label)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Final
 
+from trialscout.model.labs import BLOOD_COUNTS
+
 if TYPE_CHECKING:
     from fhir.resources.R4B.observation import Observation, ObservationComponent
 
@@ -80,33 +82,7 @@ def stage_text(text: str | None) -> str | None:
 
 # --- observations ----------------------------------------------------------------------------
 
-#: LOINC code -> trialscout analyte key (see `eligibility.rules.labs.CANONICAL_UNITS`).
-LAB_CODES: Final[dict[str, str]] = {
-    **dict.fromkeys(("751-8", "26499-4", "753-4"), "anc"),
-    **dict.fromkeys(("777-3", "26515-7"), "platelets"),
-    "718-7": "hemoglobin",
-    **dict.fromkeys(("6690-2", "26464-8"), "wbc"),
-    **dict.fromkeys(("731-0", "26474-7"), "lymphocytes"),
-    **dict.fromkeys(("2160-0", "38483-4", "14682-9"), "creatinine"),
-    "2164-2": "creatinine_clearance",
-    **dict.fromkeys(
-        ("33914-3", "48642-3", "48643-1", "50044-7", "62238-1", "88293-6", "88294-4", "98979-8"), "egfr"
-    ),
-    **dict.fromkeys(("1975-2", "14631-6"), "bilirubin"),
-    "1968-7": "direct_bilirubin",
-    "1920-8": "ast",
-    "1742-6": "alt",
-    "6768-6": "alkaline_phosphatase",
-    "1751-7": "albumin",
-    **dict.fromkeys(("6301-6", "34714-6"), "inr"),
-    **dict.fromkeys(("3173-2", "14979-9"), "ptt"),
-    "5902-2": "pt",
-    **dict.fromkeys(("10230-1", "18043-0", "8806-2", "8808-8", "8810-4", "8811-2"), "lvef"),
-    **dict.fromkeys(("2708-6", "59408-5"), "oxygen_saturation"),
-    "8636-3": "qtc",
-    "3094-0": "bun",
-}
-#: A lab's name -> analyte key, for codes not in `LAB_CODES` (first match wins).
+#: A lab's name -> analyte key, for codes not in the catalogue's `LOINC_CODES` (first match wins).
 LAB_NAMES: Final = tuple(
     (key, re.compile(pattern, re.IGNORECASE))
     for key, pattern in (
@@ -140,7 +116,6 @@ NOT_THE_ANALYTE: Final = re.compile(
     re.IGNORECASE,
 )
 BRACKETS: Final = re.compile(r"\[[^\]]*\]")  # LOINC's "[#/volume]", "[Mass/volume]"
-COUNTS: Final = frozenset({"anc", "platelets", "wbc", "lymphocytes"})
 
 ECOG: Final = frozenset({"89247-1", "89262-0", "423740007"})
 KARNOFSKY: Final = frozenset({"89243-0", "761869008"})
@@ -247,7 +222,7 @@ def analyte_named(name: str, unit: str | None) -> str | None:
     key = next((key for key, pattern in LAB_NAMES if pattern.search(name)), None)
     if key is None or (key != "inr" and NOT_THE_ANALYTE.search(BRACKETS.sub("", name))):
         return None
-    return None if key in COUNTS and unit == "%" else key
+    return None if key in BLOOD_COUNTS and unit == "%" else key  # a share of the white cells
 
 
 def marker_named(text: str | None) -> str | None:

@@ -6,10 +6,11 @@
 90-120 mg/dl 95 mg/dl" (the value, with the range's top as the upper limit of normal). Values are
 as written; units get one clean spelling ("mg/dl" -> "mg/dL", "x 109/L" -> "10^9/L", "K/uL" ->
 "10^3/µL", "/mm" -> "/mm3"), except a temperature without one, whose size says °C or °F. Analyte
-keys are those of `trialscout.eligibility.rules.labs.CANONICAL_UNITS` where they exist ("anc",
-"platelets", "hemoglobin", "creatinine", "lvef", "oxygen_saturation", ...), other analytes by
-name ("glucose", "ferritin", "troponin", "heart_rate", "systolic_bp"). A value outside what the
-analyte can be, or in a unit it is never given in, is not read.
+keys are those of the catalogue, `trialscout.model.labs` ("anc", "platelets", "hemoglobin",
+"creatinine", "lvef", "oxygen_saturation", "glucose", "ferritin", "heart_rate", "systolic_bp",
+...). A value outside what the analyte can be (the catalogue's plausible range, checked for the
+vital signs and the analytes always given in one unit), or in a unit it is never given in, is
+not read.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import bisect
 import re
 
 from trialscout.eligibility.model import Span
+from trialscout.model import labs as catalogue
 from trialscout.patients.note_values import Reading, number_text
 
 
@@ -29,7 +31,7 @@ class LabReading(Reading, frozen=True):
     second_value: float | None = None  # a blood pressure's diastolic value
 
 
-# (analyte key, pattern): keys of `CANONICAL_UNITS` where they exist, other analytes by name.
+# (analyte key, pattern): the keys are the catalogue's (`trialscout.model.labs.ANALYTES`).
 _ANALYTES: list[tuple[str, str]] = [
     ("hba1c", r"(?:ha?emoglobin|Hb)\s*-?\s*A1c|(?-i:HbA1c|HBA1C|A1c|A1C)|glycated\s+ha?emoglobin"),
     ("creatinine_clearance", r"creatinine\s+clearance|(?-i:CrCl|CrCL|CLcr|CCr)"),
@@ -222,16 +224,10 @@ _ALLOWED_UNITS: dict[str, set[str | None]] = {
     "qtc": {None, "ms"},
 }
 _NOT_LAB_UNITS = {"/min", "kg", "lb", "cm", "kg/m²", "mmHg", "s", "ms"}
-_PLAUSIBLE: dict[str, tuple[float, float]] = {
-    "heart_rate": (20, 300),
-    "respiratory_rate": (4, 90),
-    "oxygen_saturation": (40, 100),
-    "lvef": (5, 95),
-    "bmi": (8, 100),
-    "ph": (6.5, 8),
-    "inr": (0.5, 15),
-    "egfr": (1, 250),
-}
+# Readings checked against the catalogue's plausible range: those always stated in one unit.
+_CHECKED = frozenset(
+    {"heart_rate", "respiratory_rate", "oxygen_saturation", "lvef", "bmi", "ph", "inr", "egfr", "temperature"}
+)
 
 
 def _unit_at(view: str, position: int, analyte: str) -> tuple[str | None, int]:
@@ -319,10 +315,9 @@ def _lab_at(view: str, match: re.Match[str]) -> LabReading | None:
         return None
     if allowed is None and unit in _NOT_LAB_UNITS:
         return None
-    low, high = _PLAUSIBLE.get(analyte, (0.0, 1e9))
-    if analyte == "temperature":
-        low, high = (30, 45) if unit == "°C" else (86, 113)
-    if not low <= value <= high:
+    if analyte in _CHECKED and not catalogue.plausible(
+        analyte, catalogue.convert(analyte, value, unit) or value
+    ):
         return None
     span = Span(match.start(), unit_end if unit_end > end else end)
     return LabReading(
