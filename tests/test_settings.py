@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from trialscout.evaluation.benchmark import data_root
-from trialscout.settings import Settings, read_settings
-from trialscout.sources.api import DEFAULT_BASE_URL
+from trialscout.settings import DEFAULT_API, Settings, read_settings
 
 VARIABLES = ("TRIALSCOUT_DATA", "TRIALSCOUT_DB", "TRIALSCOUT_INDEX", "TRIALSCOUT_API")
 
@@ -35,7 +34,7 @@ def test_each_variable_absent_is_its_default() -> None:
     assert settings.data == Path("..") / "shared" / "data"
     assert settings.db == Path("trialscout.db")
     assert settings.index is None  # the index then lives beside the store, "<db>.index"
-    assert settings.api == DEFAULT_BASE_URL == "https://clinicaltrials.gov/api/v2"
+    assert settings.api == DEFAULT_API == "https://clinicaltrials.gov/api/v2"
 
 
 def test_an_empty_variable_counts_as_absent() -> None:

@@ -5,7 +5,7 @@
 | ``TRIALSCOUT_DATA``  | `data`  | ``../shared/data`` (the shared data folder)              |
 | ``TRIALSCOUT_DB``    | `db`    | ``trialscout.db`` (the SQLite store)                     |
 | ``TRIALSCOUT_INDEX`` | `index` | None: the folder beside the store, ``<db>.index``        |
-| ``TRIALSCOUT_API``   | `api`   | the public registry, ``sources.api.DEFAULT_BASE_URL``    |
+| ``TRIALSCOUT_API``   | `api`   | the public registry, ``https://clinicaltrials.gov/api/v2`` |
 
 `read_settings()` reads all of them at once into a frozen `Settings`; an empty variable counts
 as unset. An edge reads the settings when it starts and passes the values on; an option given
@@ -20,10 +20,10 @@ from pathlib import Path
 
 import msgspec
 
-from trialscout.sources.api import DEFAULT_BASE_URL
-
 DEFAULT_DATA = Path("..") / "shared" / "data"
 DEFAULT_DB = Path("trialscout.db")
+#: The live registry's API v2.
+DEFAULT_API = "https://clinicaltrials.gov/api/v2"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -31,9 +31,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     data: Path = DEFAULT_DATA
     db: Path = DEFAULT_DB
-    #: None: the index lives beside the store (`trialscout.search.index.index_folder`).
+    #: None: the index lives beside the store (`trialscout.store.sqlite.default_index_folder`).
     index: Path | None = None
-    api: str = DEFAULT_BASE_URL
+    api: str = DEFAULT_API
 
 
 def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -47,5 +47,5 @@ def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
         data=Path(data) if data else DEFAULT_DATA,
         db=Path(db) if db else DEFAULT_DB,
         index=Path(index) if index else None,
-        api=api or DEFAULT_BASE_URL,
+        api=api or DEFAULT_API,
     )

@@ -6,6 +6,7 @@ Domain errors become one line on stderr with the next step, and a non-zero exit:
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,17 +21,17 @@ from trialscout.errors import (
     TrialscoutError,
 )
 from trialscout.services.registry import LocalRegistry, open_registry, open_writer
+from trialscout.settings import Settings, read_settings
 from trialscout.store.base import TrialStore
-
-DEFAULT_DB = "trialscout.db"
 
 
 class Context:
     """What every command shares: where the store is, and the consoles to print to."""
 
-    def __init__(self, db: Path, index_folder: Path | None = None) -> None:
+    def __init__(self, db: Path, index_folder: Path | None, settings: Settings) -> None:
         self.db = db
         self.index_folder = index_folder
+        self.settings = settings
         self.out = Console(soft_wrap=False, highlight=False)
         self.err = Console(stderr=True, highlight=False)
 
@@ -56,8 +57,34 @@ def _next_step(error: TrialscoutError) -> str:
     return ""
 
 
+#: Each command and the module that defines it, imported only when the command runs (so that
+#: `trialscout show` does not load what `trialscout match` needs).
+COMMANDS = {
+    "check": "trialscout.cli.match",
+    "criteria": "trialscout.cli.criteria",
+    "eval": "trialscout.cli.evaluate",
+    "index": "trialscout.cli.search",
+    "load": "trialscout.cli.load",
+    "match": "trialscout.cli.match",
+    "migrate": "trialscout.cli.search",
+    "related": "trialscout.cli.search",
+    "search": "trialscout.cli.search",
+    "show": "trialscout.cli.show",
+    "sync": "trialscout.cli.sync",
+}
+
+
 class TrialscoutGroup(click.Group):
-    """Turns the package's errors into one clear line and an exit status."""
+    """Loads each command on first use, and turns the package's errors into one clear line and
+    an exit status."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(COMMANDS[cmd_name])  # its decorators register it here
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -72,22 +99,19 @@ class TrialscoutGroup(click.Group):
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
-    envvar="TRIALSCOUT_DB",
-    default=DEFAULT_DB,
-    show_default=True,
-    help="The SQLite store (also $TRIALSCOUT_DB).",
+    default=None,
+    help="The SQLite store (default: $TRIALSCOUT_DB, else trialscout.db).",
 )
 @click.option(
     "--index",
     "index_folder",
     type=click.Path(file_okay=False, path_type=Path),
-    envvar="TRIALSCOUT_INDEX",
     default=None,
-    help="The search index folder (also $TRIALSCOUT_INDEX; default: beside the store, <db>.index).",
+    help="The search index folder (default: $TRIALSCOUT_INDEX, else beside the store, <db>.index).",
 )
 @click.version_option(package_name="trialscout")
 @click.pass_context
-def cli(ctx: click.Context, db: Path, index_folder: Path | None) -> None:
+def cli(ctx: click.Context, db: Path | None, index_folder: Path | None) -> None:
     """trialscout: the clinical-trial registry on your machine, searchable and checkable.
 
     \b
@@ -96,4 +120,5 @@ def cli(ctx: click.Context, db: Path, index_folder: Path | None) -> None:
       trialscout show NCT06937905
       trialscout sync --condition "small cell lung cancer" --status RECRUITING
     """
-    ctx.obj = Context(db, index_folder)
+    settings = read_settings()
+    ctx.obj = Context(db or settings.db, index_folder or settings.index, settings)

@@ -39,8 +39,7 @@ _HEADINGS = {
 @click.option(
     "--data",
     type=click.Path(file_okay=False, path_type=Path),
-    envvar="TRIALSCOUT_DATA",
-    help="The shared data folder (default ../shared/data; also $TRIALSCOUT_DATA).",
+    help="The shared data folder (default: $TRIALSCOUT_DATA, else ../shared/data).",
 )
 @click.option(
     "--queries",

@@ -11,7 +11,7 @@ from trialscout.cli.app import Context, cli
 from trialscout.cli.reports import print_ingest, stages
 from trialscout.model.enums import OverallStatus
 from trialscout.services.ingest import IngestReport, Stage, sync_registry
-from trialscout.sources.api import DEFAULT_BASE_URL, RegistryClient, StudyQuery
+from trialscout.sources.api import RegistryClient, StudyQuery
 from trialscout.store.base import TrialStore
 from trialscout.store.sync import SyncProgress, SyncReport
 
@@ -38,10 +38,8 @@ from trialscout.store.sync import SyncProgress, SyncReport
 @click.option("--page-size", type=click.IntRange(1, 1000), default=100, show_default=True)
 @click.option(
     "--base-url",
-    envvar="TRIALSCOUT_API",
-    default=DEFAULT_BASE_URL,
-    show_default=True,
-    help="The API v2 base URL (also $TRIALSCOUT_API), e.g. a mirror.",
+    default=None,
+    help="The API v2 base URL, e.g. a mirror (default: $TRIALSCOUT_API, else the public registry's).",
 )
 @click.option(
     "--min-interval",
@@ -67,7 +65,7 @@ def sync_command(
     since: dt.datetime | None,
     max_records: int | None,
     page_size: int,
-    base_url: str,
+    base_url: str | None,
     min_interval: float,
     retries: int,
     quiet: bool,
@@ -94,7 +92,9 @@ def sync_command(
     day = since.date() if since else None
     with (
         obj.open_writer() as store,
-        RegistryClient(base_url, min_interval=min_interval, max_retries=retries) as client,
+        RegistryClient(
+            base_url or obj.settings.api, min_interval=min_interval, max_retries=retries
+        ) as client,
     ):
         if quiet:
             report = sync_registry(store, client, query, since=day, max_records=max_records)

@@ -30,9 +30,9 @@ import orjson
 from trialscout.errors import RegistryError, RegistryResponseError
 from trialscout.model.enums import OverallStatus, SourceFormat
 from trialscout.model.nct import normalise_nct_id
+from trialscout.settings import DEFAULT_API
 from trialscout.sources.files import RawRecord, Rejection, unsupported_reason
 
-DEFAULT_BASE_URL = "https://clinicaltrials.gov/api/v2"
 DEFAULT_USER_AGENT = "trialscout/0.1 (local copy of public ClinicalTrials.gov records)"
 #: The most studies API v2 returns in one page.
 MAX_PAGE_SIZE = 1000
@@ -126,7 +126,7 @@ class RegistryClient:
 
     def __init__(
         self,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str = DEFAULT_API,
         *,
         transport: httpx.BaseTransport | None = None,
         min_interval: float = 1.0,
