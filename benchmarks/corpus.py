@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from benchmarks.common import DATA, WORK
+from trialscout.services.ingest import load_files, update_index
 from trialscout.store.sqlite import SQLiteStore
-from trialscout.store.load import load_paths
 
 REGISTRY_INPUTS = [
     DATA / "ctgov-api-v2-exports",
@@ -35,7 +35,7 @@ def real_store() -> Path:
     if not db.exists():
         WORK.mkdir(parents=True, exist_ok=True)
         with SQLiteStore(db) as store:
-            load_paths(store, REGISTRY_INPUTS)
+            load_files(store, REGISTRY_INPUTS)  # as `trialscout load` does: records, index, criteria
     return db
 
 
@@ -43,7 +43,7 @@ def synthetic_store(target_trials: int = 400_000) -> Path:
     """The real store copied under synthetic IDs until it holds at least ``target_trials``."""
     source = real_store()
     db = WORK / f"synthetic-{target_trials // 1000}k.db"
-    if db.exists():
+    if db.exists() and (db.parent / (db.name + ".index") / "meta.json").exists():
         return db
     partial = db.with_suffix(".partial")
     for leftover in WORK.glob(partial.name + "*"):
@@ -91,6 +91,8 @@ def synthetic_store(target_trials: int = 400_000) -> Path:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.close()
     partial.rename(db)
+    with SQLiteStore(db) as store:  # the search index, as the writer builds it after a load
+        update_index(store, rebuild=True)
     return db
 
 

@@ -14,13 +14,10 @@ import shutil
 import statistics
 import time
 
-import msgspec
-
 from benchmarks.common import WORK, write_page
 from benchmarks.corpus import real_store
 from trialscout.eligibility.parse import parse_eligibility
 from trialscout.eligibility.split import split_criteria
-from trialscout.model.trial import Trial
 from trialscout.store.criteria import update_parsed_criteria
 from trialscout.store.sqlite import SQLiteStore
 
@@ -30,10 +27,8 @@ TARGET = 200  # trials per second per core (a 580,000-trial registry in under 30
 
 def main() -> None:
     db = real_store()
-    with SQLiteStore(db) as store:
-        records = [r[0] for r in store.connection.execute("SELECT record FROM trials")]
-    decoder = msgspec.json.Decoder(Trial)
-    trials = [decoder.decode(r) for r in records]
+    with SQLiteStore(db, read_only=True) as store:
+        trials = [trial for _, trial in store.iter_trials()]
     texts = [t.eligibility.criteria for t in trials if t.eligibility and t.eligibility.criteria]
     full, split_only = [], []
     criteria = typed = 0

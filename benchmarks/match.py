@@ -19,10 +19,11 @@ import time
 
 from benchmarks.common import DATA, write_page
 from benchmarks.corpus import real_store, synthetic_store
-from trialscout.matching.registry import MatchRequest, match_patient, search_request
 from trialscout.model.patient import PatientProfile
 from trialscout.patients.note import extract_profile
-from trialscout.search.engine import TrialSearch
+from trialscout.services.match import MatchRequest, match_patient, search_request
+from trialscout.services.registry import LocalRegistry
+from trialscout.store.criteria import update_parsed_criteria
 from trialscout.store.sqlite import SQLiteStore
 
 ROUNDS = 3
@@ -43,23 +44,26 @@ def _p95(values: list[float]) -> float:
 
 def measure(label: str, db: object, profiles: list[PatientProfile]) -> dict[str, object]:
     request = MatchRequest()
-    with SQLiteStore(db) as store:  # type: ignore[arg-type]
-        search = TrialSearch(store)
+    with LocalRegistry(SQLiteStore(db, read_only=True)) as registry:  # type: ignore[arg-type]
+        search = registry.search
         started = time.perf_counter()
-        for profile in profiles:  # first pass: parse and store the candidates' criteria
-            match_patient(store, profile, request, search)
+        # First pass, as the writer: parse and store the candidates' criteria (a registry
+        # loaded by `trialscout load` has them all; parsing 404,600 here would take an hour).
+        candidates = {h.nct_id for p in profiles for h in search.search(search_request(p, request)).hits}
+        with SQLiteStore(db) as writer:  # type: ignore[arg-type]
+            update_parsed_criteria(writer, nct_ids=sorted(candidates))
         first_pass = time.perf_counter() - started
         full: list[float] = []
         alone: list[float] = []
         for _ in range(ROUNDS):
             for profile in profiles:
                 started = time.perf_counter()
-                match_patient(store, profile, request, search)
+                match_patient(registry, profile, request)
                 full.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 search.search(search_request(profile, request))
                 alone.append(time.perf_counter() - started)
-        trials = store.connection.execute("SELECT count(*) FROM trials").fetchone()[0]
+        trials = registry.store.count()
     return {
         "label": label,
         "trials": trials,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import sqlite3
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from trialscout.services.ingest import load_files
@@ -58,13 +60,23 @@ def v2_studies() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def full_load(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, LoadReport]:
-    """A store holding every registry-format record of ../shared/data, loaded once, with its
-    search index and parsed criteria (as `trialscout load` leaves it)."""
-    db = tmp_path_factory.mktemp("registry") / "registry.db"
-    with SQLiteStore(db) as store:
-        report = load_files(store, [DATA], today=TODAY).records
-    return db, report
+def full_load(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tuple[Path, LoadReport]:
+    """A store holding every registry-format record of ../shared/data, loaded once per test run
+    (the parallel test workers share it), with its search index and parsed criteria, as
+    `trialscout load` leaves it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # one folder per run, for every worker
+    folder = shared / "full-registry"
+    db = folder / "registry.db"
+    done = folder / "load-report.json"
+    with (shared / "full-registry.lock").open("a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker loads; the others wait, then read it
+        if not done.exists():
+            folder.mkdir(exist_ok=True)
+            with SQLiteStore(db) as store:
+                report = load_files(store, [DATA], today=TODAY).records
+            done.write_bytes(msgspec.json.encode(report))
+    return db, msgspec.json.decode(done.read_bytes(), type=LoadReport)
 
 
 @pytest.fixture

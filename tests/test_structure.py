@@ -136,7 +136,9 @@ CLI_ALLOWED = (
     "trialscout.store.sync",  # the sync report types
     "trialscout.store.criteria",  # the parse report type
 )
-SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)\b", re.I)
+SQL = re.compile(
+    r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)\b", re.I
+)
 CORE_STEPS = {"load_paths", "load_items", "sync", "update_parsed_criteria", "update", "migrate"}
 
 
@@ -146,7 +148,9 @@ def test_the_cli_holds_no_sql_and_no_sequencing() -> None:
         used = {m for m in imports(path) if m.startswith("trialscout")}
         assert all(m.startswith(CLI_ALLOWED) for m in used), f"{name} imports {used}"
         assert not {m for m in imports(path) if m.split(".")[0] in DATABASE_DRIVERS}, name
-        strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        strings = [
+            n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        ]
         assert not [s for s in strings if SQL.search(s)], f"{name} holds SQL"
         names = {
             alias.name
@@ -168,3 +172,13 @@ def test_nothing_finds_files_through_the_source_tree() -> None:
     for name, path in MODULES.items():
         text = path.read_text()
         assert not re.search(r"__file__\)(\.resolve\(\))?\.parents?\b", text), name
+
+
+def test_every_cli_module_is_reachable_as_a_command() -> None:
+    from trialscout.cli.app import COMMANDS
+
+    modules = {
+        name for name in in_package("trialscout.cli") if name not in ("trialscout.cli", "trialscout.cli.app")
+    }
+    helpers = {"trialscout.cli.reports"}
+    assert modules - helpers == set(COMMANDS.values())

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import sql
 from trialscout.cli import cli
 from trialscout.store.load import LoadReport
 from trialscout.store.sqlite import SQLiteStore

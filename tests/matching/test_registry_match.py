@@ -59,7 +59,9 @@ def test_ruled_out_trials_are_kept_last_with_the_failing_criteria(
     registry: SQLiteStore, local_registry: LocalRegistry
 ) -> None:
     results = match_patient(
-        local_registry, NSCLC_PATIENT, MatchRequest(limit=100, include_ineligible=True), trial_search
+        local_registry,
+        NSCLC_PATIENT,
+        MatchRequest(limit=100, include_ineligible=True),
     )
     kinds = [m.check.result is TrialResult.NOT_ELIGIBLE for m in results.matches]
     assert kinds == sorted(kinds)  # every open one before every ruled-out one
@@ -71,7 +73,9 @@ def test_what_is_missing_asks_about_what_decides_most(
     registry: SQLiteStore, local_registry: LocalRegistry
 ) -> None:
     results = match_patient(
-        local_registry, PatientProfile(diagnoses=NSCLC_PATIENT.diagnoses), MatchRequest(), trial_search
+        local_registry,
+        PatientProfile(diagnoses=NSCLC_PATIENT.diagnoses),
+        MatchRequest(),
     )
     keys = [q.key for q in results.questions]
     assert 1 <= len(keys) <= 5
@@ -131,7 +135,7 @@ def test_bad_patient_files_give_one_clear_line(full_load: tuple[Path, LoadReport
 
 
 def test_a_fhir_bundle_is_a_patient_too(full_load: tuple[Path, LoadReport]) -> None:
-    bundle = Path(__file__).parents[1] / "sources" / "data" / "fhir" / "nsclc-egfr-bundle.json"
+    bundle = Path(__file__).parents[1] / "patients" / "data" / "fhir" / "nsclc-egfr-bundle.json"
     code, out = run(full_load[0], "check", str(bundle), "NCT06576635", "--json")
     assert code == 0, out
     data = json.loads(out)

@@ -295,7 +295,9 @@ def test_results_are_json_ready(trial_search: TrialSearch) -> None:
 
 
 def test_site_place_fixture_is_consistent(trial_search: TrialSearch) -> None:
-    assert plain_sql(trial_search.store.path, "SELECT count(*) FROM sites")[0][0] == len(trial_search.index.sites)
+    assert plain_sql(trial_search.store.path, "SELECT count(*) FROM sites")[0][0] == len(
+        trial_search.index.sites
+    )
 
 
 def test_trials_that_only_mention_the_words_come_with_a_note(trial_search: TrialSearch) -> None:

@@ -77,7 +77,11 @@ def run_reader(db: Path, *, read_only_mount: bool) -> dict[str, object]:
         mount = f"mount --bind {folder} {folder} && mount -o remount,ro,bind {folder} {folder}"
         command = ["unshare", "-m", "sh", "-c", f'{mount} && exec "$@"', "sh", *command]
     result = subprocess.run(
-        command, capture_output=True, text=True, check=False, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        command,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )
     assert result.returncode == 0, result.stderr
     return dict(json.loads(result.stdout))
@@ -120,10 +124,12 @@ def test_opening_for_reading_runs_no_migration(built: Path, tmp_path: Path) -> N
     import sqlite3
 
     with sqlite3.connect(old) as conn:
-        conn.execute("DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)")
+        conn.execute(
+            "DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)"
+        )
     before = old.read_bytes()
     from trialscout.errors import StoreError
 
-    with pytest.raises(StoreError, match="trialscout migrate"):
+    with pytest.raises(StoreError, match=r"older trialscout.*migrate"):
         SQLiteStore(old, read_only=True)
     assert old.read_bytes() == before

@@ -16,8 +16,8 @@ from trialscout.sources.files import (
     iter_source,
     parse_record,
 )
-from trialscout.store.database import TrialStore
 from trialscout.store.load import load_paths
+from trialscout.store.sqlite import SQLiteStore
 
 NSCLC_STUDIES = json.loads(NSCLC.read_text())
 
@@ -139,7 +139,7 @@ def test_a_truncated_array_loads_the_records_before_the_break(tmp_path: Path) ->
     cut = text.index(json.dumps(NSCLC_STUDIES[6])[:200])  # inside the 7th study
     path = tmp_path / "truncated.json"
     path.write_text(text[: cut + 150])
-    with TrialStore(tmp_path / "t.db") as store:
+    with SQLiteStore(tmp_path / "t.db") as store:
         report = load_paths(store, [path], workers=0)
         assert sorted(store.nct_ids()) == sorted(expected_ids(NSCLC_STUDIES[:6]))
     assert report.new == 6
@@ -154,7 +154,7 @@ def test_studies_in_any_key_order_all_load(tmp_path: Path) -> None:
     first_reordered = [dict(reversed(list(s.items()))) for s in NSCLC_STUDIES[12:15]]
     (tmp_path / "mixed.json").write_text(json.dumps(studies))
     (tmp_path / "reordered.json").write_text(json.dumps(first_reordered))
-    with TrialStore(tmp_path / "k.db") as store:
+    with SQLiteStore(tmp_path / "k.db") as store:
         report = load_paths(store, [tmp_path / "mixed.json", tmp_path / "reordered.json"], workers=0)
         assert sorted(store.nct_ids()) == sorted(expected_ids(NSCLC_STUDIES[:15]))
     assert (report.new, report.rejected) == (15, [])

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import NSCLC, TODAY
-from trialscout.eligibility.parse import PARSER_VERSION, parse_eligibility
+from trialscout.eligibility.model import PARSER_VERSION
+from trialscout.eligibility.parse import parse_eligibility
 from trialscout.errors import StoreError, TrialNotFoundError
 from trialscout.model.enums import SourceFormat
 from trialscout.sources.files import RawRecord, parse_record
@@ -73,7 +74,9 @@ def test_a_store_is_its_protocols(loaded: TrialStore, backend: Backend) -> None:
 def test_reading_what_was_stored(loaded: TrialStore, backend: Backend) -> None:
     with backend.reader() as reader:
         assert reader.count() == 100
-        assert reader.nct_ids() == sorted(s["protocolSection"]["identificationModule"]["nctId"] for s in STUDIES)
+        assert reader.nct_ids() == sorted(
+            s["protocolSection"]["identificationModule"]["nctId"] for s in STUDIES
+        )
         assert reader.has(FIRST) and not reader.has("NCT00000000")
         stored = reader.get(FIRST)
         assert stored.trial.nct_id == FIRST and stored.source_file.endswith("ctg-studies.json")
@@ -100,7 +103,9 @@ def test_cards_and_sites_describe_the_trials(loaded: TrialStore, backend: Backen
         assert len(everyone) == sum(len(reader.trial(n).locations) for n in reader.nct_ids())
 
 
-def test_changes_are_ordered_and_an_index_reads_only_what_changed(loaded: TrialStore, backend: Backend) -> None:
+def test_changes_are_ordered_and_an_index_reads_only_what_changed(
+    loaded: TrialStore, backend: Backend
+) -> None:
     before = loaded.last_change_seq()
     assert before > 0
     changed = copy.deepcopy(STUDIES[1])
@@ -139,7 +144,9 @@ def test_state_and_identity(backend: Backend) -> None:
         }
 
 
-def test_criteria_are_stored_current_and_go_stale_with_their_trial(loaded: TrialStore, backend: Backend) -> None:
+def test_criteria_are_stored_current_and_go_stale_with_their_trial(
+    loaded: TrialStore, backend: Backend
+) -> None:
     assert loaded.criteria_state(PARSER_VERSION).due == 100
     assert loaded.stored_criteria(FIRST, PARSER_VERSION) is None
     update_parsed_criteria(loaded, workers=0)
@@ -152,10 +159,16 @@ def test_criteria_are_stored_current_and_go_stale_with_their_trial(loaded: Trial
     changed["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2026-11-01"
     loaded.store_batch([prepared(changed)])
     assert loaded.stored_criteria(FIRST, PARSER_VERSION) is None
-    due = [t.nct_id for batch in loaded.due_criteria(PARSER_VERSION, rebuild=False, batch_size=10) for t in batch]
+    due = [
+        t.nct_id for batch in loaded.due_criteria(PARSER_VERSION, rebuild=False, batch_size=10) for t in batch
+    ]
     assert due == [FIRST]
     trial = loaded.trial(FIRST)
-    seq = next(t.change_seq for batch in loaded.due_criteria(PARSER_VERSION, rebuild=False, batch_size=10) for t in batch)
+    seq = next(
+        t.change_seq
+        for batch in loaded.due_criteria(PARSER_VERSION, rebuild=False, batch_size=10)
+        for t in batch
+    )
     assert loaded.save_criteria([ParsedTrial(FIRST, seq, parse_eligibility(trial))])[0] > 0
     assert loaded.stored_criteria(FIRST, PARSER_VERSION) is not None
 
@@ -195,7 +208,9 @@ def test_threads_read_beside_the_writer(loaded: TrialStore, backend: Backend) ->
             thread.start()
         for n, study in enumerate(STUDIES[:20]):
             changed = copy.deepcopy(study)
-            changed["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = f"2026-11-{n + 1:02d}"
+            changed["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = (
+                f"2026-11-{n + 1:02d}"
+            )
             loaded.store_batch([prepared(changed)])
         for thread in threads:
             thread.join()

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import NSCLC, TODAY, sql
-from trialscout.eligibility.model import ParsedEligibility
-from trialscout.eligibility.parse import PARSER_VERSION, parse_eligibility
+from trialscout.eligibility.model import PARSER_VERSION, ParsedEligibility
+from trialscout.eligibility.parse import parse_eligibility
 from trialscout.eligibility.split import split_criteria
 from trialscout.store.criteria import update_parsed_criteria
 from trialscout.store.load import load_paths

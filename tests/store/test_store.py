@@ -153,3 +153,17 @@ def test_a_parallel_load_after_reading_the_same_archive_here_stores_everything(t
     with SQLiteStore(tmp_path / "fork.db") as s:
         report = load_paths(s, [XML_SLICE], today=TODAY, workers=2)
     assert (report.new, len(report.rejected)) == (6786, 0)
+
+
+def test_one_writer_at_a_time_and_readers_beside_it(tmp_path: Path) -> None:
+    from trialscout.errors import StoreError
+
+    db = tmp_path / "locked.db"
+    with SQLiteStore(db) as writer:
+        load_paths(writer, [NSCLC], today=TODAY, workers=0)
+        with pytest.raises(StoreError, match="another trialscout process is writing"):
+            SQLiteStore(db)
+        with SQLiteStore(db, read_only=True) as reader:
+            assert reader.count() == 100
+    with SQLiteStore(db) as again:  # the lock went with the first writer
+        assert again.count() == 100

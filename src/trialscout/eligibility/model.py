@@ -276,6 +276,10 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True):
         return bool(self.rules)
 
 
+#: Bump when a change to the parser changes its output; stored results of older versions are re-parsed.
+PARSER_VERSION = 2
+
+
 class ParsedEligibility(msgspec.Struct, frozen=True, kw_only=True):
     """All the criteria of one trial, with a lay summary of who the trial is for."""
 

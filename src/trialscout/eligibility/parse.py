@@ -17,6 +17,7 @@ import re
 import msgspec
 
 from trialscout.eligibility.model import (
+    PARSER_VERSION,
     Criterion,
     CriterionKind,
     CriterionRole,
@@ -31,9 +32,6 @@ from trialscout.eligibility.polarity import find_exceptions
 from trialscout.eligibility.rules.read import read_rules
 from trialscout.eligibility.split import Piece, split_criteria
 from trialscout.model.trial import Trial
-
-#: Bump when a change to the parser changes its output; stored results of older versions are re-parsed.
-PARSER_VERSION = 2
 
 
 def _rules_with_topic(piece: Piece) -> tuple[Rule, ...]:

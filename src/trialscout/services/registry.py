@@ -8,11 +8,13 @@ touches the index. One `LocalRegistry` can serve many threads (each gets its own
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from trialscout.search.engine import TrialSearch
-from trialscout.search.index import SearchIndex
 from trialscout.store.base import TrialReader, TrialStore
 from trialscout.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from trialscout.search.engine import TrialSearch
 
 
 class LocalRegistry:
@@ -27,6 +29,10 @@ class LocalRegistry:
         """The search over this store's index (opened read-only on first use); raises
         `StoreError` when the store has no index yet."""
         if self._search is None:
+            # Imported here: a command that never searches (show --json) never loads the index.
+            from trialscout.search.engine import TrialSearch
+            from trialscout.search.index import SearchIndex
+
             self._search = TrialSearch(self.store, SearchIndex.open(self.store))
         return self._search
 

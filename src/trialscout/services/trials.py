@@ -16,7 +16,6 @@ from trialscout.model.trial import Trial
 from trialscout.search.results import SearchHit
 from trialscout.services.registry import LocalRegistry
 from trialscout.store.base import StoredTrial
-from trialscout.store.criteria import current_criteria
 
 
 class TrialPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -70,4 +69,7 @@ def trial_page(registry: LocalRegistry, nct_id: str, *, related: int = 5) -> Tri
 
 def trial_criteria(registry: LocalRegistry, nct_id: str) -> TrialCriteria:
     """The trial's criteria, one by one, with their rules and plain sentences."""
+    # Imported here: the parser is large, and only a stale or missing parse needs it.
+    from trialscout.store.criteria import current_criteria
+
     return TrialCriteria(trial=registry.store.trial(nct_id), parsed=current_criteria(registry.store, nct_id))

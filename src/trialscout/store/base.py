@@ -223,9 +223,15 @@ class TrialStore(TrialReader, Protocol):
         ...
 
     def due_criteria(
-        self, parser_version: int, *, rebuild: bool, batch_size: int
+        self,
+        parser_version: int,
+        *,
+        rebuild: bool,
+        batch_size: int,
+        nct_ids: Sequence[str] | None = None,
     ) -> Iterator[list[DueTrial]]:
-        """The trials whose criteria are due for parsing (all with ``rebuild``), in batches."""
+        """The trials whose criteria are due for parsing (all with ``rebuild``), in batches;
+        only those of ``nct_ids`` when given."""
         ...
 
     def save_criteria(self, batch: Sequence[ParsedTrial]) -> tuple[int, int]:

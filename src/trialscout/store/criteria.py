@@ -20,8 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import msgspec
 
-from trialscout.eligibility.model import ParsedEligibility
-from trialscout.eligibility.parse import PARSER_VERSION, parse_eligibility
+from trialscout.eligibility.model import PARSER_VERSION, ParsedEligibility
 from trialscout.model.trial import Trial
 from trialscout.store.base import DueTrial, ParsedTrial, TrialReader, TrialStore
 
@@ -50,10 +49,14 @@ def current_criteria(store: TrialReader, nct_id: str) -> ParsedEligibility:
     stored = store.stored_criteria(nct_id, PARSER_VERSION)
     if stored is not None:
         return stored
+    from trialscout.eligibility.parse import parse_eligibility  # the parser is large: only when due
+
     return parse_eligibility(store.trial(nct_id))
 
 
 def _parse_rows(rows: Sequence[DueTrial]) -> list[ParsedTrial]:
+    from trialscout.eligibility.parse import parse_eligibility
+
     return [ParsedTrial(r.nct_id, r.change_seq, parse_eligibility(_TRIAL.decode(r.record))) for r in rows]
 
 
@@ -63,10 +66,15 @@ def update_parsed_criteria(
     rebuild: bool = False,
     workers: int | None = None,
     on_progress: ProgressCallback | None = None,
+    nct_ids: Sequence[str] | None = None,
 ) -> ParseReport:
-    """Parse the criteria of every trial not yet parsed (or all with ``rebuild``); store them."""
+    """Parse the criteria of every trial not yet parsed (or all with ``rebuild``; only those of
+    ``nct_ids`` when given); store them."""
     started = time.perf_counter()
-    total = store.count() if rebuild else store.criteria_state(PARSER_VERSION).due
+    if nct_ids is not None:
+        total = len(set(nct_ids))
+    else:
+        total = store.count() if rebuild else store.criteria_state(PARSER_VERSION).due
     workers = (os.cpu_count() or 1) if workers is None else workers
     parsed = criteria = typed = 0
 
@@ -77,7 +85,7 @@ def update_parsed_criteria(
         if on_progress:
             on_progress(parsed, total)
 
-    chunks = store.due_criteria(PARSER_VERSION, rebuild=rebuild, batch_size=_BATCH)
+    chunks = store.due_criteria(PARSER_VERSION, rebuild=rebuild, batch_size=_BATCH, nct_ids=nct_ids)
     if workers > 1 and total >= _INLINE_BELOW:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             in_flight = []

@@ -9,13 +9,14 @@ nor break the writer, and they work on read-only files. Each thread gets its own
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -68,6 +69,7 @@ class SQLiteStore:
         self._lock = threading.Lock()
         self._immutable = False
         self.applied_migrations: list[int] = []
+        self._writer_lock: IO[bytes] | None = None
         if read_only:
             if not self.path.is_file():
                 raise StoreError(
@@ -78,6 +80,7 @@ class SQLiteStore:
         try:
             if self.path.parent and not self.path.parent.exists():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer_lock = _take_writer_lock(self.path)
             conn = self._conn
             self.applied_migrations = migrate(conn)
             conn.execute(
@@ -150,6 +153,9 @@ class SQLiteStore:
                 conn.close()
             self._connections.clear()
         self._local = threading.local()
+        if self._writer_lock is not None:
+            self._writer_lock.close()  # releases the lock
+            self._writer_lock = None
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -211,7 +217,8 @@ class SQLiteStore:
         return SourceFormat(row[0]), decompress(row[1])
 
     def iter_trials(self, since_seq: int = 0, batch_size: int = 500) -> Iterator[tuple[int, Trial]]:
-        last_seq, last_id = since_seq, ""
+        # Start past every NCT ID of change ``since_seq`` itself: only later changes are wanted.
+        last_seq, last_id = since_seq, "\uffff"
         while True:
             rows = self._conn.execute(
                 "SELECT change_seq, nct_id, record FROM trials"
@@ -337,13 +344,21 @@ class SQLiteStore:
         return parse_head(nct_id, summary, version, [criterion_from_row(r) for r in rows])
 
     def due_criteria(
-        self, parser_version: int, *, rebuild: bool, batch_size: int
+        self,
+        parser_version: int,
+        *,
+        rebuild: bool,
+        batch_size: int,
+        nct_ids: Sequence[str] | None = None,
     ) -> Iterator[list[DueTrial]]:
         # The IDs are read first: saving parses writes to the table the query reads.
         if rebuild:
             ids = [r[0] for r in self._conn.execute("SELECT nct_id FROM trials ORDER BY nct_id")]
         else:
             ids = [r[0] for r in self._conn.execute(self._DUE + " ORDER BY t.nct_id", (parser_version,))]
+        if nct_ids is not None:
+            wanted = set(nct_ids)
+            ids = [i for i in ids if i in wanted]
         for start in range(0, len(ids), batch_size):
             chunk = ids[start : start + batch_size]
             marks = ",".join("?" * len(chunk))
@@ -483,6 +498,21 @@ class SQLiteStore:
         if orphans:
             problems.append(f"{orphans} sites without a trial")
         return problems
+
+
+def _take_writer_lock(path: Path) -> IO[bytes]:
+    """One writer at a time: an exclusive lock on ``<store>.lock``, held while the writer is
+    open and released when it closes or its process dies (readers never take it)."""
+    handle = path.with_name(path.name + ".lock").open("a+b")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise StoreError(
+            f"another trialscout process is writing to {path} (a load, sync or index);"
+            " run this again when it has finished"
+        ) from None
+    return handle
 
 
 def _card(row: tuple[Any, ...], conditions: list[str]) -> TrialCard:
