@@ -10,7 +10,7 @@ import pytest
 
 from tests.eligibility.test_quantities import EXCLUSION, INCLUSION, bound, of_type, part, words
 from trialscout.eligibility.model import CriterionKind, Expect, LabRule, PartRole
-from trialscout.eligibility.rules.labs import CANONICAL_UNITS
+from trialscout.model.labs import CANONICAL_UNITS
 
 ORGAN_FUNCTION = (
     "Adequate organ function: creatinine clearance > 50 mL/min, Neutrophils count ≥ 1500/mm3; "

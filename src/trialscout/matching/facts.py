@@ -1,9 +1,9 @@
 """The patient's side of a check: profile facts in the units and scales criteria use.
 
 Laboratory results are converted to the criterion's canonical unit (or to a multiple of the
-upper limit of normal) by the analyte catalogue, `trialscout.model.labs`, performance status to the ECOG scale, and events (therapies,
-procedures, conditions) are placed in time relative to the profile's date, so a rule can ask
-"was this within 28 days?".
+upper limit of normal) by the analyte catalogue, `trialscout.model.labs`, performance status to
+the ECOG scale, and events (therapies, procedures, conditions) are placed in time relative to
+the profile's date, so a rule can ask "was this within 28 days?".
 """
 
 from __future__ import annotations

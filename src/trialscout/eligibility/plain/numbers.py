@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from trialscout.eligibility.model import Bound, LabRule, TimeWindow
 from trialscout.eligibility.plain.text import protect, tidy
 from trialscout.eligibility.plain.voice import Voice
+from trialscout.model.labs import plain_name
 
 # --- numbers and bounds -------------------------------------------------------------------------
 
@@ -212,34 +213,6 @@ def performance_sentence(scale: str, score: Bound, wanted: bool, voice: Voice) -
 
 # --- labs ------------------------------------------------------------------------------------------
 
-_ANALYTE_NAMES = {
-    "anc": "neutrophils",
-    "neutrophils": "neutrophils",
-    "platelets": "platelets",
-    "hemoglobin": "haemoglobin",
-    "haemoglobin": "haemoglobin",
-    "wbc": "white blood cells",
-    "lymphocytes": "lymphocytes",
-    "creatinine": "creatinine",
-    "creatinine_clearance": "creatinine clearance",
-    "egfr": "eGFR",
-    "gfr": "GFR",
-    "bilirubin": "bilirubin",
-    "total_bilirubin": "total bilirubin",
-    "direct_bilirubin": "direct bilirubin",
-    "ast": "AST",
-    "alt": "ALT",
-    "alp": "alkaline phosphatase",
-    "alkaline_phosphatase": "alkaline phosphatase",
-    "albumin": "albumin",
-    "inr": "INR",
-    "pt": "prothrombin time",
-    "ptt": "PTT",
-    "aptt": "aPTT",
-    "lvef": "LVEF",
-    "qtc": "QTc",
-    "cd4": "CD4 count",
-}
 _ORGANS = {
     "kidneys": (("creatinine", "creatinine_clearance", "egfr", "gfr"), "my kidneys work well enough"),
     "liver": (
@@ -269,10 +242,6 @@ _GOOD_IS_HIGH = {
 }
 
 
-def analyte_name(analyte: str) -> str:
-    return _ANALYTE_NAMES.get(analyte.lower(), analyte.replace("_", " "))
-
-
 def _organ(rule: LabRule) -> str | None:
     key = rule.analyte.lower()
     for _, (analytes, words) in _ORGANS.items():
@@ -293,11 +262,11 @@ def lab_sentences(rules: Sequence[LabRule], voice: Voice) -> list[str]:
     groups: dict[str, list[str]] = {}
     plain: list[str] = []
     for rule in rules:
-        detail = f"{analyte_name(rule.analyte)} {bound_words(rule.bound, rule.unit)}"
+        detail = f"{plain_name(rule.analyte)} {bound_words(rule.bound, rule.unit)}"
         organ = _organ(rule)
         if organ is None:
             my = "my" if voice is Voice.FIRST else "your"
-            plain.append(f"{my} {analyte_name(rule.analyte)} is {bound_words(rule.bound, rule.unit)}")
+            plain.append(f"{my} {plain_name(rule.analyte)} is {bound_words(rule.bound, rule.unit)}")
         else:
             groups.setdefault(organ, []).append(detail)
     out = []

@@ -60,7 +60,6 @@ from trialscout.eligibility.plain.clauses import (
     states_itself,
 )
 from trialscout.eligibility.plain.numbers import (
-    analyte_name,
     article,
     bound_words,
     lab_sentences,
@@ -71,6 +70,7 @@ from trialscout.eligibility.plain.numbers import (
 )
 from trialscout.eligibility.plain.text import tidy
 from trialscout.eligibility.plain.voice import Aux, Clause, Voice
+from trialscout.model.labs import plain_name
 
 #: Words that name a cancer (used to tell a cancer from another condition).
 CANCER_WORDS = re.compile(
@@ -532,7 +532,7 @@ def _say(rules: Sequence[Rule], kind: CriterionKind, words: str = "") -> str | N
             continue
         if isinstance(rule, LabRule):
             verb = "is" if rule.expect is Expect.ABSENT else "is not"
-            excludes.append(f"your {analyte_name(rule.analyte)} {verb} {bound_words(rule.bound, rule.unit)}")
+            excludes.append(f"your {plain_name(rule.analyte)} {verb} {bound_words(rule.bound, rule.unit)}")
             continue
         found = _cns_clause(rule, words) if isinstance(rule, CnsMetastasesRule) else rule_clause(rule)
         if found is None:

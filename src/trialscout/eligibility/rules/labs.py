@@ -46,7 +46,7 @@ from trialscout.eligibility.rules.thresholds import (
 from trialscout.model import labs as catalogue
 from trialscout.model.labs import AGAINST_ULN, CANONICAL_UNITS, ULN
 
-__all__ = ["CANONICAL_UNITS", "READERS", "ULN", "read_labs"]
+__all__ = ["READERS", "read_labs"]
 
 
 _ANALYTES: list[tuple[str, str]] = [
