@@ -6,8 +6,8 @@ from importlib import resources
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scripts.build_lexicon import build, clean_key, uninvert
 
+from scripts.build_lexicon import build, clean_key, uninvert
 from tests.conftest import DATA
 from trialscout.eligibility.mentions import (
     LEXICON_FILE,
