@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from benchmarks import chia, criteria, load, match, readability, search
+from benchmarks import chia, cli, criteria, load, match, readability, search
 
 
 def main() -> None:
@@ -11,6 +11,7 @@ def main() -> None:
     search.main()
     criteria.main()
     match.main()
+    cli.main([])
     chia.main()
     readability.main([])
 

@@ -86,3 +86,12 @@ def test_rebuild_gives_the_same_answers(store: SQLiteStore) -> None:
     before = ids(store, query="EGFR", near="Paris")
     assert SearchIndex.update(store, rebuild=True).rebuilt
     assert ids(store, query="EGFR", near="Paris") == before
+
+
+def test_the_writer_saves_the_place_names_beside_the_index(store: SQLiteStore) -> None:
+    from trialscout.geo.gazetteer import Gazetteer
+
+    load_paths(store, [NSCLC], today=TODAY, workers=0)
+    SearchIndex.update(store)
+    saved = Gazetteer.load(store.index_folder / "places")
+    assert saved is not None and saved.find("chicago")

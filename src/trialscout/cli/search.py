@@ -1,4 +1,4 @@
-"""`trialscout search`, `related` and `index`: find trials, nearest sites first."""
+"""`trialscout search` and `related`: find trials, nearest sites first."""
 
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ from rich.padding import Padding
 from rich.text import Text
 
 from trialscout.cli.app import Context, cli
-from trialscout.cli.reports import print_index_report
 from trialscout.model.enums import Phase
 from trialscout.model.labels import label, phases_label
 from trialscout.model.nct import normalise_nct_id
 from trialscout.search.results import SearchHit, SearchRequest, SearchResults, Sort
-from trialscout.services.ingest import migrate, update_index
 from trialscout.services.search import related_trials, search_trials
 
 _DATE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m", "%Y"])
@@ -210,39 +208,3 @@ def related(obj: Context, nct_id: str, limit: int, as_json: bool) -> None:
     obj.out.print(f"Trials related to {nct}:")
     if hits:
         obj.out.print(_cards(tuple(hits), 1))
-
-
-@cli.command("index")
-@click.option("--rebuild", is_flag=True, help="Rebuild from scratch instead of adding what changed.")
-@click.pass_obj
-def index_command(obj: Context, rebuild: bool) -> None:
-    """Bring the search index up to date with the store (load and sync do this already).
-
-    \b
-    Examples:
-      trialscout index
-      trialscout --db registry.db index --rebuild
-    """
-    with obj.open_writer() as store, obj.err.status("Indexing ..."):
-        report = update_index(store, rebuild=rebuild)
-    print_index_report(obj, report)
-
-
-@cli.command("migrate")
-@click.pass_obj
-def migrate_command(obj: Context) -> None:
-    """Upgrade the store's schema to this version of trialscout (load and sync do it too).
-
-    Readers (search, show, match, the API) never change the store, so a store made by an
-    older trialscout is upgraded by this command or by the next load or sync.
-
-    \b
-    Examples:
-      trialscout migrate
-      trialscout --db registry.db migrate
-    """
-    applied = migrate(obj.db)
-    if applied:
-        obj.out.print(f"Upgraded {obj.db}: applied migrations {', '.join(map(str, applied))}.")
-    else:
-        obj.out.print(f"{obj.db} is up to date.")

@@ -28,6 +28,12 @@ import msgspec
 
 from trialscout.eligibility.model import Span
 
+#: Words that name a cancer (used to tell a cancer from another condition).
+CANCER_WORDS = re.compile(
+    r"cancer|carcinoma|tumou?r|neoplasm|lymphoma|leuka?emia|myeloma|sarcoma|melanoma|glioma|blastoma|malignan",
+    re.IGNORECASE,
+)
+
 LEXICON_FILE = "lexicon.tsv"
 
 

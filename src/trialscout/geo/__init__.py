@@ -12,29 +12,33 @@ US ZIP codes in `zipcodes`), loaded once per process on first use; see `geo.gaze
 
 from __future__ import annotations
 
-from trialscout.geo.distance import (
-    KM_PER_MILE,
-    Radius,
-    distance_km,
-    format_distance,
-    haversine_km,
-    parse_radius,
-)
-from trialscout.geo.names import country_code
-from trialscout.geo.places import Place, PlaceKind, SitePlace, resolve_place
-from trialscout.geo.sites import site_coordinates
+import importlib
+from typing import Any
 
-__all__ = [
-    "KM_PER_MILE",
-    "Place",
-    "PlaceKind",
-    "Radius",
-    "SitePlace",
-    "country_code",
-    "distance_km",
-    "format_distance",
-    "haversine_km",
-    "parse_radius",
-    "resolve_place",
-    "site_coordinates",
-]
+#: Each name and the module that defines it, imported on first use: the gazetteer and numpy
+#: are large, and most users of `geo` need one part only.
+_EXPORTS = {
+    "KM_PER_MILE": "trialscout.geo.distance",
+    "Radius": "trialscout.geo.distance",
+    "distance_km": "trialscout.geo.distance",
+    "format_distance": "trialscout.geo.distance",
+    "haversine_km": "trialscout.geo.distance",
+    "parse_radius": "trialscout.geo.distance",
+    "country_code": "trialscout.geo.names",
+    "Place": "trialscout.geo.places",
+    "PlaceKind": "trialscout.geo.places",
+    "SitePlace": "trialscout.geo.places",
+    "resolve_place": "trialscout.geo.places",
+    "site_coordinates": "trialscout.geo.sites",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'trialscout.geo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import msgspec
-import numpy as np
-import numpy.typing as npt
 
 from trialscout.errors import InvalidRadiusError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 #: The Earth's mean radius (IUGG), in kilometres.
 EARTH_RADIUS_KM: Final = 6371.0088
@@ -33,6 +35,8 @@ def haversine_km(lat: float, lon: float, lats: npt.ArrayLike, lons: npt.ArrayLik
     """
     lat1 = math.radians(lat)
     lon1 = math.radians(lon)
+    import numpy as np  # here: a command that only formats distances need not load numpy
+
     lat2 = np.radians(np.asarray(lats, dtype=np.float64))
     lon2 = np.radians(np.asarray(lons, dtype=np.float64))
     a = np.sin((lat2 - lat1) / 2.0) ** 2 + math.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2

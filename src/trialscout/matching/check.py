@@ -38,7 +38,6 @@ from trialscout.eligibility.model import (
     SexRule,
     Span,
 )
-from trialscout.eligibility.parse import parse_eligibility
 from trialscout.matching.rules import Question, has_property
 from trialscout.model.enums import Sex
 from trialscout.model.patient import PatientProfile, PatientSex
@@ -248,7 +247,10 @@ def _registry_limits(trial: Trial, profile: PatientProfile) -> CriterionVerdict 
 def check_trial(profile: PatientProfile, trial: Trial, parsed: ParsedEligibility | None = None) -> TrialCheck:
     """Every requirement of ``trial`` checked against ``profile``; ``parsed`` is the trial's
     parsed eligibility when already at hand (the store keeps it), else it is parsed now."""
-    parsed = parsed or parse_eligibility(trial)
+    if parsed is None:
+        from trialscout.eligibility.parse import parse_eligibility  # large: only when not parsed yet
+
+        parsed = parse_eligibility(trial)
     verdicts: list[CriterionVerdict] = []
     limits = _registry_limits(trial, profile)
     if limits is not None:

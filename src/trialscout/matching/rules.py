@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import msgspec
 
-from trialscout.eligibility.mentions import term_key
+from trialscout.eligibility.mentions import CANCER_WORDS, term_key
 from trialscout.eligibility.model import (
     AgeRule,
     AutoimmuneRule,
@@ -36,7 +36,6 @@ from trialscout.eligibility.model import (
     TimeWindow,
     TransplantRule,
 )
-from trialscout.eligibility.plain.rules import CANCER_WORDS
 from trialscout.matching.facts import ecog_score, in_window, lab_value
 from trialscout.matching.terms import Terms, class_members, classes_named, matches, terms
 from trialscout.model.labs import ULN, name_of

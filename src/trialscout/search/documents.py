@@ -11,7 +11,14 @@ from typing import Any
 import msgspec
 
 from trialscout.geo.sites import site_coordinates
-from trialscout.search.schema import ALL_TEXT, CELL_FIELDS, NO_MAXIMUM_AGE, NO_MINIMUM_AGE, cell_token
+from trialscout.search.schema import (
+    ALL_TEXT,
+    CELL_FIELDS,
+    NO_MAXIMUM_AGE,
+    NO_MINIMUM_AGE,
+    cell_token,
+    day_number,
+)
 
 
 class _Named(msgspec.Struct, frozen=True):
@@ -84,20 +91,6 @@ class IndexView(msgspec.Struct, frozen=True):
 
 
 VIEW_DECODER = msgspec.json.Decoder(IndexView)
-
-
-def day_number(iso: str | None) -> int:
-    """'2024-12' -> 20241201: a sortable whole number for a registry date; 0 when unknown."""
-    if not iso:
-        return 0
-    parts = iso.split("-")
-    try:
-        year = int(parts[0])
-        month = int(parts[1]) if len(parts) > 1 else 1
-        day = int(parts[2]) if len(parts) > 2 else 1
-    except ValueError:
-        return 0
-    return year * 10000 + month * 100 + day
 
 
 def place_keys(site: _Site) -> tuple[str | None, str | None, str | None]:

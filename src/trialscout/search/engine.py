@@ -15,17 +15,14 @@ from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
 
 import msgspec
-import numpy as np
 import tantivy
 
 from trialscout.errors import SearchInputError
 from trialscout.geo.distance import format_distance, parse_radius
-from trialscout.geo.places import resolve_place
 from trialscout.model.enums import OverallStatus, StudyType, parse_enum, phases_from_text
 from trialscout.model.labels import label
 from trialscout.model.nct import nct_from_key
 from trialscout.search import query as query_text
-from trialscout.search.documents import day_number
 from trialscout.search.index import SearchIndex
 from trialscout.search.related import related_query
 from trialscout.search.results import (
@@ -35,10 +32,11 @@ from trialscout.search.results import (
     SearchHit,
     SearchRequest,
     SearchResults,
+    SiteFilter,
+    SiteMatch,
     Sort,
 )
-from trialscout.search.schema import CELL_FIELDS, NO_MAXIMUM_AGE, NO_MINIMUM_AGE
-from trialscout.search.sites import SiteFilter, SiteMatch
+from trialscout.search.schema import CELL_FIELDS, NO_MAXIMUM_AGE, NO_MINIMUM_AGE, day_number
 from trialscout.store.base import TrialReader
 
 FACETS = {"status": "status", "phase": "phase", "study_type": "study_type", "country": "country"}
@@ -153,14 +151,16 @@ class TrialSearch:
             notes=tuple(notes),
         )
 
-    def related(self, nct_id: str, limit: int = 10) -> list[SearchHit]:
-        """The trials most like this one (shared conditions, interventions, title words)."""
+    def related(self, nct_id: str, limit: int = 10, *, locations: bool = True) -> list[SearchHit]:
+        """The trials most like this one (shared conditions, interventions, title words); each
+        with its first site and site count unless ``locations`` is off (then the site columns
+        are not even opened)."""
         trial = self.store.trial(nct_id)
         query = related_query(trial, self.schema)
         if query is None:
             return []
         _, ranked, _ = self._page(self.index.searcher(), query, Sort.RELEVANCE, None, 0, max(1, limit))
-        return self._hits(ranked, None, SiteFilter(), scored=True)
+        return self._hits(ranked, None, SiteFilter(), scored=True, locations=locations)
 
     # --- reading the request ----------------------------------------------------------
 
@@ -182,6 +182,11 @@ class TrialSearch:
             raise SearchInputError("a radius needs a place: add --near PLACE")
         if not request.near:
             return None
+        # Imported here, with the place names the writer prebuilt: only a search near a place
+        # needs the gazetteer (and numpy).
+        from trialscout.geo.places import resolve_place
+
+        self.index.use_places()
         found = resolve_place(request.near, extra_places=self._site_places())
         radius = parse_radius(request.radius).km if request.radius else None
         return ResolvedPlace(
@@ -324,6 +329,8 @@ class TrialSearch:
         The index keeps the trials with a site in the grid cells around the circle; the exact
         distance to each one's nearest fitting site then decides, over its own sites only.
         """
+        import numpy as np  # here: searches without a place do not need it
+
         radius = geo.place.radius_km
         radii = (radius,) if radius is not None else _EXPANDING_RADII_KM
         total_anywhere = _count(searcher, query) if radius is None else None
@@ -406,6 +413,7 @@ class TrialSearch:
         site_filter: SiteFilter,
         *,
         scored: bool,
+        locations: bool = True,
     ) -> list[SearchHit]:
         if not ranked:
             return []
@@ -416,8 +424,12 @@ class TrialSearch:
             card = cards.get(nct_id)
             if card is None:  # changed in the store since the index was read; the next search has it
                 continue
-            match = self.index.sites.nearest(
-                key, place.latitude if place else None, place.longitude if place else None, site_filter
+            match = (
+                None
+                if not locations
+                else self.index.sites.nearest(
+                    key, place.latitude if place else None, place.longitude if place else None, site_filter
+                )
             )
             nearest = self._nearest_site(nct_id, match) if match is not None else None
             hits.append(

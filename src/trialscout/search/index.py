@@ -2,7 +2,8 @@
 
 The index lives in the folder the store names (`TrialReader.index_folder`; for a SQLite file,
 ``trialscout.db.index/`` unless set otherwise): the tantivy index, the site columns (see
-`sites`) and ``meta.json``, which records the store's identity and the last change (the store's
+`sites`), the gazetteer of place names prebuilt for fast opening (``places/``), and
+``meta.json``, which records the store's identity and the last change (the store's
 ``change_seq``) the index holds. Trials are keyed by the number of their NCT ID, never by a
 store's row ids, so an index follows any store.
 
@@ -22,20 +23,23 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 import tantivy
 
 from trialscout.errors import StoreError
 from trialscout.model.nct import nct_key
-from trialscout.search.documents import VIEW_DECODER, document_fields
 from trialscout.search.schema import SCHEMA_VERSION, build_schema, register
-from trialscout.search.sites import SiteTable
 from trialscout.store.base import TrialReader, TrialStore
+
+if TYPE_CHECKING:
+    from trialscout.search.sites import SiteTable
 
 _WRITER_HEAP = 256_000_000
 _TEXT = "text"
 _SITES_PREFIX = "sites."
+_PLACES = "places"
 
 
 class IndexMeta(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,13 +79,29 @@ ProgressCallback = Callable[[int], None]
 class SearchIndex:
     """The text index and site table that follow one store, opened for reading."""
 
-    def __init__(self, folder: Path, index: tantivy.Index, sites: SiteTable, meta: IndexMeta) -> None:
+    def __init__(self, folder: Path, index: tantivy.Index, meta: IndexMeta) -> None:
         self.folder = folder
         self.index = index
-        self.sites = sites
         self.meta = meta
         self.schema = index.schema
+        self._sites: SiteTable | None = None
         self._view: Path | None = None
+
+    @property
+    def sites(self) -> SiteTable:
+        """The site columns, memory-mapped on first use (numpy is loaded then, not before)."""
+        if self._sites is None:
+            from trialscout.search.sites import SiteTable
+
+            self._sites = SiteTable.load(self.folder / self.meta.sites_folder)
+        return self._sites
+
+    def use_places(self) -> None:
+        """Use the place names the writer prebuilt beside the index, if they are current (else
+        the gazetteer is built in memory on first use)."""
+        from trialscout.geo import gazetteer
+
+        gazetteer.use_saved(self.folder / _PLACES)
 
     # --- opening --------------------------------------------------------------------------
 
@@ -98,7 +118,7 @@ class SearchIndex:
             )
         index, view = _open_text(folder / _TEXT)
         register(index)
-        opened = cls(folder, index, SiteTable.load(folder / meta.sites_folder), meta)
+        opened = cls(folder, index, meta)
         opened._view = view
         return opened
 
@@ -113,6 +133,10 @@ class SearchIndex:
     ) -> IndexReport:
         """Bring the index up to date with the store: rebuild it if asked, absent, made for
         another store or by an older layout; otherwise index only the trials changed since."""
+        from trialscout.geo import gazetteer
+        from trialscout.search.documents import VIEW_DECODER, document_fields
+        from trialscout.search.sites import SiteTable
+
         started = time.perf_counter()
         folder = store.index_folder
         identity = store.identity()
@@ -128,6 +152,7 @@ class SearchIndex:
         since = 0 if fresh or meta is None else meta.indexed_seq
         target = store.last_change_seq()
         if meta is not None and not fresh and since >= target:
+            gazetteer.save_current(folder / _PLACES)  # an index of an older trialscout may lack it
             return IndexReport(rebuilt=False, indexed=0, total=meta.total, sites=meta.sites, seconds=0.0)
 
         text_folder = folder / _TEXT
@@ -168,6 +193,7 @@ class SearchIndex:
         if old_sites is not None and old_sites.name == sites_folder:
             sites_folder += f".{time.time_ns()}"
         sites.save(folder / sites_folder)
+        gazetteer.save_current(folder / _PLACES)
         index.reload()
         total = index.searcher().num_docs
         write_meta(

@@ -55,6 +55,32 @@ class SearchRequest(msgspec.Struct, frozen=True, kw_only=True):
     ranked: bool = False
 
 
+class SiteFilter(msgspec.Struct, frozen=True, kw_only=True):
+    """Which sites count: recruiting ones only, and/or in given countries, states or cities.
+
+    Places are keyed as the index keys them: "Country", "Country/State", "Country/State/City"
+    (several keys when a name is ambiguous: "Paris" is in France and in Texas).
+    """
+
+    recruiting_only: bool = False
+    country: tuple[str, ...] = ()
+    state: tuple[str, ...] = ()
+    city: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.recruiting_only or self.country or self.state or self.city)
+
+
+class SiteMatch(msgspec.Struct, frozen=True):
+    """The nearest fitting site of one trial, and how many other sites fit."""
+
+    ordinal: int
+    distance_km: float | None
+    status: str | None
+    other_sites: int
+
+
 class NearestSite(msgspec.Struct, frozen=True, kw_only=True):
     """The nearest site that fits the search, and how many other sites fit."""
 

@@ -61,6 +61,20 @@ def cell_token(latitude: float, longitude: float, degrees: float) -> str:
     return f"{math.floor(latitude / degrees)}:{math.floor(longitude / degrees)}"
 
 
+def day_number(iso: str | None) -> int:
+    """'2024-12' -> 20241201: a sortable whole number for a registry date; 0 when unknown."""
+    if not iso:
+        return 0
+    parts = iso.split("-")
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else 1
+        day = int(parts[2]) if len(parts) > 2 else 1
+    except ValueError:
+        return 0
+    return year * 10000 + month * 100 + day
+
+
 def analyzer() -> tantivy.TextAnalyzer:
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())

@@ -18,7 +18,6 @@ import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import msgspec
 import numpy as np
 import numpy.typing as npt
 
@@ -26,6 +25,7 @@ from trialscout.geo.distance import haversine_km
 from trialscout.geo.sites import site_coordinates
 from trialscout.model.enums import OverallStatus
 from trialscout.model.nct import nct_key
+from trialscout.search.results import SiteFilter, SiteMatch
 from trialscout.store.base import SiteRow, TrialReader
 
 #: A site's status as a small code (0: none stated); the order is part of the saved layout.
@@ -48,32 +48,6 @@ _DTYPES = {
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-
-
-class SiteFilter(msgspec.Struct, frozen=True, kw_only=True):
-    """Which sites count: recruiting ones only, and/or in given countries, states or cities.
-
-    Places are keyed as the index keys them: "Country", "Country/State", "Country/State/City"
-    (several keys when a name is ambiguous: "Paris" is in France and in Texas).
-    """
-
-    recruiting_only: bool = False
-    country: tuple[str, ...] = ()
-    state: tuple[str, ...] = ()
-    city: tuple[str, ...] = ()
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.recruiting_only or self.country or self.state or self.city)
-
-
-class SiteMatch(msgspec.Struct, frozen=True):
-    """The nearest fitting site of one trial, and how many other sites fit."""
-
-    ordinal: int
-    distance_km: float | None
-    status: str | None
-    other_sites: int
 
 
 class SiteTable:

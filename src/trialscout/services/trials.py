@@ -55,13 +55,13 @@ def original_record(registry: LocalRegistry, nct_id: str) -> tuple[SourceFormat,
 
 
 def trial_page(registry: LocalRegistry, nct_id: str, *, related: int = 5) -> TrialPage:
-    """A stored trial and its related trials (none when the store has no search index yet:
-    showing a trial never builds one)."""
+    """A stored trial and its related trials, by title (none when the store has no search
+    index yet: showing a trial never builds one)."""
     stored = registry.store.get(nct_id)
     hits: tuple[SearchHit, ...] = ()
     if related:
         try:
-            hits = tuple(registry.search.related(nct_id, limit=related))
+            hits = tuple(registry.search.related(nct_id, limit=related, locations=False))
         except StoreError:
             hits = ()
     return TrialPage(stored=stored, related=hits)

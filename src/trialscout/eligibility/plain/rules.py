@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from trialscout.eligibility.mentions import CANCER_WORDS
 from trialscout.eligibility.model import (
     AgeRule,
     AutoimmuneRule,
@@ -72,11 +73,6 @@ from trialscout.eligibility.plain.text import tidy
 from trialscout.eligibility.plain.voice import Aux, Clause, Voice
 from trialscout.model.labs import plain_name
 
-#: Words that name a cancer (used to tell a cancer from another condition).
-CANCER_WORDS = re.compile(
-    r"cancer|carcinoma|tumou?r|neoplasm|lymphoma|leuka?emia|myeloma|sarcoma|melanoma|glioma|blastoma|malignan",
-    re.IGNORECASE,
-)
 _SAFE_QUALIFIERS = frozenset({"active", "chronic", "acute", "uncontrolled", "untreated", "latent", "current"})
 _INFECTIONS = {
     "hiv": "HIV",
