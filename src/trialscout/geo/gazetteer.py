@@ -143,7 +143,7 @@ class _Numbers:
     """A column of numbers whose items are plain Python numbers (never numpy scalars, which
     msgspec and JSON do not take)."""
 
-    __slots__ = ("array", "_kind")
+    __slots__ = ("_kind", "array")
 
     def __init__(self, array: np.ndarray, kind: type[float] | type[int]) -> None:
         self.array = array
