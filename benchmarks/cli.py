@@ -91,6 +91,11 @@ def main(argv: list[str] | None = None) -> None:
         env = {**os.environ, "PYTHONPATH": str(tree / "src")}
         for name, command in commands(db, note).items():
             runs[f"{name} ({args.baseline})"] = (command, env)
+    # Bytecode for both trees first, as an installed package has it (pip compiles at install;
+    # `make` does for the editable install), so neither side pays for compiling its source.
+    trees = [REPO / "src", *([tree / "src"] if args.baseline else [])]
+    for source in trees:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(source)], check=True)
     for command, env in runs.values():  # warm the page cache once
         run_measured([sys.executable, *command], env=env)
     seconds: dict[str, list[float]] = {name: [] for name in runs}
@@ -120,7 +125,8 @@ def main(argv: list[str] | None = None) -> None:
     body = f"""
 Data: every registry-format record of ../shared/data (7,225 trials), loaded by `trialscout load`.
 Each command runs in a fresh process, {ROUNDS} rounds interleaved, after one warm-up round;
-medians. The floor is `python -c "import json"` on the same interpreter in the same run.
+medians. Both source trees are compiled to bytecode first, as an installed package is. The
+floor is `python -c "import json"` on the same interpreter in the same run.
 {marked}
 
 Commands: `trialscout search "lung cancer" --near Chicago`, `trialscout show {NCT}`, and

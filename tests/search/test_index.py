@@ -95,3 +95,16 @@ def test_the_writer_saves_the_place_names_beside_the_index(store: SQLiteStore) -
     SearchIndex.update(store)
     saved = Gazetteer.load(store.index_folder / "places")
     assert saved is not None and saved.find("chicago")
+
+
+def test_a_search_says_when_the_index_is_behind_the_store(store: SQLiteStore, tmp_path: Path) -> None:
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps(STUDIES[:10]))
+    load_paths(store, [first], today=TODAY, workers=0)
+    SearchIndex.update(store)
+    assert not TrialSearch(store).search(SearchRequest()).notes
+    second = tmp_path / "second.json"
+    second.write_text(json.dumps(STUDIES[10:20]))
+    load_paths(store, [second], today=TODAY, workers=0)
+    notes = TrialSearch(store).search(SearchRequest()).notes
+    assert any("latest changes" in note and "trialscout index" in note for note in notes)

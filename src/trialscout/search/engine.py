@@ -88,13 +88,14 @@ class TrialSearch:
         self.index = index or SearchIndex.open(store)
         self.schema = self.index.schema
         self._extra_places: list[tuple[str, str | None, str, float, float]] | None = None
+        self._behind = _behind_note(store, self.index)
 
     # --- the public call --------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResults:
         per_page = min(max(1, request.per_page), MAX_PER_PAGE)
         page = max(1, request.page)
-        notes: list[str] = []
+        notes: list[str] = [self._behind] if self._behind else []
         searcher = self.index.searcher()
 
         parsed = query_text.parse(self._full_text(request))
@@ -464,6 +465,20 @@ class TrialSearch:
             distance=format_distance(match.distance_km) if match.distance_km is not None else None,
             other_sites=match.other_sites,
         )
+
+
+def _behind_note(store: TrialReader, index: SearchIndex) -> str | None:
+    """A note when the index does not hold the store's latest changes (a reader never updates
+    it; the writer does, after each load or sync)."""
+    if index.meta.store_id != store.identity():
+        return "The search index was built for another store; rebuild it with: trialscout index --rebuild"
+    behind = store.last_change_seq() - index.meta.indexed_seq
+    if behind <= 0:
+        return None
+    return (
+        "The search index does not yet hold the store's latest changes; results may miss them"
+        " until it is updated (trialscout index)."
+    )
 
 
 def location_line(site: NearestSite, site_filter: SiteFilter) -> str:
