@@ -26,7 +26,7 @@ class _RateColumn(ProgressColumn):
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--workers",
     type=click.IntRange(min=0),

@@ -59,8 +59,14 @@ def _extraction_lines(patient: PatientInput) -> RenderableType | None:
 @click.argument("patient_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--near", help="A place, US ZIP code or 'lat,lon' (default: the profile's location).")
 @click.option("--radius", help="Only trials with a site this close, e.g. 50mi or 80km.")
-@click.option("--limit", default=10, show_default=True, help="Trials to show.")
-@click.option("--candidates", default=100, show_default=True, help="Trials retrieved and checked.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Trials to show.")
+@click.option(
+    "--candidates",
+    type=click.IntRange(1, 1000),
+    default=100,
+    show_default=True,
+    help="Trials retrieved and checked.",
+)
 @click.option("--all-statuses", is_flag=True, help="Include trials that are not open to enrolment.")
 @click.option("--include-ineligible", is_flag=True, help="Also list trials a criterion rules out.")
 @click.option("--json", "as_json", is_flag=True, help="The results as JSON.")

@@ -41,6 +41,9 @@ from trialscout.store.base import TrialReader
 
 FACETS = {"status": "status", "phase": "phase", "study_type": "study_type", "country": "country"}
 MAX_PER_PAGE = 1000
+#: Results past this rank are not served (a page that far would ask the index to rank and hold
+#: every trial before it); narrowing the search reaches them.
+MAX_RESULTS = 100_000
 #: Radii tried in turn when sorting by distance without a radius: the nearest trials first.
 _EXPANDING_RADII_KM = (50.0, 200.0, 1000.0, 5000.0, 21000.0)
 
@@ -95,6 +98,11 @@ class TrialSearch:
     def search(self, request: SearchRequest) -> SearchResults:
         per_page = min(max(1, request.per_page), MAX_PER_PAGE)
         page = max(1, request.page)
+        if (page - 1) * per_page >= MAX_RESULTS:
+            raise SearchInputError(
+                f"page {page} starts past result {MAX_RESULTS:,}; only the first {MAX_RESULTS:,}"
+                " results are served: add words or filters to narrow the search"
+            )
         notes: list[str] = [self._behind] if self._behind else []
         searcher = self.index.searcher()
 

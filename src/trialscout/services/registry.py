@@ -7,9 +7,11 @@ touches the index. One `LocalRegistry` can serve many threads (each gets its own
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trialscout.errors import StoreError
 from trialscout.store.base import TrialReader, TrialStore
 from trialscout.store.sqlite import SQLiteStore
 
@@ -48,9 +50,27 @@ class LocalRegistry:
 
 def open_registry(db: str | Path, *, index_folder: str | Path | None = None) -> LocalRegistry:
     """The registry in a store file, for reading (raises `StoreError` when there is none)."""
-    return LocalRegistry(SQLiteStore(db, read_only=True, index_folder=index_folder))
+    return LocalRegistry(SQLiteStore(_store_file(db), read_only=True, index_folder=index_folder))
 
 
 def open_writer(db: str | Path, *, index_folder: str | Path | None = None) -> TrialStore:
     """The store file opened as its one writer (created and migrated as needed)."""
-    return SQLiteStore(db, index_folder=index_folder)
+    return SQLiteStore(_store_file(db), index_folder=index_folder)
+
+
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/")
+#: The kinds of store a location may name.
+SUPPORTED_STORES = ("a SQLite file path (registry.db)",)
+
+
+def _store_file(db: str | Path) -> Path:
+    """The SQLite file a store location names; a URL of another kind of store is refused, never
+    taken for a file name (``postgresql://host/db`` would otherwise create a folder
+    ``postgresql:``)."""
+    found = _URL.match(str(db))  # "postgresql://..." (a Path has made it "postgresql:/...")
+    if found:
+        raise StoreError(
+            f"{found.group(1)}:// stores are not supported by this trialscout; a store is one of: "
+            + "; ".join(SUPPORTED_STORES)
+        )
+    return Path(db)

@@ -5,6 +5,7 @@ Never raises on registry text: what does not parse becomes ``None`` ("unknown").
 
 from __future__ import annotations
 
+import calendar
 import functools
 import re
 
@@ -13,6 +14,8 @@ from trialscout.model.trial import RegistryDate
 
 #: The registry's "no number" placeholder for enrollment.
 ENROLLMENT_SENTINELS = frozenset({99999999, 999999999})
+#: No trial enrols more people than this; a larger count is a typing error, read as unknown.
+MAX_ENROLLMENT = 1_000_000_000
 
 _MONTHS = {
     name: index
@@ -53,18 +56,26 @@ def iso_date(text: str | None) -> str | None:
             return None
         month = str(_MONTHS[match.group(1).lower()])
         day, year = match.group(2), match.group(3)
+    if int(year) < 1:
+        return None
     month_n = int(month) if month else None
     day_n = int(day) if day else None
     if month_n is not None and not 1 <= month_n <= 12:
         return None
-    if day_n is not None and not 1 <= day_n <= 31:
-        return None
+    if day_n is not None and (month_n is None or not 1 <= day_n <= _days_in(int(year), month_n)):
+        return None  # "February 30": not a day, so not a date
     out = year
     if month_n is not None:
         out += f"-{month_n:02d}"
         if day_n is not None:
             out += f"-{day_n:02d}"
     return out
+
+
+def _days_in(year: int, month: int) -> int:
+    if year < 1:
+        return 0
+    return calendar.monthrange(year, month)[1]
 
 
 def registry_date(text: str | None, date_type: str | None) -> RegistryDate | None:
@@ -112,7 +123,7 @@ def enrollment_count(value: object) -> int | None:
         count = int(str(value).strip()) if not isinstance(value, int) else value
     except ValueError:
         return None
-    if count < 0 or count in ENROLLMENT_SENTINELS:
+    if count < 0 or count in ENROLLMENT_SENTINELS or count > MAX_ENROLLMENT:
         return None
     return count
 
