@@ -160,10 +160,10 @@ def test_procedures(chart: FhirImport) -> None:
     }
 
 
-def test_what_could_not_be_used_is_named_without_its_values(chart: FhirImport) -> None:
+def test_what_could_not_be_used_is_named_without_its_values_or_ids(chart: FhirImport) -> None:
     assert chart.skipped == (
-        "Observation obs-glucose: not valid FHIR R4 (valueQuantity.value invalid)",
-        "Observation obs-ldh: no value",
+        "Observation (entry 26): not valid FHIR R4 (valueQuantity.value invalid)",
+        "Observation (entry 25): no value",
     )
 
 
@@ -214,7 +214,7 @@ def test_performance_scores_in_other_forms() -> None:
     assert status is not None and (status.scale, status.score) == ("KARNOFSKY", 80.0)
     wrong = profile_from_fhir(bundle(observation("e1", "89247-1", valueInteger=7)))
     assert wrong.profile.performance_status is None
-    assert wrong.skipped == ("Observation e1: score out of range for ECOG",)
+    assert wrong.skipped == ("Observation (entry 2): score out of range for ECOG",)
 
 
 def test_resources_about_another_patient_are_left_out() -> None:
@@ -225,8 +225,8 @@ def test_resources_about_another_patient_are_left_out() -> None:
     result = profile_from_fhir(bundle(other, lab))
     assert result.profile.labs == () and result.profile.id == "p1"
     assert result.skipped == (
-        "Patient p2: a second patient; only the first is read",
-        "Observation o1: about another patient",
+        "Patient (entry 2): a second patient; only the first is read",
+        "Observation (entry 3): about another patient",
     )
 
 
@@ -240,7 +240,7 @@ def test_a_medication_the_bundle_does_not_hold_is_reported() -> None:
     }
     result = profile_from_fhir(bundle(statement))
     assert result.profile.medications == ()
-    assert result.skipped == ("MedicationStatement ms1: its Medication is not in the bundle",)
+    assert result.skipped == ("MedicationStatement (entry 2): its Medication is not in the bundle",)
 
 
 def test_bad_entries_are_skipped_and_the_rest_kept() -> None:

@@ -36,7 +36,6 @@ data-type readers of `fhir_values` and the code tables of `fhir_codes`.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -99,8 +98,6 @@ def profile_from_fhir(data: bytes | str | Mapping[str, Any], *, as_of: dt.date |
 
 
 # --- the document and its entries -------------------------------------------------------------
-
-_FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 class _Entry(msgspec.Struct, frozen=True):
@@ -180,9 +177,9 @@ def _problems(error: Exception) -> str:
     return "; ".join(parts)
 
 
-def _label(kind: str, raw_id: object, index: int) -> str:
-    if isinstance(raw_id, str) and _FHIR_ID.fullmatch(raw_id):
-        return f"{kind} {raw_id}"
+def _label(kind: str, index: int) -> str:
+    """How a skipped resource is named to the user: its type and place in the bundle, never
+    its id (resource ids are often record numbers that identify the patient)."""
     return f"{kind} (entry {index})" if index else kind
 
 
@@ -225,7 +222,7 @@ class _Reader:
             model = _MODELS.get(kind)
             if model is None:
                 continue  # a resource a profile has no place for (Encounter, Claim, ...)
-            label = _label(kind, entry.resource.get("id"), entry.index)
+            label = _label(kind, entry.index)
             try:
                 resource = model.model_validate(entry.resource)
             except (ValidationError, ValueError, TypeError) as error:

@@ -9,6 +9,7 @@ note too. The file is read locally and nothing of it is logged.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import msgspec
@@ -24,6 +25,16 @@ class PatientInput(msgspec.Struct, frozen=True, kw_only=True):
     source: str  # "profile", "fhir" or "note"
     facts: tuple[ExtractedFact, ...] = ()  # what was read from a note
     skipped: tuple[str, ...] = ()  # FHIR resources or elements not used
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def _without_values(error: msgspec.ValidationError) -> str:
+    """The validation message with every quoted value taken out: it names the field and what
+    was expected ("Invalid enum value - at `$.sex`"), never what the document held there (a
+    name or a record number typed into a coded field)."""
+    return re.sub(r"\s+", " ", _QUOTED.sub("", str(error))).replace(" -", " -").strip()
 
 
 def read_patient(path: Path, *, as_of: dt.date | None = None) -> PatientInput:
@@ -52,7 +63,7 @@ def patient_from_bytes(
         try:
             profile = decode_profile(data)
         except msgspec.ValidationError as exc:
-            raise ProfileError(f"{name} is not a valid patient profile: {exc}") from exc
+            raise ProfileError(f"{name} is not a valid patient profile: {_without_values(exc)}") from exc
         if as_of is not None and profile.as_of is None:
             profile = msgspec.structs.replace(profile, as_of=as_of)
         if profile.notes and profile.only_notes():

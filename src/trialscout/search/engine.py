@@ -8,16 +8,17 @@ cannot be found raises `UnknownPlaceError` with close matches.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
 
 import msgspec
 import tantivy
 
-from trialscout.errors import SearchInputError
+from trialscout.errors import SearchInputError, StoreError
 from trialscout.geo.distance import format_distance, parse_radius
 from trialscout.model.enums import OverallStatus, StudyType, parse_enum, phases_from_text
 from trialscout.model.labels import label
@@ -96,6 +97,22 @@ class TrialSearch:
     # --- the public call --------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResults:
+        """One page of results (see `SearchRequest`). Raises `SearchInputError` or a `GeoError`
+        for a value that cannot be used, and `StoreError` when the index cannot be read."""
+        with self._reading():
+            return self._answer(request)
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except (OSError, ValueError) as exc:  # tantivy reports a damaged file as ValueError
+            raise StoreError(
+                f"the search index at {self.index.folder} could not be read ({exc});"
+                " rebuild it with: trialscout index --rebuild"
+            ) from exc
+
+    def _answer(self, request: SearchRequest) -> SearchResults:
         per_page = min(max(1, request.per_page), MAX_PER_PAGE)
         page = max(1, request.page)
         if (page - 1) * per_page >= MAX_RESULTS:
@@ -164,6 +181,10 @@ class TrialSearch:
         """The trials most like this one (shared conditions, interventions, title words); each
         with its first site and site count unless ``locations`` is off (then the site columns
         are not even opened)."""
+        with self._reading():
+            return self._related(nct_id, limit, locations)
+
+    def _related(self, nct_id: str, limit: int, locations: bool) -> list[SearchHit]:
         trial = self.store.trial(nct_id)
         query = related_query(trial, self.schema)
         if query is None:

@@ -17,6 +17,7 @@ interrupted update leaves an index that the next update completes.
 from __future__ import annotations
 
 import atexit
+import errno
 import os
 import shutil
 import tempfile
@@ -93,7 +94,13 @@ class SearchIndex:
         if self._sites is None:
             from trialscout.search.sites import SiteTable
 
-            self._sites = SiteTable.load(self.folder / self.meta.sites_folder)
+            try:
+                self._sites = SiteTable.load(self.folder / self.meta.sites_folder)
+            except (OSError, ValueError) as exc:
+                raise StoreError(
+                    f"the search index at {self.folder} is damaged (its site columns: {_reason(exc)});"
+                    " rebuild it with: trialscout index --rebuild"
+                ) from exc
         return self._sites
 
     def use_places(self) -> None:
@@ -116,7 +123,16 @@ class SearchIndex:
                 f"the search index at {folder} is missing or of an older layout;"
                 " build it with: trialscout index"
             )
-        index, view = _open_text(folder / _TEXT)
+        try:
+            index, view = _open_text(folder / _TEXT)
+        except StoreError as exc:
+            raise StoreError(f"{exc}; rebuild it with: trialscout index --rebuild") from exc
+        problem = damage(folder, meta, index)
+        if problem is not None:
+            raise StoreError(
+                f"the search index at {folder} is damaged ({problem});"
+                " rebuild it with: trialscout index --rebuild"
+            )
         register(index)
         opened = cls(folder, index, meta)
         opened._view = view
@@ -131,8 +147,22 @@ class SearchIndex:
     def update(
         cls, store: TrialStore, *, rebuild: bool = False, on_progress: ProgressCallback | None = None
     ) -> IndexReport:
-        """Bring the index up to date with the store: rebuild it if asked, absent, made for
-        another store or by an older layout; otherwise index only the trials changed since."""
+        """Bring the index up to date with the store: rebuild it if asked, absent, damaged,
+        made for another store or by an older layout; otherwise index only the trials changed
+        since. Raises `StoreError` when the index cannot be written (a full disk, a read-only
+        folder); the store is not touched, and the same command completes it later."""
+        try:
+            return cls._update(store, rebuild=rebuild, on_progress=on_progress)
+        except (OSError, ValueError) as exc:  # tantivy reports its I/O errors as ValueError
+            raise StoreError(
+                f"cannot write the search index at {store.index_folder}: {_reason(exc)};"
+                " fix that and run: trialscout index"
+            ) from exc
+
+    @classmethod
+    def _update(
+        cls, store: TrialStore, *, rebuild: bool, on_progress: ProgressCallback | None
+    ) -> IndexReport:
         from trialscout.geo import gazetteer
         from trialscout.search.documents import VIEW_DECODER, document_fields
         from trialscout.search.sites import SiteTable
@@ -147,7 +177,7 @@ class SearchIndex:
             or meta.store_id != identity
             or meta.schema_version != SCHEMA_VERSION
             or not _index_exists(folder / _TEXT)
-            or not (folder / meta.sites_folder).is_dir()
+            or damage(folder, meta) is not None
         )
         since = 0 if fresh or meta is None else meta.indexed_seq
         target = store.last_change_seq()
@@ -157,7 +187,10 @@ class SearchIndex:
 
         text_folder = folder / _TEXT
         if fresh:
-            shutil.rmtree(folder, ignore_errors=True)
+            if folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
+            elif folder.exists() or folder.is_symlink():  # a file where the folder should be
+                folder.unlink()
             text_folder.mkdir(parents=True)
             index = tantivy.Index(build_schema(), path=str(text_folder))
         else:
@@ -236,6 +269,44 @@ def index_state(store: TrialReader) -> IndexState:
         trials=meta.total,
         behind_by=behind,
     )
+
+
+def damage(folder: Path, meta: IndexMeta, index: tantivy.Index | None = None) -> str | None:
+    """What is wrong with an index folder whose meta is readable, or None when it is sound: the
+    text index (``index``, when already open) opens and holds the trials its meta says, and
+    every site column is there with the length the meta says. Reads only."""
+    view = None
+    try:
+        if index is None:
+            index, view = _open_text(folder / _TEXT)
+        found = index.searcher().num_docs
+    except (StoreError, OSError, ValueError) as exc:
+        return f"the text index cannot be read: {_reason(exc)}"
+    finally:
+        if view is not None:
+            shutil.rmtree(view, ignore_errors=True)
+    if found != meta.total:
+        return f"the text index holds {found:,} trials where {meta.total:,} were written"
+    from trialscout.search.sites import column_lengths
+
+    sites = folder / meta.sites_folder
+    try:
+        lengths = column_lengths(sites)
+    except (OSError, ValueError) as exc:
+        return f"the site columns cannot be read: {_reason(exc)}"
+    wrong = sorted(name for name, length in lengths.items() if length != meta.sites)
+    if wrong:
+        return f"site columns {', '.join(wrong)} do not hold the {meta.sites:,} sites written"
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "requested and" in text:
+        return "the disk is full"  # numpy says "N requested and M written"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return text or type(exc).__name__
 
 
 def _open_text(folder: Path) -> tuple[tantivy.Index, Path | None]:

@@ -147,6 +147,8 @@ class SiteTable:
 
     @classmethod
     def load(cls, folder: Path) -> SiteTable:
+        """The columns saved in ``folder``, memory-mapped (raises OSError or ValueError when a
+        column is missing or damaged)."""
         columns = {c: np.load(folder / f"sites_{c}.npy", mmap_mode="r") for c in _COLUMNS}
         places = json.loads((folder / "sites_places.json").read_text())
         return cls(columns, places)
@@ -267,6 +269,16 @@ class SiteTable:
             country, state, name = self.places["city"][code].split("/", 2)
             out.append((name, state or None, country, la, lo))
         return out
+
+
+def column_lengths(folder: Path) -> dict[str, int]:
+    """How many sites each saved column holds (reads only the headers)."""
+    lengths = {}
+    for column in _COLUMNS:
+        array = np.load(folder / f"sites_{column}.npy", mmap_mode="r")
+        lengths[column] = int(array.shape[0])
+    json.loads((folder / "sites_places.json").read_text())
+    return lengths
 
 
 def _batches(rows: Iterator[SiteRow], size: int) -> Iterator[list[SiteRow]]:

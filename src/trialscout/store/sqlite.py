@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
+import inspect
 import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -88,7 +90,13 @@ class SQLiteStore:
                 (STORE_ID_KEY, uuid.uuid4().hex),
             )
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+            self.close()
+            raise store_error(self.path, exc) from exc
+        except OSError as exc:
+            self.close()
+            raise StoreError(
+                f"cannot open the store at {self.path} for writing: {exc.strerror or exc}"
+            ) from exc
 
     # --- connections ---------------------------------------------------------------------
 
@@ -102,8 +110,10 @@ class SQLiteStore:
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=10000")
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from exc
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {self.path}: {exc.strerror or exc}") from exc
         with self._lock:
             self._connections.append(conn)
         return conn
@@ -498,6 +508,54 @@ class SQLiteStore:
         if orphans:
             problems.append(f"{orphans} sites without a trial")
         return problems
+
+
+def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """One clear line for what SQLite said, with the next step."""
+    text = str(exc)
+    lowered = text.lower()
+    if "disk is full" in lowered or "disk full" in lowered:
+        return StoreError(
+            f"the disk holding {path} is full; free some space and run the same command again"
+            " (what was stored before is kept)"
+        )
+    if "malformed" in lowered or "not a database" in lowered:
+        return StoreError(
+            f"the store at {path} is damaged ({text}); load the records again into a new store file"
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return StoreError(f"the store at {path} cannot be written (its file or folder is read-only)")
+    if "locked" in lowered or "busy" in lowered:
+        return StoreError(f"the store at {path} is busy ({text}); try again in a moment")
+    return StoreError(f"the store at {path} failed: {text}")
+
+
+def _translating(method: Callable[..., Any]) -> Callable[..., Any]:
+    """The method, with SQLite's errors turned into `StoreError`s (generators too)."""
+    if inspect.isgeneratorfunction(method):
+
+        @functools.wraps(method)
+        def generator(self: SQLiteStore, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                yield from method(self, *args, **kwargs)
+            except sqlite3.Error as exc:
+                raise store_error(self.path, exc) from exc
+
+        return generator
+
+    @functools.wraps(method)
+    def call(self: SQLiteStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from exc
+
+    return call
+
+
+for _name, _method in list(vars(SQLiteStore).items()):
+    if not _name.startswith("_") and inspect.isfunction(_method) and _name != "close":
+        setattr(SQLiteStore, _name, _translating(_method))
 
 
 def _take_writer_lock(path: Path) -> IO[bytes]:
