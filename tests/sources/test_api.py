@@ -6,12 +6,24 @@ import datetime as dt
 import itertools
 import json
 import math
+import time
+import tracemalloc
 from collections.abc import Iterator
 
 import orjson
 import pytest
 
-from tests.registry_server import FakeRegistry, last_update_of, nct_of, running_registry
+from tests.registry_server import (
+    GZIP,
+    REDIRECT_LOOP,
+    FakeRegistry,
+    gzip_bomb,
+    gzipped,
+    last_update_of,
+    nct_of,
+    padded,
+    running_registry,
+)
 from trialscout.errors import RegistryError, RegistryResponseError
 from trialscout.model.enums import OverallStatus, SourceFormat
 from trialscout.sources.api import RegistryClient, StudyQuery
@@ -323,3 +335,200 @@ def test_get_study_of_an_unknown_trial_says_the_registry_has_no_such_study(
     with pytest.raises(RegistryError, match="not an NCT ID"):
         client.get_study("../studies?x=1")
     assert len(fake_registry.requests) == 1
+
+
+# --- a misbehaving registry: every run ends, bounded in time and memory ----------------------
+
+MiB = 1 << 20
+
+
+def bounded_client(registry: FakeRegistry, **options: float) -> RegistryClient:
+    """Small bounds, so each misbehaviour is caught in well under a second or two."""
+    settings: dict[str, float] = {
+        "min_interval": 0,
+        "max_retries": 1,
+        "timeout": 0.3,
+        "request_timeout": 0.5,
+        "deadline": 10.0,  # whatever a regression does, the test ends
+        "max_page_bytes": MiB,
+        **options,
+    }
+    return RegistryClient(
+        registry.base_url,
+        sleep=Sleeps(),
+        min_interval=settings["min_interval"],
+        max_retries=int(settings["max_retries"]),
+        timeout=settings["timeout"],
+        request_timeout=settings["request_timeout"],
+        deadline=settings["deadline"],
+        max_page_bytes=int(settings["max_page_bytes"]),
+    )
+
+
+def test_a_token_cycle_is_detected(fake_registry: FakeRegistry) -> None:
+    fake_registry.cycle = (3, 2)  # page 3 offers page 1's token: 1, 2, 3, 2, 3, ...
+
+    with bounded_client(fake_registry) as client, pytest.raises(RegistryResponseError) as raised:
+        list(client.iter_pages(LUNG))
+
+    assert "page 3 offers the next-page token that page 1 offered" in str(raised.value)
+    assert "cycle" in str(raised.value)
+    assert len(fake_registry.study_requests()) == 3
+
+
+def test_fresh_tokens_beyond_total_count_stop_with_the_reason(fake_registry: FakeRegistry) -> None:
+    fake_registry.endless = "new"  # new studies on every page, a fresh token every time
+    total = len(expected_ids(fake_registry, LUNG))
+
+    with bounded_client(fake_registry) as client, pytest.raises(RegistryResponseError) as raised:
+        list(client.iter_pages(LUNG))
+
+    slack = max(total // 10, 2 * LUNG.page_size)
+    assert f"said {total:,} studies match" in str(raised.value)
+    assert f"allowing {slack:,} more" in str(raised.value)
+    asked = len(fake_registry.study_requests())
+    assert asked == math.ceil((total + slack + 1) / LUNG.page_size)
+
+
+def test_fresh_tokens_bringing_no_new_study_stop_with_the_reason(fake_registry: FakeRegistry) -> None:
+    fake_registry.endless = "wrap"  # the same studies again and again
+    fake_registry.count_total = False  # and no totalCount to bound them
+    pages = math.ceil(len(expected_ids(fake_registry, LUNG)) / LUNG.page_size)
+
+    with bounded_client(fake_registry) as client, pytest.raises(RegistryResponseError) as raised:
+        list(client.iter_pages(LUNG))
+
+    assert "3 pages in a row brought no study not already received" in str(raised.value)
+    assert len(fake_registry.study_requests()) <= pages + 4  # the first wrapped page may be part new
+
+
+def test_headers_trickling_in_are_cut_at_the_request_deadline(fake_registry: FakeRegistry) -> None:
+    fake_registry.fail(page=1, status=200, header_pause=0.05, times=100)  # each read well within 0.3 s
+
+    started = time.monotonic()
+    with bounded_client(fake_registry) as client, pytest.raises(RegistryError) as raised:
+        list(client.iter_pages(LUNG))
+
+    assert "gave up after 2 attempts" in str(raised.value)
+    assert "no complete answer within 0.5 s" in str(raised.value)
+    assert time.monotonic() - started < 3
+
+
+def test_a_body_trickling_in_is_cut_at_the_request_deadline(fake_registry: FakeRegistry) -> None:
+    fake_registry.fail(page=2, status=200, chunk_pause=0.05, times=100)
+
+    started = time.monotonic()
+    with bounded_client(fake_registry) as client, pytest.raises(RegistryError) as raised:
+        list(client.iter_pages(LUNG))
+
+    assert "no complete answer within 0.5 s" in str(raised.value)
+    assert time.monotonic() - started < 3
+
+
+def test_an_answer_slow_once_is_retried(fake_registry: FakeRegistry) -> None:
+    fake_registry.fail(page=2, status=200, delay=1.0)  # silent past the read timeout, once
+
+    with bounded_client(fake_registry) as client:
+        got = [nct_of(s) for page in client.iter_pages(LUNG) for s in page.studies]
+
+    assert got == expected_ids(fake_registry, LUNG)
+
+
+def test_the_run_deadline_stops_paging_even_mid_request(fake_registry: FakeRegistry) -> None:
+    fake_registry.fail(page=3, status=200, delay=5.0)
+    got: list[int] = []
+
+    started = time.monotonic()
+    with (
+        bounded_client(fake_registry, request_timeout=30, timeout=30) as client,
+        pytest.raises(RegistryError) as raised,
+    ):
+        got.extend(page.number for page in client.iter_pages(LUNG, deadline=1.0))
+
+    assert got == [1, 2]
+    assert "passed its deadline (1 s) after 2 pages" in str(raised.value)
+    assert not isinstance(raised.value, RegistryResponseError)
+    assert time.monotonic() - started < 3
+
+
+def test_a_page_too_large_is_refused_not_retried(fake_registry: FakeRegistry) -> None:
+    fake_registry.fail(page=1, status=200, chunks=padded(64 * MiB), times=100)
+
+    tracemalloc.start()
+    try:
+        with bounded_client(fake_registry) as client, pytest.raises(RegistryResponseError) as raised:
+            list(client.iter_pages(LUNG))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert "larger than 1 MiB once decompressed" in str(raised.value)
+    assert len(fake_registry.study_requests()) == 1
+    assert peak < 8 * MiB
+
+
+def test_a_gzip_bomb_is_stopped_at_the_bound(fake_registry: FakeRegistry) -> None:
+    fake_registry.fail(page=2, status=200, headers=GZIP, chunks=gzip_bomb(4 << 30), times=100)
+
+    started = time.monotonic()
+    tracemalloc.start()
+    try:
+        with bounded_client(fake_registry) as client, pytest.raises(RegistryResponseError) as raised:
+            list(client.iter_pages(LUNG))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert "larger than 1 MiB once decompressed" in str(raised.value)
+    assert peak < 8 * MiB
+    assert time.monotonic() - started < 3
+
+
+def test_gzipped_pages_are_read(fake_registry: FakeRegistry) -> None:
+    for page in (1, 2):
+        fake_registry.fail(page=page, status=200, headers=GZIP, chunks=gzipped)
+
+    with bounded_client(fake_registry) as client:
+        got = [nct_of(s) for page in client.iter_pages(LUNG) for s in page.studies]
+
+    assert got == expected_ids(fake_registry, LUNG)
+
+
+def test_a_bad_gzip_body_is_retried_like_a_5xx(fake_registry: FakeRegistry) -> None:
+    fake_registry.fail(page=2, status=200, headers=GZIP, body=b"\x1f\x8b\x08 not gzip at all")
+
+    with bounded_client(fake_registry) as client:
+        got = [nct_of(s) for page in client.iter_pages(LUNG) for s in page.studies]
+
+    assert got == expected_ids(fake_registry, LUNG)
+
+
+def test_a_body_that_stays_bad_gzip_is_a_response_error(fake_registry: FakeRegistry) -> None:
+    fake_registry.fail(page=2, status=200, headers=GZIP, body=b"plain text, said to be gzip", times=100)
+
+    with (
+        bounded_client(fake_registry, max_retries=2) as client,
+        pytest.raises(RegistryResponseError) as raised,
+    ):
+        list(client.iter_pages(LUNG))
+
+    assert "gave up after 3 attempts" in str(raised.value)
+    assert "the body is not valid gzip" in str(raised.value)
+
+
+def test_a_redirect_loop_is_a_clear_error_not_retried(fake_registry: FakeRegistry) -> None:
+    fake_registry.fail(page=2, status=302, headers=REDIRECT_LOOP, body=b"", times=100)
+
+    with bounded_client(fake_registry, max_retries=3) as client, pytest.raises(RegistryError) as raised:
+        list(client.iter_pages(LUNG))
+
+    assert "redirected more than 5 times (a redirect loop?)" in str(raised.value)
+    assert len(fake_registry.study_requests()) == 2  # one redirect loop, never tried again
+    assert len(fake_registry.requests) == 2 + 5
+
+
+def test_an_error_answer_is_read_only_so_far(fake_registry: FakeRegistry) -> None:
+    fake_registry.fail(page=1, status=400, chunks=padded(64 * MiB))
+
+    with bounded_client(fake_registry) as client, pytest.raises(RegistryError, match="HTTP 400"):
+        list(client.iter_pages(LUNG))

@@ -2,9 +2,25 @@
 
 `RegistryClient` asks the public registry for study records and nothing else: no patient
 detail is ever part of a request. It is polite by default (at most one request a second),
-retries what may pass (HTTP 429 and 5xx, dropped connections, timeouts) with capped,
-jittered exponential backoff, honours ``Retry-After``, and raises `RegistryError` once it
-gives up. An answer that is not what API v2 promises raises `RegistryResponseError`.
+retries what may pass (HTTP 429 and 5xx, dropped connections, timeouts, a body that does not
+decompress) with capped, jittered exponential backoff, honours ``Retry-After``, and raises
+`RegistryError` once it gives up. An answer that is not what API v2 promises raises
+`RegistryResponseError`.
+
+Nothing a server does can make it run forever or swell:
+
+* every request has an overall deadline (``request_timeout``, 120 s), headers and body
+  together, however slowly the bytes trickle in (``timeout``, 30 s, is the wait for any one read);
+* a response is read as a stream and decompressed here, and a page of more than
+  ``max_page_bytes`` (`MAX_PAGE_BYTES`, 64 MiB) *after* decompression is refused, so a gzip
+  bomb stops at the bound; an error answer is read up to 64 KiB;
+* redirects are followed at most ``max_redirects`` (5) times; a loop is a `RegistryError`;
+* paging stops with `RegistryResponseError` when a next-page token comes back (a cycle), when
+  more studies arrive than ``totalCount`` said plus a slack for studies updated meanwhile
+  (a tenth, at least two pages), or when `MAX_STALE_PAGES` pages in a row bring no study not
+  already received;
+* one paging run (one sync) has a deadline too (``deadline``, `DEFAULT_DEADLINE`: 6 h), after
+  which it stops with a `RegistryError` saying so.
 
     query = StudyQuery(condition="lung cancer", statuses=(OverallStatus.RECRUITING,))
     for item in RegistryClient().iter_records(query):
@@ -19,10 +35,14 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import random
+import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+import httpcore
 import httpx
 import msgspec
 import orjson
@@ -39,7 +59,15 @@ MAX_PAGE_SIZE = 1000
 #: Longest wait between two attempts, whatever the attempt number or the server asks.
 MAX_BACKOFF = 60.0
 
+#: The largest page accepted, counted after decompression.
+MAX_PAGE_BYTES = 64 * 1024 * 1024
+#: The longest one paging run (so one sync) may take, by default: generous, but not forever.
+DEFAULT_DEADLINE = 6 * 3600.0
+#: Pages in a row that bring no study not already received before paging stops.
+MAX_STALE_PAGES = 3
+
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_MAX_ERROR_BYTES = 64 * 1024
 
 
 class StudyQuery(msgspec.Struct, frozen=True, kw_only=True):
@@ -120,8 +148,12 @@ class RegistryClient:
     """A polite client for the public ClinicalTrials.gov API v2.
 
     ``min_interval`` is the least time between two requests (retries included);
-    ``max_retries`` how many times one request is tried again before giving up. ``transport``,
-    ``sleep`` and ``clock`` can be replaced, so tests run against a local server without waiting.
+    ``max_retries`` how many times one request is tried again before giving up. ``timeout`` is
+    the longest wait for any one read, ``request_timeout`` the longest one request may take in
+    all, ``deadline`` the longest one run of `iter_pages` may take (None: no limit) and
+    ``max_page_bytes`` the largest page accepted, decompressed. ``transport``, ``sleep`` and
+    ``clock`` can be replaced, so tests run against a local server without waiting (with a
+    transport of one's own, ``request_timeout`` is checked between chunks of the body only).
     """
 
     def __init__(
@@ -132,24 +164,44 @@ class RegistryClient:
         min_interval: float = 1.0,
         max_retries: int = 5,
         timeout: float = 30.0,
+        request_timeout: float = 120.0,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_page_bytes: int = MAX_PAGE_BYTES,
+        max_redirects: int = 5,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         user_agent: str = DEFAULT_USER_AGENT,
         backoff: float = 1.0,
     ) -> None:
+        if request_timeout <= 0 or timeout <= 0:
+            raise ValueError("timeouts must be positive")
+        if deadline is not None and deadline <= 0:
+            raise ValueError(f"the deadline must be positive, not {deadline}")
+        if max_page_bytes < 1:
+            raise ValueError(f"max_page_bytes must be positive, not {max_page_bytes}")
         self.base_url = base_url.rstrip("/")
         self.min_interval = min_interval
         self.max_retries = max_retries
         self.backoff = backoff
+        self.request_timeout = request_timeout
+        self.deadline = deadline
+        self.max_page_bytes = max_page_bytes
+        self.max_redirects = max_redirects
         self._sleep = sleep
         self._clock = clock
         self._random = random.Random()
         self._last_request: float | None = None
+        self._network = _Deadlines(clock)
         self._http = httpx.Client(
-            transport=transport,
+            transport=transport or _DeadlineTransport(self._network),
             timeout=timeout,
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            headers={
+                "User-Agent": user_agent,
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip, deflate",
+            },
             follow_redirects=True,
+            max_redirects=max_redirects,
         )
 
     def close(self) -> None:
@@ -163,21 +215,58 @@ class RegistryClient:
 
     # --- what callers use ----------------------------------------------------------------
 
-    def iter_pages(self, query: StudyQuery) -> Iterator[StudyPage]:
-        """Every page of studies matching ``query``, following ``nextPageToken`` to the end."""
+    def iter_pages(self, query: StudyQuery, *, deadline: float | None = None) -> Iterator[StudyPage]:
+        """Every page of studies matching ``query``, following ``nextPageToken`` to the end.
+
+        ``deadline`` (seconds from the first request; default: the client's) bounds the whole
+        run. Raises `RegistryResponseError` when the pages go round (a token offered again),
+        run past ``totalCount`` plus slack, or stop bringing new studies; pages yielded before
+        stay yielded.
+        """
         url = self.query_url(query)
+        seconds = self.deadline if deadline is None else deadline
+        run = _Run(url, seconds, None if seconds is None else self._clock() + seconds)
         token: str | None = None
-        number = 0
+        offered: dict[str, int] = {}  # token -> the page that offered it
+        seen: set[int | str] = set()
+        received = stale = 0
+        total: int | None = None
         while True:
-            number += 1
-            body = self._get_json(f"{self.base_url}/studies", query.params(token))
+            run.pages += 1
+            number = run.pages
+            body = self._get_json(f"{self.base_url}/studies", query.params(token), run)
             page = _page_from(body, number, url)
+            if number == 1:
+                total = page.total_count
+            received += len(page.studies)
+            stale = 0 if _note_new(page.studies, seen) else stale + 1
             yield page
-            if page.next_page_token is None:
+            run.stored = number
+            following = page.next_page_token
+            if following is None:
                 return
-            if page.next_page_token == token:
+            if following == token:
                 raise RegistryResponseError(f"{url}: page {number} points to itself as the next page")
-            token = page.next_page_token
+            if following in offered:
+                raise RegistryResponseError(
+                    f"{url}: page {number} offers the next-page token that page {offered[following]} "
+                    f"offered: the pages go round in a cycle; stopped after {number} pages"
+                )
+            offered[following] = number
+            if total is not None:
+                slack = max(total // 10, 2 * query.page_size)
+                if received > total + slack:
+                    raise RegistryResponseError(
+                        f"{url}: the registry said {total:,} studies match but has sent {received:,} in "
+                        f"{number} pages (allowing {slack:,} more for studies updated meanwhile) and "
+                        "still offers a next page; stopped"
+                    )
+            if stale >= MAX_STALE_PAGES:
+                raise RegistryResponseError(
+                    f"{url}: {stale} pages in a row brought no study not already received, yet a next "
+                    f"page is offered; stopped after {number} pages"
+                )
+            token = following
 
     def iter_records(self, query: StudyQuery) -> Iterator[RawRecord | Rejection]:
         """Every study matching ``query``, one record at a time, page after page."""
@@ -193,7 +282,7 @@ class RegistryClient:
             )
         url = f"{self.base_url}/studies/{normalised}"
         try:
-            body = self._get_json(url, {"format": "json"})
+            body = self._get_json(url, {"format": "json"}, None)
         except _NotFound as exc:
             raise RegistryError(f"the registry has no study {normalised} ({exc.url})") from None
         if not isinstance(body, dict) or not isinstance(body.get("protocolSection"), dict):
@@ -205,44 +294,93 @@ class RegistryClient:
         params = {k: v for k, v in query.params().items() if k != "countTotal"}
         return str(httpx.URL(f"{self.base_url}/studies", params=params))
 
-    # --- one request, with politeness and retries ----------------------------------------
+    # --- one request, with politeness, retries and bounds ---------------------------------
 
-    def _get_json(self, url: str, params: dict[str, str]) -> Any:
-        response = self._get(url, params)
+    def _get_json(self, url: str, params: dict[str, str], run: _Run | None) -> Any:
+        answer = self._get(url, params, run)
         try:
-            return orjson.loads(response.content)
+            return orjson.loads(answer.body)
         except orjson.JSONDecodeError as exc:
-            kind = response.headers.get("content-type", "no content type")
-            raise RegistryResponseError(f"{response.url}: the answer is not JSON ({kind}): {exc}") from None
+            kind = answer.headers.get("content-type", "no content type")
+            raise RegistryResponseError(f"{answer.url}: the answer is not JSON ({kind}): {exc}") from None
 
-    def _get(self, url: str, params: dict[str, str]) -> httpx.Response:
+    def _get(self, url: str, params: dict[str, str], run: _Run | None) -> _Answer:
         attempt = 0
+        bad_body = False
         while True:
+            if run is not None:
+                run.check(self._clock())
             self._wait_turn()
-            response: httpx.Response | None = None
+            until = self._clock() + self.request_timeout
+            if run is not None and run.until is not None:
+                until = min(until, run.until)
+            answer: _Answer | None = None
             try:
-                response = self._http.get(url, params=params)
-            except httpx.TransportError as exc:
-                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                self._network.until = until
+                answer = self._attempt(url, params, until)
+            except httpx.TooManyRedirects:
+                full = httpx.URL(url, params=params)
+                raise RegistryError(
+                    f"{full}: redirected more than {self.max_redirects} times (a redirect loop?); "
+                    "check the base URL"
+                ) from None
+            except (httpx.TransportError, httpx.DecodingError, _BadAnswer) as exc:
+                bad_body = isinstance(exc, (httpx.DecodingError, _BadBody))
+                if isinstance(exc, (httpx.TimeoutException, _TooSlow)) and self._clock() >= until:
+                    last = f"no complete answer within {self.request_timeout:g} s ({type(exc).__name__})"
+                else:
+                    last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            except httpx.HTTPError as exc:
+                raise RegistryError(f"{httpx.URL(url, params=params)}: {type(exc).__name__}: {exc}") from None
             finally:
+                self._network.until = None
                 self._last_request = self._clock()
             wait: float | None = None
-            if response is not None:
-                if response.is_success:
-                    return response
-                last = _retryable(response)
-                wait = _retry_after(response)
+            if answer is not None:
+                if answer.ok:
+                    return answer
+                bad_body = False
+                last = _retryable(answer)
+                wait = _retry_after(answer)
+            if run is not None:
+                run.check(self._clock())
             if attempt >= self.max_retries:
                 full = httpx.URL(url, params=params)
-                raise RegistryError(f"{full}: gave up after {attempt + 1} attempts; last answer: {last}")
+                error = RegistryResponseError if bad_body else RegistryError
+                raise error(f"{full}: gave up after {attempt + 1} attempts; last answer: {last}")
             if wait is None:
                 wait = self._backoff(attempt)
             elif wait > MAX_BACKOFF:
                 raise RegistryError(
                     f"{url}: the registry asks to wait {wait:.0f} s before asking again ({last}); try later"
                 )
+            if run is not None:
+                run.check(self._clock() + wait)
             attempt += 1
             self._sleep(wait)
+
+    def _attempt(self, url: str, params: dict[str, str], until: float) -> _Answer:
+        """One request, its body read as a stream: bounded in size (decompressed) and in time."""
+        with self._http.stream("GET", url, params=params) as response:
+            ok = response.is_success
+            limit = self.max_page_bytes if ok else _MAX_ERROR_BYTES
+            inflater = _Inflater(response.headers.get("content-encoding", ""), strict=ok)
+            body = bytearray()
+            for chunk in response.iter_raw():
+                if not inflater.feed(chunk, body, limit):
+                    if not ok:
+                        break  # an error answer's first 64 KiB say enough
+                    raise RegistryResponseError(
+                        f"{response.url}: the page is larger than {_size(limit)} once decompressed "
+                        "(max_page_bytes, the most one page may be); ask for fewer studies per page"
+                    )
+                if self._clock() > until:
+                    raise _TooSlow(f"the body was still arriving after {self.request_timeout:g} s")
+            else:
+                inflater.finish()
+            return _Answer(
+                str(response.url), response.status_code, response.reason_phrase, response.headers, body
+            )
 
     def _wait_turn(self) -> None:
         if self._last_request is None or self.min_interval <= 0:
@@ -257,6 +395,188 @@ class RegistryClient:
         return ceiling / 2 + self._random.uniform(0, ceiling / 2)
 
 
+class _Run:
+    """One paging run: its deadline (on the client's clock) and how far it got."""
+
+    def __init__(self, url: str, seconds: float | None, until: float | None) -> None:
+        self.url = url
+        self.seconds = seconds
+        self.until = until
+        self.pages = 0
+        self.stored = 0
+
+    def check(self, when: float) -> None:
+        """Raise RegistryError if ``when`` is at or past the run's deadline."""
+        if self.until is None or self.seconds is None or when < self.until:
+            return
+        raise RegistryError(
+            f"{self.url}: the sync passed its deadline ({_duration(self.seconds)}) after {self.stored} "
+            f"page{'' if self.stored == 1 else 's'}; what was stored stays stored, and running it "
+            "again goes on from its checkpoint"
+        )
+
+
+@dataclass(frozen=True)
+class _Answer:
+    url: str
+    status: int
+    reason: str
+    headers: httpx.Headers
+    body: bytearray  # not copied into bytes: a page may be up to max_page_bytes
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class _BadAnswer(Exception):
+    """An answer that broke off or could not be read: worth trying again, like a 5xx."""
+
+
+class _BadBody(_BadAnswer):
+    """A body that does not decompress as its Content-Encoding says."""
+
+
+class _TooSlow(_BadAnswer):
+    """A body still arriving when the request's deadline passed."""
+
+
+class _Inflater:
+    """Decompress a body as it arrives, never holding more than the limit (plus one byte)."""
+
+    def __init__(self, encoding: str, *, strict: bool) -> None:
+        self.encoding = encoding.strip().lower()
+        self._strict = strict
+        self._z: Any = None
+        self._first = False
+        if self.encoding in ("gzip", "x-gzip"):
+            self._z = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif self.encoding == "deflate":
+            self._z = zlib.decompressobj()
+            self._first = True
+        elif self.encoding not in ("", "identity") and strict:
+            raise RegistryResponseError(
+                f"the answer is encoded as {encoding!r}, which trialscout does not read"
+            )
+
+    def feed(self, data: bytes, out: bytearray, limit: int) -> bool:
+        """Add ``data`` to ``out``, decompressed; False once ``out`` would pass ``limit``."""
+        if self._z is None:
+            out += data[: limit + 1 - len(out)]
+            return len(out) <= limit
+        while data:
+            try:
+                piece = self._z.decompress(data, limit + 1 - len(out))
+            except zlib.error as exc:
+                if self.encoding == "deflate" and self._first:  # some servers send raw deflate
+                    self._first = False
+                    self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                if not self._strict:
+                    return False
+                raise _BadBody(f"the body is not valid {self.encoding} ({exc})") from None
+            self._first = False
+            out += piece
+            if len(out) > limit:
+                return False
+            data = self._z.unconsumed_tail
+            if self._z.eof:
+                break
+        return True
+
+    def finish(self) -> None:
+        if self._z is not None and self._strict and not self._z.eof:
+            raise _BadBody(f"the {self.encoding} body ends before its end")
+
+
+class _Deadlines(httpcore.NetworkBackend):
+    """Network I/O that never waits past the deadline of the request in progress (``until``)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._inner = httpcore.SyncBackend()
+        self._clock = clock
+        self._local = threading.local()
+
+    @property
+    def until(self) -> float | None:
+        value: float | None = getattr(self._local, "until", None)
+        return value
+
+    @until.setter
+    def until(self, value: float | None) -> None:
+        self._local.until = value
+
+    def bound(self, timeout: float | None, error: type[Exception]) -> float | None:
+        until = self.until
+        if until is None:
+            return timeout
+        left = until - self._clock()
+        if left <= 0:
+            raise error("the request passed its deadline")
+        return left if timeout is None else min(timeout, left)
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, self.bound(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream, self)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_unix_socket(
+            path, self.bound(timeout, httpcore.ConnectTimeout), socket_options
+        )
+        return _DeadlineStream(stream, self)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, deadlines: _Deadlines) -> None:
+        self._inner = inner
+        self._deadlines = deadlines
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._deadlines.bound(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._deadlines.bound(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        bound = self._deadlines.bound(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, bound), self._deadlines)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineTransport(httpx.HTTPTransport):
+    """httpx's own transport, over a network backend that keeps to each request's deadline."""
+
+    def __init__(self, deadlines: _Deadlines) -> None:
+        super().__init__()
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+            network_backend=deadlines,
+        )
+
+
 class _NotFound(RegistryError):
     """HTTP 404: `get_study` turns it into "no such study"; elsewhere it is a plain RegistryError."""
 
@@ -265,7 +585,38 @@ class _NotFound(RegistryError):
         self.url = url
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _note_new(studies: list[dict[str, Any]], seen: set[int | str]) -> bool:
+    """Remember the studies' NCT IDs (as numbers where they can be); True if any was new."""
+    new = False
+    for study in studies:
+        protocol = study.get("protocolSection")
+        ident = protocol.get("identificationModule") if isinstance(protocol, dict) else None
+        nct = ident.get("nctId") if isinstance(ident, dict) else None
+        if not isinstance(nct, str):
+            continue
+        key: int | str = int(nct[3:]) if nct[3:].isdigit() and nct[:3] == "NCT" else nct
+        if key not in seen:
+            seen.add(key)
+            new = True
+    return new
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:g} {unit}"
+    return f"{n} bytes"
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:g} h"
+    if seconds >= 60:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
+
+
+def _retry_after(response: _Answer) -> float | None:
     """Seconds the server asks to wait (Retry-After: seconds or an HTTP date), if it says."""
     value = response.headers.get("retry-after")
     if value is None:
@@ -282,15 +633,15 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
-def _retryable(response: httpx.Response) -> str:
+def _retryable(response: _Answer) -> str:
     """Describe a failed answer worth trying again; raise RegistryError for one that is not."""
-    status = response.status_code
+    status = response.status
     if status == 404:
-        raise _NotFound(str(response.url), _message(response))
+        raise _NotFound(response.url, _message(response))
     if status not in _RETRY_STATUSES:
         reason = _message(response)
         raise RegistryError(f"{response.url}: the registry refused the request (HTTP {status}): {reason}")
-    return f"HTTP {status} {response.reason_phrase}".rstrip()
+    return f"HTTP {status} {response.reason}".rstrip()
 
 
 def _page_from(body: Any, number: int, url: str) -> StudyPage:
@@ -316,12 +667,13 @@ def _shape(body: Any) -> str:
     return f"a JSON {type(body).__name__}"
 
 
-def _message(response: httpx.Response) -> str:
+def _message(response: _Answer) -> str:
     """The registry's own words about a refused request, short."""
+    raw = response.body.decode("utf-8", "replace")
     try:
-        body = orjson.loads(response.content)
+        body = orjson.loads(response.body)
     except orjson.JSONDecodeError:
-        text = response.text.strip()
+        text = raw.strip()
     else:
         text = ""
         if isinstance(body, dict):
@@ -329,6 +681,6 @@ def _message(response: httpx.Response) -> str:
                 if isinstance(body.get(key), str):
                     text = body[key]
                     break
-        text = text or response.text.strip()
+        text = text or raw.strip()
     text = " ".join(text.split())
     return (text[:300] + "…") if len(text) > 300 else (text or "no message")
