@@ -74,3 +74,30 @@ def test_an_unreachable_registry_is_one_clear_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("Error: ")
     assert "try again later" in result.output
+
+
+def test_deadline_stops_a_slow_sync_with_one_clear_line(tmp_path: Path, fake_registry: FakeRegistry) -> None:
+    fake_registry.fail(page=2, status=200, delay=5.0)
+    result = CliRunner().invoke(
+        cli,
+        [
+            *("--db", str(tmp_path / "slow.db"), "sync", "--base-url", fake_registry.base_url),
+            *("--min-interval", "0", "--quiet", "--condition", "lung cancer", "--page-size", "10"),
+            *("--deadline", "1s"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert "passed its deadline (1 s) after 1 page;" in result.output
+    with SQLiteStore(tmp_path / "slow.db") as store:
+        assert store.count() == 10
+
+
+@pytest.mark.parametrize("bad", ["soon", "0", "-5m", "3 days"])
+def test_a_deadline_that_is_not_a_duration_is_refused(tmp_path: Path, bad: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "x.db"), "sync", "--term", "x", "--deadline", bad]
+    )
+    assert result.exit_code == 2
+    assert "--deadline" in result.output
+    assert "duration such as 90s, 30m or 6h" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -11,9 +12,23 @@ from trialscout.cli.app import Context, cli
 from trialscout.cli.reports import print_ingest, stages
 from trialscout.model.enums import OverallStatus
 from trialscout.services.ingest import IngestReport, Stage, sync_registry
-from trialscout.sources.api import RegistryClient, StudyQuery
+from trialscout.sources.api import DEFAULT_DEADLINE, RegistryClient, StudyQuery
 from trialscout.store.base import TrialStore
 from trialscout.store.sync import SyncProgress, SyncReport
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: object) -> float:
+    """Seconds from "90", "90s", "30m" or "6h"."""
+    match = _DURATION.match(str(value))
+    seconds = float(match.group(1)) * _UNIT_SECONDS[(match.group(2) or "s").lower()] if match else 0.0
+    if seconds <= 0:
+        raise click.BadParameter(
+            f"{value!r} is not a duration such as 90s, 30m or 6h", param_hint="--deadline"
+        )
+    return seconds
 
 
 @cli.command("sync")
@@ -55,6 +70,15 @@ from trialscout.store.sync import SyncProgress, SyncReport
     show_default=True,
     help="Retries of a failing request (with growing waits) before giving up.",
 )
+@click.option(
+    "--deadline",
+    type=click.UNPROCESSED,
+    callback=_duration,
+    default=f"{DEFAULT_DEADLINE / 3600:g}h",
+    show_default=True,
+    metavar="DURATION",
+    help="Stop the sync after this long (90s, 30m, 6h); what was stored stays stored.",
+)
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @click.pass_obj
 def sync_command(
@@ -68,6 +92,7 @@ def sync_command(
     base_url: str | None,
     min_interval: float,
     retries: int,
+    deadline: float,
     quiet: bool,
 ) -> None:
     """Fetch trials from ClinicalTrials.gov into the store, only what changed since last time.
@@ -75,7 +100,8 @@ def sync_command(
     Each query remembers the last-update date it reached (its checkpoint), so running the same
     command again asks only for newer records. Requests are spaced about a second apart and
     retried with backoff when the registry is busy (429) or failing (5xx); pages stored before a
-    failure stay stored, and running the command again completes the sync.
+    failure stay stored, and running the command again completes the sync. A sync stops at its
+    --deadline, and on pages larger than 64 MiB or paging that goes round, with a clear error.
 
     \b
     Examples:
@@ -93,7 +119,7 @@ def sync_command(
     with (
         obj.open_writer() as store,
         RegistryClient(
-            base_url or obj.settings.api, min_interval=min_interval, max_retries=retries
+            base_url or obj.settings.api, min_interval=min_interval, max_retries=retries, deadline=deadline
         ) as client,
     ):
         if quiet:
