@@ -532,3 +532,18 @@ def test_an_error_answer_is_read_only_so_far(fake_registry: FakeRegistry) -> Non
 
     with bounded_client(fake_registry) as client, pytest.raises(RegistryError, match="HTTP 400"):
         list(client.iter_pages(LUNG))
+
+
+def test_a_huge_redirect_body_is_not_read_whole(fake_registry: FakeRegistry) -> None:
+    fake_registry.fail(page=1, status=302, headers=REDIRECT_LOOP, chunks=padded(64 * MiB), times=100)
+
+    tracemalloc.start()
+    try:
+        with bounded_client(fake_registry) as client, pytest.raises(RegistryError) as raised:
+            list(client.iter_pages(LUNG))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert "ReadError: more than 2.06 MiB arrived for one request" in str(raised.value)
+    assert peak < 16 * MiB

@@ -68,6 +68,7 @@ MAX_STALE_PAGES = 3
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _MAX_ERROR_BYTES = 64 * 1024
+_HEADROOM = 1024 * 1024  # what one request may read beyond the page: headers, a redirect or two
 
 
 class StudyQuery(msgspec.Struct, frozen=True, kw_only=True):
@@ -316,7 +317,7 @@ class RegistryClient:
                 until = min(until, run.until)
             answer: _Answer | None = None
             try:
-                self._network.until = until
+                self._network.limit(until, self.max_page_bytes + _MAX_ERROR_BYTES + _HEADROOM)
                 answer = self._attempt(url, params, until)
             except httpx.TooManyRedirects:
                 full = httpx.URL(url, params=params)
@@ -333,7 +334,7 @@ class RegistryClient:
             except httpx.HTTPError as exc:
                 raise RegistryError(f"{httpx.URL(url, params=params)}: {type(exc).__name__}: {exc}") from None
             finally:
-                self._network.until = None
+                self._network.limit(None, None)
                 self._last_request = self._clock()
             wait: float | None = None
             if answer is not None:
@@ -490,7 +491,9 @@ class _Inflater:
 
 
 class _Deadlines(httpcore.NetworkBackend):
-    """Network I/O that never waits past the deadline of the request in progress (``until``)."""
+    """Network I/O that never waits past the deadline of the request in progress (``until``),
+    nor reads more than its ``budget`` of bytes (redirect bodies included, which httpx reads
+    whole before it follows them)."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._inner = httpcore.SyncBackend()
@@ -505,6 +508,20 @@ class _Deadlines(httpcore.NetworkBackend):
     @until.setter
     def until(self, value: float | None) -> None:
         self._local.until = value
+
+    def limit(self, until: float | None, budget: int | None) -> None:
+        """Bound the next request (None, None: unbounded again)."""
+        self._local.until = until
+        self._local.budget = budget
+        self._local.allowed = budget
+
+    def spend(self, data: bytes) -> bytes:
+        budget: int | None = getattr(self._local, "budget", None)
+        if budget is not None:
+            self._local.budget = budget = budget - len(data)
+            if budget < 0:
+                raise httpcore.ReadError(f"more than {_size(self._local.allowed)} arrived for one request")
+        return data
 
     def bound(self, timeout: float | None, error: type[Exception]) -> float | None:
         until = self.until
@@ -546,7 +563,8 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._deadlines = deadlines
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._deadlines.bound(timeout, httpcore.ReadTimeout))
+        data = self._inner.read(max_bytes, self._deadlines.bound(timeout, httpcore.ReadTimeout))
+        return self._deadlines.spend(data)
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, self._deadlines.bound(timeout, httpcore.WriteTimeout))
@@ -604,7 +622,7 @@ def _note_new(studies: list[dict[str, Any]], seen: set[int | str]) -> bool:
 def _size(n: int) -> str:
     for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= scale:
-            return f"{n / scale:g} {unit}"
+            return f"{n / scale:.3g} {unit}"
     return f"{n} bytes"
 
 
