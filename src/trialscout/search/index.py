@@ -127,7 +127,7 @@ class SearchIndex:
             index, view = _open_text(folder / _TEXT)
         except StoreError as exc:
             raise StoreError(f"{exc}; rebuild it with: trialscout index --rebuild") from exc
-        problem = damage(folder, meta, index)
+        problem = damage(folder, meta, index, counts=False)
         if problem is not None:
             raise StoreError(
                 f"the search index at {folder} is damaged ({problem});"
@@ -240,8 +240,10 @@ class SearchIndex:
                 sites_folder=sites_folder,
             ),
         )
+        # The generation before stays: a reader that read the previous meta may still open it.
+        keep = {sites_folder, old_sites.name if old_sites is not None else ""}
         for stale in folder.glob(_SITES_PREFIX + "*"):
-            if stale.name != sites_folder:
+            if stale.name not in keep:
                 shutil.rmtree(stale, ignore_errors=True)
         return IndexReport(
             rebuilt=fresh,
@@ -271,10 +273,15 @@ def index_state(store: TrialReader) -> IndexState:
     )
 
 
-def damage(folder: Path, meta: IndexMeta, index: tantivy.Index | None = None) -> str | None:
+def damage(
+    folder: Path, meta: IndexMeta, index: tantivy.Index | None = None, *, counts: bool = True
+) -> str | None:
     """What is wrong with an index folder whose meta is readable, or None when it is sound: the
-    text index (``index``, when already open) opens and holds the trials its meta says, and
-    every site column is there with the length the meta says. Reads only."""
+    text index (``index``, when already open) opens and, with ``counts``, holds the trials its
+    meta says, and every site column is there with the length the meta says. Reads only.
+
+    A reader checks without ``counts``: while the writer updates the index, the text index
+    holds its new trials a moment before the meta says so."""
     view = None
     try:
         if index is None:
@@ -285,7 +292,7 @@ def damage(folder: Path, meta: IndexMeta, index: tantivy.Index | None = None) ->
     finally:
         if view is not None:
             shutil.rmtree(view, ignore_errors=True)
-    if found != meta.total:
+    if counts and found != meta.total:
         return f"the text index holds {found:,} trials where {meta.total:,} were written"
     from trialscout.search.sites import column_lengths
 

@@ -70,13 +70,22 @@ def sync_registry(
     since: dt.date | None = None,
     max_records: int | None = None,
     today: dt.date | None = None,
+    deadline: float | None = None,
     on_progress: Callable[[SyncProgress], None] | None = None,
     on_stage: StageCallback | None = None,
 ) -> IngestReport:
-    """Fetch what changed in the live registry for ``query``, then index and parse criteria."""
+    """Fetch what changed in the live registry for ``query``, then index and parse criteria
+    (``deadline``: seconds the fetching may take in all; see `trialscout.store.sync.sync`)."""
     _tell(on_stage, Stage.SYNC)
     report: SyncReport = sync(
-        store, client, query, since=since, today=today, max_records=max_records, on_progress=on_progress
+        store,
+        client,
+        query,
+        since=since,
+        today=today,
+        max_records=max_records,
+        on_progress=on_progress,
+        deadline=deadline,
     )
     return _follow(store, report, on_stage)
 
@@ -100,12 +109,23 @@ def migrate(db: str | Path) -> list[int]:
 
 
 def write_rejects(report: LoadReport, target: Path) -> None:
-    """The rejects report: one row per rejected record, as file, record, reason (TSV)."""
-    with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
-        writer.writerow(["file", "record", "reason"])
-        for r in report.rejected:
-            writer.writerow([r.file, r.record, r.reason])
+    """The rejects report: one row per rejected record, as file, record, reason (TSV).
+
+    Raises StoreError naming ``target`` when it cannot be written (a missing or read-only
+    folder, a full disk); the records of the load are stored by then, and the message says so.
+    """
+    try:
+        with target.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+            writer.writerow(["file", "record", "reason"])
+            for r in report.rejected:
+                writer.writerow([r.file, r.record, r.reason])
+    except OSError as exc:
+        raise StoreError(
+            f"the records read are stored, but the rejects report ({len(report.rejected):,} "
+            f"rejected records) could not be written to {target}: {exc.strerror or exc}; "
+            "give --rejects a file in a folder that exists and can be written"
+        ) from exc
 
 
 def _follow(store: TrialStore, report: LoadReport, on_stage: StageCallback | None) -> IngestReport:
