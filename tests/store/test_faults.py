@@ -138,3 +138,42 @@ def test_kill_9_mid_criteria_rebuild_then_rebuild_again(tmp_path: Path, seed: in
     )
     assert again.returncode == 0, again.stderr
     assert_in_step(db)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kill_9_mid_sync_then_sync_again(tmp_path: Path, seed: int) -> None:
+    from tests.registry_server import running_registry
+
+    db = tmp_path / "synced.db"
+    with running_registry() as registry:
+        expected = {
+            s["protocolSection"]["identificationModule"]["nctId"]
+            for s in registry.matching({"query.cond": "cancer"})
+        }
+        args = ["sync", "--base-url", registry.base_url, "--condition", "cancer", "--page-size", "10"]
+        first = trialscout(db, *args, "--min-interval", "0.2", "--quiet")
+        time.sleep(random.Random(seed).uniform(0.3, 1.5))
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        with SQLiteStore(db, read_only=True) as store:
+            assert store.integrity_problems() == []
+            partial = set(store.nct_ids())
+            checkpoint = next(iter(store.state_items("sync.checkpoint ").values()), None)
+            if checkpoint is not None:  # never past what is stored: everything up to it is here
+                posted = {
+                    s["protocolSection"]["identificationModule"]["nctId"]
+                    for s in registry.matching({"query.cond": "cancer"})
+                    if s["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] < checkpoint
+                }
+                assert posted <= partial
+        again = subprocess.run(
+            [sys.executable, "-m", "trialscout", "--db", str(db), *args, "--min-interval", "0", "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert again.returncode == 0, again.stderr
+    assert partial <= expected
+    with SQLiteStore(db, read_only=True) as store:
+        assert set(store.nct_ids()) == expected
+    assert_in_step(db)
