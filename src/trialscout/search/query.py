@@ -17,7 +17,8 @@ trialscout never hands user text to a query grammar: it reads it itself. Support
 - everything else (operators, brackets, emoji, control characters) is read as text.
 
 Words are analysed exactly as the index analyses them (see `schema.analyzer`), so stop words
-and punctuation alone make no query: `ParsedQuery.is_empty` tells the caller.
+and punctuation alone make no query: `ParsedQuery.is_empty` tells the caller. A query of any
+length (a whole note) is read in time proportional to its length, so it needs no limit.
 """
 
 from __future__ import annotations
@@ -135,19 +136,35 @@ def _pieces(text: str) -> list[Terms]:
     return pieces
 
 
+@functools.cache
+def _longest_form() -> int:
+    """The most terms an abbreviation-table form has."""
+    return max((len(form) for form in _equivalents()), default=0)
+
+
 def _groups(text: str) -> list[Group]:
     """Free text -> its required parts: abbreviation-table forms (longest first, on word
-    boundaries) with all their equivalents, else each word or hyphenated word on its own."""
+    boundaries) with all their equivalents, else each word or hyphenated word on its own.
+
+    Only runs of pieces no longer than the table's longest form are tried at each place, so a
+    text is read in time proportional to its length."""
     pieces = _pieces(text)
     table = _equivalents()
+    longest = _longest_form()
     groups: list[Group] = []
     start = 0
     while start < len(pieces):
-        for end in range(len(pieces), start, -1):
-            form = tuple(t for piece in pieces[start:end] for t in piece)
-            if form in table:
-                groups.append(table[form])
-                start = end
+        forms: list[Terms] = []  # the runs of pieces from ``start`` that could be a form
+        form: Terms = ()
+        for piece in pieces[start : start + longest]:  # each piece has at least one term
+            form += piece
+            if len(form) > longest:
+                break
+            forms.append(form)
+        for length in range(len(forms), 0, -1):
+            if forms[length - 1] in table:
+                groups.append(table[forms[length - 1]])
+                start += length
                 break
         else:
             groups.append((pieces[start],))
