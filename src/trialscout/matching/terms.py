@@ -258,11 +258,22 @@ def _contains_words(longer: str, shorter: str) -> bool:
     padded, wanted = f" {longer} ", f" {shorter} "
     start = padded.find(wanted)
     while start >= 0:
-        before = padded[:start].split()
-        if not before or before[-1] not in _NEGATING:
+        if _word_before(padded, start) not in _NEGATING:
             return True
         start = padded.find(wanted, start + 1)
     return False
+
+
+def _word_before(text: str, position: int) -> str:
+    """The last word of ``text[:position]`` ("" when there is none), read backwards from
+    ``position`` only, so that looking before every place a term occurs stays linear."""
+    end = position
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end]
 
 
 def matches(patient: Terms, criterion: Terms) -> bool:
