@@ -10,6 +10,21 @@ Records are streamed: a JSON array is read item by item (ijson), an archive memb
 so memory stays flat whatever the size of the download. XML members of an archive come as
 `ArchivedRecord`s, read where they are parsed. `parse_record` turns a RawRecord into a
 `Trial`; it is a plain function of bytes, so it can run in worker processes.
+
+No input may crash, hang or exhaust memory, so what is read is bounded, and what passes a bound
+is reported (a `Rejection` with the reason) and skipped:
+
+- only regular files are read: a FIFO, device or socket, named or found in a folder, is "not a
+  regular file" (reading one could block for ever, or never end: /dev/zero);
+- one study record is at most `MAX_RECORD_BYTES` (32 MiB; the largest real records, with
+  results, are a few MB), and a JSON document read whole (one study, one API page) at most
+  `MAX_DOCUMENT_BYTES`; registry arrays and JSON lines are streamed, so their files may be any
+  size, but each record in them is held to the record bound;
+- JSON that is not a registry download is nested at most `MAX_JSON_DEPTH` levels (a study
+  needs under ten);
+- a zip member is read only if unencrypted, in a compression method Python reads, and at most
+  `MAX_MEMBER_BYTES` uncompressed (its record bound when it is one record): checked against the
+  size it declares and again while it is read, since a zip bomb can declare any size.
 """
 
 from __future__ import annotations
@@ -17,7 +32,9 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -25,6 +42,7 @@ from typing import IO, Any
 import ijson
 import msgspec
 import orjson
+from ijson.common import ObjectBuilder
 
 from trialscout.errors import RecordError
 from trialscout.model.enums import SourceFormat
@@ -34,6 +52,21 @@ from trialscout.sources.ctgov_xml import parse_xml, trial_from_xml
 
 #: File types a registry download comes in; other files in a walked directory are skipped.
 REGISTRY_SUFFIXES = frozenset({".json", ".xml", ".zip", ".jsonl", ".ndjson"})
+
+#: The largest study record read: 32 MiB. The registry's largest records (with results) are a
+#: few MB; anything larger is damaged or not a study, and is reported instead of held in memory.
+MAX_RECORD_BYTES = 32 << 20
+#: The largest JSON document read whole: one study, or an API page (at most 1,000 studies).
+#: Registry downloads (JSON arrays, JSON lines) are streamed and may be any size.
+MAX_DOCUMENT_BYTES = 256 << 20
+#: The deepest nesting of JSON read item by item; an API v2 study needs under ten levels.
+MAX_JSON_DEPTH = 64
+#: The largest zip member read (uncompressed) when it holds many records (a JSON array); a
+#: member that is one record is held to `MAX_RECORD_BYTES`.
+MAX_MEMBER_BYTES = 4 << 30
+#: The zip compression methods Python reads.
+_ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 _CLASSIC_KEYS = ("FullStudiesResponse", "FullStudy", "StudyFieldsResponse")
 CLASSIC_API_REASON = (
@@ -63,12 +96,23 @@ class ArchivedRecord(msgspec.Struct, frozen=True):
     format: SourceFormat
 
     def read(self) -> RawRecord:
+        """The member's bytes; RecordError with the reason if it cannot be read (encrypted, an
+        unsupported compression method, damaged, or over `MAX_RECORD_BYTES`)."""
         # One open archive per process: a forked worker must not share its parent's file offset.
         key = (os.getpid(), self.file)
         archive = _open_archives.get(key)
         if archive is None:
-            archive = _open_archives[key] = zipfile.ZipFile(self.file)
-        return RawRecord(self.file, self.record, self.format, archive.read(self.record))
+            try:
+                handle = open_regular(Path(self.file))
+                archive = zipfile.ZipFile(handle)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+                raise RecordError(f"cannot read the archive: {_os_reason(exc)}") from exc
+            _open_archives[key] = archive
+        try:
+            info = archive.getinfo(self.record)
+        except KeyError as exc:
+            raise RecordError("the archive no longer holds this member") from exc
+        return RawRecord(self.file, self.record, self.format, read_member(archive, info, MAX_RECORD_BYTES))
 
 
 _open_archives: dict[tuple[int, str], zipfile.ZipFile] = {}
@@ -114,16 +158,73 @@ def iter_source(paths: Iterable[str | os.PathLike[str]]) -> Iterator[SourceItem]
     """Yield the records of every path given: files, directories (walked) and zip archives."""
     for path in paths:
         p = Path(path)
-        if p.is_dir():
-            for file in _walk(p):
-                if file.suffix.lower() in REGISTRY_SUFFIXES:
-                    yield from _iter_file(file)
-                else:
-                    yield SkippedFile(str(file))
-        elif p.exists():
-            yield from _iter_file(p)
-        else:
+        try:
+            mode = p.stat().st_mode
+        except FileNotFoundError:
             yield Rejection(str(p), "-", "no such file or directory")
+            continue
+        except OSError as exc:
+            yield Rejection(str(p), "-", f"cannot read the file: {_os_reason(exc)}")
+            continue
+        if stat.S_ISDIR(mode):
+            for file in _walk(p):
+                yield from _walked_file(file)
+        else:
+            yield from _iter_file(p)
+
+
+def _walked_file(file: Path) -> Iterator[SourceItem]:
+    try:
+        mode = file.stat().st_mode
+    except OSError as exc:
+        yield Rejection(str(file), "-", f"cannot read the file: {_os_reason(exc)}")
+        return
+    if not stat.S_ISREG(mode):
+        yield Rejection(str(file), "-", not_regular_reason(mode))
+    elif file.suffix.lower() in REGISTRY_SUFFIXES:
+        yield from _iter_file(file)
+    else:
+        yield SkippedFile(str(file))
+
+
+def not_regular_reason(mode: int) -> str:
+    """Why a path that is not a regular file is not read."""
+    kind = (
+        "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a character device"
+        if stat.S_ISCHR(mode)
+        else "a block device"
+        if stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a file"
+    )
+    return f"not a regular file: it is {kind}; trialscout reads regular files, folders and zip archives"
+
+
+class NotRegularFileError(RecordError):
+    """A path that is a FIFO, device or socket, not a regular file."""
+
+
+def open_regular(path: Path) -> IO[bytes]:
+    """Open a regular file for reading, never blocking: opening a FIFO waits for a writer, so
+    the file is opened non-blocking and checked before anything is read from it.
+    Raises NotRegularFileError, or OSError when it cannot be opened."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(not_regular_reason(mode))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _os_reason(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -137,20 +238,33 @@ def _iter_file(path: Path) -> Iterator[SourceItem]:
     name = str(path)
     suffix = path.suffix.lower()
     try:
-        if suffix == ".zip" or (suffix not in REGISTRY_SUFFIXES and zipfile.is_zipfile(path)):
-            yield from _iter_zip(path)
-            return
-        with path.open("rb") as handle:
-            yield from _iter_stream(name, "-", suffix, handle)
+        handle = open_regular(path)
+    except NotRegularFileError as exc:
+        yield Rejection(name, "-", str(exc))
+        return
     except OSError as exc:
-        yield Rejection(name, "-", f"cannot read the file: {exc.strerror or exc}")
+        yield Rejection(name, "-", f"cannot read the file: {_os_reason(exc)}")
+        return
+    with handle:
+        try:
+            if suffix == ".zip" or (suffix not in REGISTRY_SUFFIXES and zipfile.is_zipfile(handle)):
+                handle.seek(0)
+                yield from _iter_zip(name, handle)
+                return
+            handle.seek(0)
+            yield from _iter_stream(name, "-", suffix, handle)
+        except RecordError as exc:
+            yield Rejection(name, "-", str(exc))
+        except OSError as exc:
+            yield Rejection(name, "-", f"cannot read the file: {_os_reason(exc)}")
+        except Exception as exc:  # noqa: BLE001 - a file we did not foresee must not stop a load
+            yield Rejection(name, "-", f"unreadable file ({type(exc).__name__}: {exc})")
 
 
-def _iter_zip(path: Path) -> Iterator[SourceItem]:
-    name = str(path)
+def _iter_zip(name: str, handle: IO[bytes]) -> Iterator[SourceItem]:
     try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
         yield Rejection(name, "-", f"not a readable zip archive: {exc}")
         return
     with archive:
@@ -165,32 +279,123 @@ def _iter_zip(path: Path) -> Iterator[SourceItem]:
                 yield ArchivedRecord(name, info.filename, SourceFormat.CTGOV_LEGACY_XML)
                 continue
             try:
-                with archive.open(info) as member:
+                with open_member(archive, info, MAX_MEMBER_BYTES) as member:
                     yield from _iter_stream(name, info.filename, suffix, member)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                yield Rejection(name, info.filename, f"cannot read the archive member: {exc}")
+            except RecordError as exc:
+                yield Rejection(name, info.filename, str(exc))
+            except Exception as exc:  # noqa: BLE001 - nor a member we did not foresee
+                yield Rejection(name, info.filename, f"unreadable member ({type(exc).__name__}: {exc})")
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """A zip member's bytes, or RecordError saying why not (see `open_member`)."""
+    member = _open_checked(archive, info, limit)
+    try:
+        with member:
+            data = member.read(limit + 1)
+    except _MEMBER_READ_ERRORS as exc:
+        raise RecordError(f"the archive member is damaged: {exc}") from exc
+    if len(data) > limit:
+        raise RecordError(f"the archive member is larger than {_size(limit)} uncompressed: not read")
+    return data
+
+
+def open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> IO[bytes]:
+    """A zip member to read, at most ``limit`` bytes of it, or RecordError saying why not:
+    encrypted, compressed in a method Python does not read, declared larger than ``limit``, or
+    damaged (a read that fails raises RecordError too; so does reading past ``limit``)."""
+    return io.BufferedReader(_BoundedMember(_open_checked(archive, info, limit), limit))
+
+
+_MEMBER_READ_ERRORS = (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError)
+
+
+def _open_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> IO[bytes]:
+    if info.flag_bits & 0x1:
+        raise RecordError("the archive member is encrypted; trialscout reads unencrypted zip archives")
+    if info.compress_type not in _ZIP_METHODS:
+        raise RecordError(
+            f"the archive member is compressed with method {info.compress_type}, which trialscout "
+            "cannot read (it reads stored, deflate, bzip2 and lzma members)"
+        )
+    if info.file_size > limit:
+        raise RecordError(
+            f"the archive member is {_size(info.file_size)} uncompressed, over the {_size(limit)} bound"
+        )
+    try:
+        return archive.open(info)
+    except (NotImplementedError, RuntimeError, *_MEMBER_READ_ERRORS) as exc:
+        raise RecordError(f"the archive member is damaged: {exc}") from exc
+
+
+class _BoundedMember(io.RawIOBase):
+    """A zip member's stream that turns read failures into RecordError and stops at a bound."""
+
+    def __init__(self, member: IO[bytes], limit: int) -> None:
+        self._member = member
+        self._limit = limit
+        self._read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        try:
+            data = self._member.read(min(len(view), self._limit + 1 - self._read))
+        except _MEMBER_READ_ERRORS as exc:
+            raise RecordError(f"the archive member is damaged: {exc}") from exc
+        self._read += len(data)
+        if self._read > self._limit:
+            raise RecordError(
+                f"the archive member is larger than {_size(self._limit)} uncompressed "
+                "(more than it declares): not read further"
+            )
+        view[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._member.close()
+        super().close()
+
+
+def _size(n: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift:
+            return f"{n / (1 << shift):.4g} {unit}"
+    return f"{n} bytes"
+
+
+def read_bounded(stream: IO[bytes], limit: int, what: str) -> bytes:
+    """The rest of ``stream``, or RecordError if it holds more than ``limit`` bytes."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise RecordError(f"{what} is larger than {_size(limit)}, the bound trialscout reads")
+    return data
 
 
 def _iter_stream(file: str, member: str, suffix: str, handle: IO[bytes]) -> Iterator[SourceItem]:
     """One file's bytes (on disk or in an archive) -> its records."""
     stream: Any = handle if hasattr(handle, "peek") else io.BufferedReader(handle)
+    if stream.peek(3)[:3] == _UTF8_BOM:
+        stream.read(3)  # a UTF-8 byte order mark, as Windows tools write them: not part of the JSON
     head = stream.peek(64)[:64].lstrip()
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:].lstrip()
+    label = _label(member, None)
     if suffix in {".jsonl", ".ndjson"}:
         yield from _iter_json_lines(file, member, stream)
     elif head.startswith(b"["):
         yield from _iter_json_array(file, member, stream)
     elif head.startswith(b"{"):
-        yield from _iter_json_object(file, member, stream.read())
+        data = read_bounded(stream, MAX_DOCUMENT_BYTES, "the JSON document")
+        yield from _iter_json_object(file, member, data)
     elif head.startswith(b"<"):
-        yield RawRecord(
-            file, member if member != "-" else Path(file).name, SourceFormat.CTGOV_LEGACY_XML, stream.read()
-        )
+        data = read_bounded(stream, MAX_RECORD_BYTES, "the XML record")
+        record = member if member != "-" else Path(file).name
+        yield RawRecord(file, record, SourceFormat.CTGOV_LEGACY_XML, data)
     elif not head:
-        yield Rejection(file, member, "empty file")
+        yield Rejection(file, label, "empty file")
     else:
-        yield Rejection(file, member, "neither JSON nor XML")
+        yield Rejection(file, label, "neither JSON nor XML")
 
 
 def _label(member: str, index: int | None) -> str:
@@ -222,12 +427,18 @@ def _split_study_array(file: str, member: str, stream: IO[bytes]) -> Iterator[So
     buffer = b""
     index = 0
     eof = False
+    skipping = False  # inside a study over MAX_RECORD_BYTES: drop bytes until the next one starts
     while not eof:
         chunk = stream.read(_CHUNK_BYTES)
         eof = not chunk
         buffer += chunk
         starts = [m.start() for m in _STUDY_START.finditer(buffer)]
+        if skipping and starts:
+            skipping = False
+            buffer = buffer[starts[0] :]
+            starts = [start - starts[0] for start in starts]
         if not starts:
+            buffer = buffer[-_START_TAIL:]  # a start may be cut by the chunk's end
             continue
         # Everything before the last start is complete; the last study may continue.
         ends = [*starts[1:], len(buffer)] if eof else starts[1:]
@@ -236,17 +447,91 @@ def _split_study_array(file: str, member: str, stream: IO[bytes]) -> Iterator[So
             piece = piece[:-1].rstrip() if piece.endswith((b",", b"]")) else piece
             if eof and end == len(buffer) and piece.endswith(b"]"):
                 piece = piece[:-1].rstrip()
-            nct = _NCT_IN_STUDY.search(piece, 0, 4096)
-            label = _label(member, index) + (f" {nct.group(1).decode()}" if nct else "")
-            yield RawRecord(file, label, SourceFormat.CTGOV_API_V2_JSON, piece)
+            label = _study_label(member, index, piece)
+            if len(piece) > MAX_RECORD_BYTES:
+                yield Rejection(file, label, _TOO_LARGE)
+            else:
+                yield RawRecord(file, label, SourceFormat.CTGOV_API_V2_JSON, piece)
             index += 1
         buffer = b"" if eof else buffer[starts[-1] :]
+        if len(buffer) > MAX_RECORD_BYTES:  # the last study goes on past the bound: skip it
+            yield Rejection(file, _study_label(member, index, buffer), _TOO_LARGE)
+            index += 1
+            skipping = True
+            buffer = buffer[-_START_TAIL:]
+
+
+_START_TAIL = 256
+_TOO_LARGE = (
+    f"the record is larger than {MAX_RECORD_BYTES >> 20} MiB, the bound on one study "
+    "(real records are at most a few MB)"
+)
+
+
+def _study_label(member: str, index: int, piece: bytes) -> str:
+    nct = _NCT_IN_STUDY.search(piece, 0, 4096)
+    return _label(member, index) + (f" {nct.group(1).decode()}" if nct else "")
+
+
+class _RecordTooLargeError(RecordError):
+    pass
+
+
+class _CountingReader:
+    """A stream that counts what is read and refuses to read more than ``MAX_RECORD_BYTES``
+    (and a read-ahead) past ``mark``, the start of the item being read."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self.count = 0
+        self.mark = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self.count += len(data)
+        if self.count - self.mark > MAX_RECORD_BYTES + _READ_AHEAD:
+            raise _RecordTooLargeError(_TOO_LARGE)
+        return data
+
+
+_READ_AHEAD = 1 << 20
+_OPEN_EVENTS = frozenset({"start_map", "start_array"})
+_CLOSE_EVENTS = frozenset({"end_map", "end_array"})
 
 
 def _stream_json_array(file: str, member: str, stream: IO[bytes]) -> Iterator[SourceItem]:
-    index = -1
+    """A JSON array that is not a registry download, parsed event by event, each item held to
+    `MAX_JSON_DEPTH` levels and `MAX_RECORD_BYTES`: past either bound, the item is reported and
+    the rest of the file is not read (there is no telling where the next item starts)."""
+    reader = _CountingReader(stream)
+    index = 0
+    depth = 0
+    builder: Any = None
     try:
-        for index, item in enumerate(ijson.items(stream, "item", use_float=True)):
+        for event, value in ijson.basic_parse(reader, use_float=True):
+            if event in _OPEN_EVENTS:
+                depth += 1
+                if depth == 1:
+                    continue  # the array itself
+                if depth > MAX_JSON_DEPTH:
+                    yield Rejection(
+                        file,
+                        _label(member, index),
+                        f"JSON nested deeper than {MAX_JSON_DEPTH} levels, which no study is: "
+                        "the rest of the file is not read",
+                    )
+                    return
+            elif event in _CLOSE_EVENTS:
+                depth -= 1
+                if depth == 0:
+                    return  # the end of the array
+            if builder is None:
+                builder = ObjectBuilder()
+                reader.mark = reader.count
+            builder.event(event, value)
+            if depth > 1:
+                continue
+            item, builder = builder.value, None
             if index == 0 and not is_v2_study(item):
                 # A file of something else (a corpus, a benchmark): one report, not one per item.
                 yield Rejection(
@@ -254,18 +539,28 @@ def _stream_json_array(file: str, member: str, stream: IO[bytes]) -> Iterator[So
                 )
                 return
             yield _study_item(file, _label(member, index), item)
+            index += 1
+    except _RecordTooLargeError as exc:
+        yield Rejection(file, _label(member, index), f"{exc}; the rest of the file is not read")
     except ijson.JSONError as exc:
         yield Rejection(
-            file, _label(member, index + 1), f"malformed JSON, the rest of the file is unreadable: {exc}"
+            file, _label(member, index), f"malformed JSON, the rest of the file is unreadable: {exc}"
         )
 
 
 def _iter_json_lines(file: str, member: str, stream: IO[bytes]) -> Iterator[SourceItem]:
     first = True
-    for number, line in enumerate(stream, start=1):
+    number = 0
+    while line := stream.readline(MAX_RECORD_BYTES + 1):
+        number += 1
+        label = f"{member if member != '-' else ''}line {number}".strip()
+        if len(line) > MAX_RECORD_BYTES:
+            while line and not line.endswith(b"\n"):  # skip the rest of the line
+                line = stream.readline(_CHUNK_BYTES)
+            yield Rejection(file, label, _TOO_LARGE)
+            continue
         if not line.strip():
             continue
-        label = f"{member if member != '-' else ''}line {number}".strip()
         try:
             item = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
@@ -301,7 +596,10 @@ def _study_item(file: str, record: str, item: Any, data: bytes | None = None) ->
             if isinstance(nct, str) and record not in {"-", ""}
             else (nct if isinstance(nct, str) else record)
         )
-        return RawRecord(file, label, SourceFormat.CTGOV_API_V2_JSON, data or orjson.dumps(item))
+        data = data or orjson.dumps(item)
+        if len(data) > MAX_RECORD_BYTES:
+            return Rejection(file, label, _TOO_LARGE)
+        return RawRecord(file, label, SourceFormat.CTGOV_API_V2_JSON, data)
     return Rejection(file, record, unsupported_reason(item))
 
 

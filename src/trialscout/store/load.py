@@ -173,6 +173,8 @@ def prepare_raw(item: RawRecord | ArchivedRecord, today: dt.date) -> list[Prepar
     """
     try:
         raw = item.read() if isinstance(item, ArchivedRecord) else item
+    except RecordError as exc:  # encrypted, damaged, over the size bound: it says which
+        return [Rejection(item.file, item.record, str(exc))]
     except Exception as exc:  # noqa: BLE001 - a damaged member is reported, the load goes on
         return [Rejection(item.file, item.record, f"cannot read the archive member: {exc}")]
     try:
