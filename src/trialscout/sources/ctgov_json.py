@@ -55,7 +55,7 @@ from trialscout.model.trial import (
     Trial,
 )
 from trialscout.sources import ctgov_v2_schema as v2
-from trialscout.sources.values import age_in_years, enrollment_count, iso_date, registry_date
+from trialscout.sources.values import age_in_years, coordinates, enrollment_count, iso_date, registry_date
 
 
 def is_v2_study(obj: object) -> bool:
@@ -282,6 +282,7 @@ def _contact(value: v2.Contact) -> Contact:
 
 def _site(value: v2.Location) -> Site:
     geo = value.geo_point
+    latitude, longitude = coordinates(geo.lat, geo.lon) if geo else (None, None)
     return Site(
         facility=_str(value.facility),
         city=_str(value.city),
@@ -289,8 +290,8 @@ def _site(value: v2.Location) -> Site:
         zip=_str(value.zip),
         country=_str(value.country),
         status=parse_enum(OverallStatus, value.status),
-        latitude=geo.lat if geo else None,
-        longitude=geo.lon if geo else None,
+        latitude=latitude,
+        longitude=longitude,
         contacts=tuple(_contact(c) for c in value.contacts),
     )
 

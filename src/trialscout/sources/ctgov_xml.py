@@ -69,11 +69,38 @@ _MASKING = re.compile(r"^\s*([^(]+?)\s*(?:\((.*)\))?\s*$")
 
 
 def parse_xml(data: bytes) -> Element:
-    """Parse bytes into an element tree; malformed XML becomes a RecordError."""
+    """Parse bytes into an element tree; malformed XML becomes a RecordError.
+
+    Entities are never expanded (no external files, no "billion laughs"). An entity reference
+    the parser leaves unresolved (``&foo;`` in a record that names a DTD) is kept in the text as
+    written, so "Study of &foo; in adults" stays whole instead of ending at the entity; a comment
+    or processing instruction inside a text is dropped and the text around it joined.
+    """
     try:
-        return etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise RecordError(f"malformed XML: {exc}") from exc
+    if b"&" in data or b"<!--" in data or data.find(b"<?", 6) != -1:  # 6: past an <?xml declaration
+        _join_texts(root)
+    return root
+
+
+def _join_texts(root: Element) -> None:
+    """Replace each unresolved entity node by its reference as written (``&foo;``), and each
+    comment or processing instruction by nothing, joining the text around it."""
+    for node in list(root.iter(etree.Entity, etree.Comment, etree.PI)):
+        parent = node.getparent()
+        if parent is None:
+            continue
+        kept = node.text if isinstance(node, etree._Entity) else ""
+        written = (kept or "") + (node.tail or "")
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + written
+        else:
+            parent.text = (parent.text or "") + written
+        node.tail = None
+        parent.remove(node)
 
 
 def trial_from_xml(root: Element) -> Trial:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import functools
+import math
 import re
 
 from trialscout.model.enums import DateType, parse_enum
@@ -126,6 +127,19 @@ def enrollment_count(value: object) -> int | None:
     if count < 0 or count in ENROLLMENT_SENTINELS or count > MAX_ENROLLMENT:
         return None
     return count
+
+
+def coordinates(latitude: float | None, longitude: float | None) -> tuple[float | None, float | None]:
+    """A site's latitude and longitude, or (None, None), unknown, when either is missing, not a
+    finite number, or off the globe (latitude within -90..90, longitude within -180..180): a
+    site at latitude 500 is then placed by its ZIP code or city, like a site without a point."""
+    if latitude is None or longitude is None:
+        return None, None
+    if not (math.isfinite(latitude) and math.isfinite(longitude)):
+        return None, None
+    if abs(latitude) > 90 or abs(longitude) > 180:
+        return None, None
+    return latitude, longitude
 
 
 def text_block(text: str | None) -> str | None:
