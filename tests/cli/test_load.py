@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from tests.conftest import AACT, NSCLC
+from tests.conftest import AACT, NSCLC, sql
 from trialscout.cli import cli
 
 
@@ -51,3 +53,81 @@ def test_help_has_an_example() -> None:
         result = CliRunner().invoke(cli, [command, "--help"])
         assert "Examples:" in result.output
         assert f"trialscout {command}" in result.output
+
+
+def test_rejects_that_cannot_be_written_are_one_clear_error_and_the_load_is_kept(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for target in (tmp_path / "missing" / "rejects.tsv", blocker / "rejects.tsv"):
+        db = tmp_path / f"{target.parent.name}.db"
+        result = CliRunner().invoke(
+            cli,
+            [
+                "--db",
+                str(db),
+                "load",
+                "--quiet",
+                "--rejects",
+                str(target),
+                str(NSCLC),
+                str(AACT / "json_classic_api"),
+            ],
+        )
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "Traceback" not in result.output
+        error = [line for line in result.output.splitlines() if line.startswith("Error:")]
+        assert len(error) == 1
+        assert f"could not be written to {target}" in error[0]
+        assert "the records read are stored" in error[0]
+        assert "the store now holds 100 trials" in result.output
+        assert sql(db, "SELECT count(*) FROM trials") == [(100,)]
+
+
+def test_a_store_folder_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(cli, ["--db", str(blocker / "registry.db"), "load", "--quiet", str(NSCLC)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.startswith("Error:")
+    assert str(blocker / "registry.db") in result.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into a read-only folder")
+def test_a_read_only_store_folder_is_one_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        result = CliRunner().invoke(cli, ["--db", str(folder / "registry.db"), "load", "--quiet", str(NSCLC)])
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert result.output.startswith("Error:")
+    finally:
+        folder.chmod(0o755)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into a read-only folder")
+def test_rejects_into_a_read_only_folder_is_one_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    db = tmp_path / "ro.db"
+    try:
+        result = CliRunner().invoke(
+            cli,
+            [
+                "--db",
+                str(db),
+                "load",
+                "--quiet",
+                "--rejects",
+                str(folder / "r.tsv"),
+                str(AACT / "json_classic_api"),
+            ],
+        )
+    finally:
+        folder.chmod(0o755)
+    assert result.exit_code == 1, result.output
+    assert f"could not be written to {folder / 'r.tsv'}" in result.output

@@ -11,6 +11,7 @@ from rich.status import Status
 from rich.table import Table
 
 from trialscout.cli.app import Context
+from trialscout.errors import StoreError
 from trialscout.search.index import IndexReport
 from trialscout.services.ingest import IngestReport, Stage, write_rejects
 from trialscout.store.criteria import ParseReport
@@ -45,13 +46,20 @@ def stages(obj: Context) -> Iterator[Callable[[Stage], None]]:
 def print_ingest(obj: Context, report: IngestReport, rejects_path: Path | None, verb: str = "Loaded") -> None:
     """The summary of a load or sync, stage by stage."""
     print_summary(obj, report.records, report.total, verb=verb)
-    report_rejects(obj, report.records, rejects_path)
+    try:
+        report_rejects(obj, report.records, rejects_path)
+    except StoreError:
+        # The load is stored and indexed: say so in full, then fail on the rejects report.
+        print_index_report(obj, report.index)
+        print_parse_report(obj, report.criteria)
+        raise
     print_index_report(obj, report.index)
     print_parse_report(obj, report.criteria)
 
 
 def report_rejects(obj: Context, report: LoadReport, target: Path | None) -> None:
-    """Write the rejects report (default: next to the store) and print its most common reasons."""
+    """Write the rejects report (default: next to the store) and print its most common reasons.
+    Raises StoreError, saying where, when the report cannot be written."""
     if not report.rejected:
         return
     target = target or obj.db.with_name(obj.db.name + ".rejects.tsv")
