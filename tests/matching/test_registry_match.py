@@ -155,3 +155,16 @@ def test_nothing_of_the_patient_is_logged(
         match_patient(local_registry, profile, MatchRequest())
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "Zebrowski" not in logged and "71" not in logged and "V600E" not in logged
+
+
+def test_quotes_and_colons_in_a_note_are_words_not_search_syntax(local_registry: LocalRegistry) -> None:
+    plain = "A 64-year-old woman with non-small cell lung cancer, EGFR mutation, ECOG 1, coughing."
+    quoted = (
+        'A 64-year-old woman with non-small cell lung cancer, EGFR mutation, ECOG 1, "coffee ground"'
+        " cough. Title: none."
+    )
+    found = {}
+    for name, note in (("plain", plain), ("quoted", quoted)):
+        profile = PatientProfile(age=64, sex=PatientSex.FEMALE, notes=note)
+        found[name] = match_patient(local_registry, profile, MatchRequest(limit=100)).candidates
+    assert found["quoted"] >= 50 and found["plain"] >= 50, found

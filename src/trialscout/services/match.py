@@ -80,6 +80,16 @@ def search_terms(profile: PatientProfile) -> str:
     return " ".join(words)
 
 
+#: What the query reader takes as syntax ("a phrase", condition:...): in a note or a diagnosis
+#: it is just punctuation, and read as syntax it would require every trial to hold a phrase the
+#: note happened to quote ("coffee ground" emesis), hiding the trials about the patient.
+_QUERY_SYNTAX = str.maketrans({'"': " ", "\u201c": " ", "\u201d": " ", ":": " "})
+
+
+def _as_words(text: str) -> str:
+    return text.translate(_QUERY_SYNTAX)
+
+
 def search_request(profile: PatientProfile, request: MatchRequest) -> SearchRequest:
     """The registry search for a profile: its diagnoses (twice) and note, ranked by the words
     shared, with its age, sex and place (the request's, else the profile's) as filters."""
@@ -92,7 +102,7 @@ def search_request(profile: PatientProfile, request: MatchRequest) -> SearchRequ
         else:
             near = location.place
     return SearchRequest(
-        query=" ".join(w for w in (terms, terms, profile.notes or "") if w),
+        query=_as_words(" ".join(w for w in (terms, terms, profile.notes or "") if w)),
         statuses=request.statuses,
         sex=str(profile.sex).upper() if profile.sex else None,
         age=profile.age_years(),
