@@ -153,7 +153,7 @@ def test_kill_9_mid_sync_then_sync_again(tmp_path: Path, seed: int) -> None:
         args = ["sync", "--base-url", registry.base_url, "--condition", "cancer", "--page-size", "10"]
         # 7 pages half a second apart: the kill lands between the first page and the last.
         first = trialscout(db, *args, "--min-interval", "0.5", "--quiet")
-        time.sleep(random.Random(seed).uniform(1.5, 3.5))
+        time.sleep(random.Random(seed).uniform(1.0, 2.2))
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
         with SQLiteStore(db, read_only=True) as store:

@@ -122,8 +122,38 @@ def _read(piece: Piece, parents: dict[str, Piece]) -> tuple[Rule, ...]:
     return rules
 
 
+#: How much of an eligibility text is read. The registry takes at most 20,000 characters of
+#: criteria; a text over three times that is not one it published (a damaged or made-up record),
+#: and reading it whole would cost about 10 s a megabyte. The rest stays in the record, and one
+#: free-text criterion points to it, so no check calls such a trial's criteria all met.
+MAX_CRITERIA_CHARS = 64 * 1024
+
+
 def parse_criteria_text(text: str) -> tuple[Criterion, ...]:
-    """The criteria of an eligibility text, with rules, exceptions, roles and plain sentences."""
+    """The criteria of an eligibility text, with rules, exceptions, roles and plain sentences
+    (of its first `MAX_CRITERIA_CHARS` characters; see there)."""
+    if len(text) <= MAX_CRITERIA_CHARS:
+        return _parse_text(text)
+    cut = text.rfind("\n", 0, MAX_CRITERIA_CHARS)
+    cut = cut if cut > 0 else MAX_CRITERIA_CHARS
+    read = _parse_text(text[:cut])
+    kind = read[-1].kind if read else CriterionKind.INCLUSION
+    prefix = "I" if kind is CriterionKind.INCLUSION else "E"
+    numbers = [int(c.id[1:].split(".")[0]) for c in read if c.id[1:].split(".")[0].isdigit()]
+    rest = Criterion(
+        id=f"{prefix}{max(numbers, default=0) + 1}",
+        kind=kind,
+        span=Span(start=cut, end=len(text)),
+        text=text[cut:],
+        plain=(
+            f"The rest of this trial's criteria ({len(text) - cut:,} more characters) is longer than"
+            " trialscout reads; ask the study team, or read it on the registry's page."
+        ),
+    )
+    return (*read, rest)
+
+
+def _parse_text(text: str) -> tuple[Criterion, ...]:
     pieces = split_criteria(text)
     parents = {p.id: p for p in pieces}
     roles = _roles(pieces)

@@ -16,6 +16,7 @@ import os
 import sqlite3
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -558,10 +559,25 @@ for _name, _method in list(vars(SQLiteStore).items()):
         setattr(SQLiteStore, _name, _translating(_method))
 
 
+#: The writer locks this process holds: a forked child (a parsing worker) closes its copies at
+#: once, so that only the writer's own process holds the lock, and a killed writer's lock goes
+#: with it, not with its workers a moment later.
+_HELD_LOCKS: weakref.WeakSet[IO[bytes]] = weakref.WeakSet()
+
+
+def _close_inherited_locks() -> None:
+    for handle in list(_HELD_LOCKS):
+        handle.close()
+
+
+os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
 def _take_writer_lock(path: Path) -> IO[bytes]:
     """One writer at a time: an exclusive lock on ``<store>.lock``, held while the writer is
     open and released when it closes or its process dies (readers never take it)."""
     handle = path.with_name(path.name + ".lock").open("a+b")
+    _HELD_LOCKS.add(handle)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -23,6 +23,7 @@ read as `sentences` reads it, `rules_in` the rules whose words lie in it); the l
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -437,8 +438,15 @@ def usable(rule: Rule, words: str) -> bool:
         return False
     if isinstance(rule, MedicationRule) and rule.window is None and not _NOW.search(words):
         return False  # "taking X" needs the words to say now; "prior X" is another tense
-    low = words.lower()
+    low = _lower(words)
     return all(name.lower() in low for name in _names(rule))
+
+
+@functools.lru_cache(maxsize=64)
+def _lower(words: str) -> str:
+    """``words.lower()``, once per criterion however many of its rules ask (a criterion can be
+    long and have many rules)."""
+    return words.lower()
 
 
 def accounts_for(rules: Sequence[Rule], words: str, said: str) -> bool:
@@ -452,13 +460,14 @@ def accounts_for(rules: Sequence[Rule], words: str, said: str) -> bool:
 def rules_in(criterion: Criterion, main: str) -> list[Rule]:
     """The criterion's rules whose words lie in the main clause."""
     found = []
+    low_main = main.lower()
     for rule in criterion.rules:
         start = rule.span.start - criterion.span.start
         end = rule.span.end - criterion.span.start
         if start < 0 or end > len(criterion.text) or end <= start:
             continue
         words = tidy(criterion.text[start:end])
-        if words and words.lower() in main.lower():
+        if words and words.lower() in low_main:
             found.append(rule)
     return found
 
