@@ -37,6 +37,15 @@ def trialscout(db: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
+def stored(db: Path) -> int:
+    """How many trials the store holds now (0 while it is not there yet)."""
+    try:
+        with SQLiteStore(db, read_only=True) as store:
+            return store.count()
+    except StoreError:
+        return 0
+
+
 def copy_store(source: Path, folder: Path) -> Path:
     db = folder / source.name
     shutil.copy(source, db)
@@ -151,9 +160,12 @@ def test_kill_9_mid_sync_then_sync_again(tmp_path: Path, seed: int) -> None:
             for s in registry.matching({"query.cond": "cancer"})
         }
         args = ["sync", "--base-url", registry.base_url, "--condition", "cancer", "--page-size", "10"]
-        # 7 pages half a second apart: the kill lands between the first page and the last.
+        # 7 pages half a second apart; the kill comes once 1 to 3 pages (by the seed) are stored.
         first = trialscout(db, *args, "--min-interval", "0.5", "--quiet")
-        time.sleep(random.Random(seed).uniform(1.0, 2.2))
+        wanted = 10 * random.Random(seed).randint(1, 3)
+        deadline = time.monotonic() + 120
+        while stored(db) < wanted and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.02)
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
         with SQLiteStore(db, read_only=True) as store:
