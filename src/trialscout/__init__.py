@@ -6,8 +6,7 @@ imported on first use (PEP 562), so that ``import trialscout`` and the command l
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from trialscout.lazy import lazy_exports
 
 #: Each public name and the module that defines it.
 _EXPORTS: dict[str, str] = {
@@ -80,15 +79,4 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'trialscout' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -12,8 +12,7 @@ US ZIP codes in `zipcodes`), loaded once per process on first use; see `geo.gaze
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from trialscout.lazy import lazy_exports
 
 #: Each name and the module that defines it, imported on first use: the gazetteer and numpy
 #: are large, and most users of `geo` need one part only.
@@ -34,11 +33,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'trialscout.geo' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
