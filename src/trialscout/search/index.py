@@ -41,6 +41,8 @@ _WRITER_HEAP = 256_000_000
 _TEXT = "text"
 _SITES_PREFIX = "sites."
 _PLACES = "places"
+_OPEN_ATTEMPTS = 3
+_RETRY_PAUSE_S = 0.05
 
 
 class IndexMeta(msgspec.Struct, frozen=True, kw_only=True):
@@ -115,7 +117,22 @@ class SearchIndex:
     @classmethod
     def open(cls, store: TrialReader) -> SearchIndex:
         """The store's index as it is now, read-only; raises `StoreError` when there is none
-        (``trialscout index`` builds it). Never updates it: the writer does that."""
+        (``trialscout index`` builds it) or it is damaged. Never updates it: the writer does.
+
+        A writer may be replacing files at the moment a reader opens them (a merge of index
+        segments, a new generation of site columns): a failed open is tried again, twice, a
+        moment later, before the index is called damaged."""
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                return cls._open(store)
+            except StoreError:
+                if attempt == _OPEN_ATTEMPTS - 1 or read_meta(store.index_folder) is None:
+                    raise
+                time.sleep(_RETRY_PAUSE_S)
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _open(cls, store: TrialReader) -> SearchIndex:
         folder = store.index_folder
         meta = read_meta(folder)
         if meta is None or not _index_exists(folder / _TEXT) or meta.schema_version != SCHEMA_VERSION:
