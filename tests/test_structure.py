@@ -100,7 +100,9 @@ def test_no_module_is_over_800_lines(name: str) -> None:
     assert len(MODULES[name].read_text().splitlines()) <= MAX_LINES
 
 
-@pytest.mark.parametrize("package", ["trialscout.search", "trialscout.matching", "trialscout.services"])
+@pytest.mark.parametrize(
+    "package", ["trialscout.search", "trialscout.matching", "trialscout.services", "trialscout.evaluation"]
+)
 def test_search_matching_and_services_import_no_database_driver(package: str) -> None:
     for name, path in in_package(package).items():
         drivers = {m for m in imports(path) if m.split(".")[0] in DATABASE_DRIVERS}

@@ -25,7 +25,6 @@ import ast
 import math
 import os
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from enum import StrEnum
@@ -39,6 +38,7 @@ from trialscout.errors import BenchmarkInputError, RecordError, StoreError
 from trialscout.model.enums import SourceFormat, phases_from_text
 from trialscout.model.nct import normalise_nct_id
 from trialscout.model.trial import Eligibility, Enrollment, Intervention, SourceInfo, Trial
+from trialscout.services.registry import open_registry
 from trialscout.sources.ctgov_json import ConcatenatedValuesError
 from trialscout.sources.files import (
     REGISTRY_SUFFIXES,
@@ -50,7 +50,6 @@ from trialscout.sources.files import (
     parse_record,
     split_concatenated,
 )
-from trialscout.store.sqlite import SQLiteStore
 
 _STORE_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3"})
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -339,7 +338,8 @@ class _Collector:
 
     def _read_store(self, file: Path) -> None:
         try:
-            with SQLiteStore(file, read_only=True) as store:
+            with open_registry(file) as registry:
+                store = registry.store
                 if self.wanted is None:
                     for _seq, trial in store.iter_trials():
                         self.add(trial, CorpusOrigin.STORE)
@@ -348,7 +348,7 @@ class _Collector:
                     for nct in sorted(self.wanted):
                         if store.has(nct):
                             self.add(store.trial(nct), CorpusOrigin.STORE)
-        except (StoreError, sqlite3.Error) as exc:
+        except StoreError as exc:  # the store turns every SQLite error into one
             raise BenchmarkInputError(f"{file} is not a readable trialscout store: {exc}") from exc
 
     def _read_registry(self, file: Path) -> None:
