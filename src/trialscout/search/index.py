@@ -97,12 +97,19 @@ class SearchIndex:
             from trialscout.search.sites import SiteTable
 
             try:
-                self._sites = SiteTable.load(self.folder / self.meta.sites_folder)
+                table = SiteTable.load(self.folder / self.meta.sites_folder)
             except (OSError, ValueError) as exc:
                 raise StoreError(
                     f"the search index at {self.folder} is damaged (its site columns: {_reason(exc)});"
                     " rebuild it with: trialscout index --rebuild"
                 ) from exc
+            lengths = {int(column.shape[0]) for column in table.columns.values()}
+            if lengths != {self.meta.sites}:
+                raise StoreError(
+                    f"the search index at {self.folder} is damaged (its site columns do not hold the"
+                    f" {self.meta.sites:,} sites written); rebuild it with: trialscout index --rebuild"
+                )
+            self._sites = table
         return self._sites
 
     def use_places(self) -> None:
@@ -144,7 +151,7 @@ class SearchIndex:
             index, view = _open_text(folder / _TEXT)
         except StoreError as exc:
             raise StoreError(f"{exc}; rebuild it with: trialscout index --rebuild") from exc
-        problem = damage(folder, meta, index, counts=False)
+        problem = damage(folder, meta, index, counts=False, sites=False)
         if problem is not None:
             raise StoreError(
                 f"the search index at {folder} is damaged ({problem});"
@@ -291,14 +298,20 @@ def index_state(store: TrialReader) -> IndexState:
 
 
 def damage(
-    folder: Path, meta: IndexMeta, index: tantivy.Index | None = None, *, counts: bool = True
+    folder: Path,
+    meta: IndexMeta,
+    index: tantivy.Index | None = None,
+    *,
+    counts: bool = True,
+    sites: bool = True,
 ) -> str | None:
     """What is wrong with an index folder whose meta is readable, or None when it is sound: the
     text index (``index``, when already open) opens and, with ``counts``, holds the trials its
     meta says, and every site column is there with the length the meta says. Reads only.
 
-    A reader checks without ``counts``: while the writer updates the index, the text index
-    holds its new trials a moment before the meta says so."""
+    A reader checks without ``counts`` (while the writer updates the index, the text index
+    holds its new trials a moment before the meta says so) and without ``sites`` (it checks
+    the site columns when it first maps them, so a command that needs none loads no numpy)."""
     view = None
     try:
         if index is None:
@@ -311,11 +324,12 @@ def damage(
             shutil.rmtree(view, ignore_errors=True)
     if counts and found != meta.total:
         return f"the text index holds {found:,} trials where {meta.total:,} were written"
+    if not sites:
+        return None
     from trialscout.search.sites import column_lengths
 
-    sites = folder / meta.sites_folder
     try:
-        lengths = column_lengths(sites)
+        lengths = column_lengths(folder / meta.sites_folder)
     except (OSError, ValueError) as exc:
         return f"the site columns cannot be read: {_reason(exc)}"
     wrong = sorted(name for name, length in lengths.items() if length != meta.sites)
