@@ -250,6 +250,19 @@ class CriterionRole(StrEnum):
     REQUIREMENT = "requirement"
     EXCEPTION = "exception"
     EXCEPTION_CONDITION = "exception_condition"
+    DEFINITION = "definition"  # "Post-menopausal is defined as ...": defines words used elsewhere
+    NOTE = "note"  # a remark or a permission that asks nothing of the patient ("... may also be present")
+
+
+class Scope(msgspec.Struct, frozen=True, kw_only=True):
+    """Whom, or when, a criterion applies to: "for patients with brain metastases, ...",
+    "women of childbearing potential must ...". The criterion asks nothing of a patient the
+    scope does not cover (it is met); ``rules`` are the scope's typed parts, all of which must
+    hold for the criterion to apply, each with the span it came from."""
+
+    text: str
+    span: Span
+    rules: tuple[Rule, ...] = ()
 
 
 class Criterion(msgspec.Struct, frozen=True, kw_only=True):
@@ -269,7 +282,16 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True):
     role: CriterionRole = CriterionRole.REQUIREMENT
     exceptions: tuple[StatedException, ...] = ()
     rules: tuple[Rule, ...] = ()
+    # How the rules combine: each group is a set of alternatives (indices into ``rules``) of
+    # which one must hold, and every group must hold ("NSCLC or SCLC" is one group of two;
+    # "stroke patients with dysphagia" two groups of one). Empty: every rule must hold.
+    groups: tuple[tuple[int, ...], ...] = ()
+    scope: Scope | None = None
+    # Sibling criteria this one is an alternative to (items joined by "or"): one of them suffices.
+    alternative_to: tuple[str, ...] = ()
     plain: str = ""
+    # True when ``plain`` holds the registry's own words because no faithful sentence could be built.
+    plain_original: bool = False
 
     @property
     def is_typed(self) -> bool:
@@ -277,7 +299,7 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True):
 
 
 #: Bump when a change to the parser changes its output; stored results of older versions are re-parsed.
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 
 
 class ParsedEligibility(msgspec.Struct, frozen=True, kw_only=True):
