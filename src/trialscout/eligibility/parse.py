@@ -12,18 +12,24 @@ It never raises on any text: what cannot be read stays a free-text criterion.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import msgspec
 
+from trialscout.eligibility import structure
 from trialscout.eligibility.model import (
     PARSER_VERSION,
     Criterion,
     CriterionKind,
     CriterionRole,
+    DiagnosisRule,
     Expect,
+    MedicationRule,
     ParsedEligibility,
+    PriorTherapyRule,
     Rule,
+    Scope,
     Span,
     StatedException,
 )
@@ -31,6 +37,7 @@ from trialscout.eligibility.plain import lay_summary, plain_sentences
 from trialscout.eligibility.polarity import find_exceptions
 from trialscout.eligibility.rules.read import read_rules
 from trialscout.eligibility.split import Piece, split_criteria
+from trialscout.model.enums import InterventionType
 from trialscout.model.trial import Trial
 
 
@@ -89,20 +96,40 @@ def _allows(piece: Piece) -> bool:
     return bool(_ALLOWING.search(piece.text)) and not _NOT_ALLOWING.search(piece.text)
 
 
+def _is_allowance(piece: Piece) -> bool:
+    """ "Subjects with brain metastases are eligible provided they meet the following:": the
+    points below are what those subjects need, not exceptions."""
+    found = structure.leading_scope(piece.text)
+    return found is not None and structure.points_below_only(piece.text, found[1])
+
+
 def _roles(pieces: list[Piece]) -> dict[str, CriterionRole]:
-    """Exceptions (allowing sub-points) and their conditions: the items under an exception, or,
-    where a copy lost the indentation, the siblings after an exception that ends with ":"."""
+    """Exceptions (allowing sub-points, the items under "... except:") and their conditions:
+    the items under an exception, or, where a copy lost the indentation, the siblings after an
+    exception that ends with ":"; definitions and notes, which ask nothing."""
     roles: dict[str, CriterionRole] = {}
+    by_id = {p.id: p for p in pieces}
     opened: dict[str | None, bool] = {}  # a parent whose last allowing sub-point introduces a list
     for piece in pieces:
+        parent = by_id.get(piece.parent or "")
         parent_role = roles.get(piece.parent or "", CriterionRole.REQUIREMENT)
-        if parent_role is not CriterionRole.REQUIREMENT:
+        if parent_role in (CriterionRole.EXCEPTION, CriterionRole.EXCEPTION_CONDITION):
             roles[piece.id] = CriterionRole.EXCEPTION_CONDITION
-        elif piece.parent is not None and _allows(piece):
+        elif parent is not None and structure.introduces_exceptions(parent.text):
+            roles[piece.id] = CriterionRole.EXCEPTION
+        elif (
+            parent is not None
+            and _allows(piece)
+            and not _is_allowance(parent)
+        ):
             roles[piece.id] = CriterionRole.EXCEPTION
             opened[piece.parent] = piece.text.rstrip().endswith(":")
         elif piece.parent is not None and opened.get(piece.parent):
             roles[piece.id] = CriterionRole.EXCEPTION_CONDITION
+        elif structure.is_definition(piece.text):
+            roles[piece.id] = CriterionRole.DEFINITION
+        elif structure.is_note(piece.text):
+            roles[piece.id] = CriterionRole.NOTE
         else:
             roles[piece.id] = CriterionRole.REQUIREMENT
     return roles
@@ -122,6 +149,142 @@ def _read(piece: Piece, parents: dict[str, Piece]) -> tuple[Rule, ...]:
     return rules
 
 
+def _as_scope(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """Rules read as whom a criterion is for: the property itself (an exclusion's "prior
+    immunotherapy resulting in:" is for patients who had immunotherapy)."""
+    return tuple(msgspec.structs.replace(r, expect=Expect.PRESENT) for r in rules)
+
+
+class _Read(msgspec.Struct, kw_only=True):
+    """One piece as the structure reads it, before it becomes a Criterion."""
+
+    piece: Piece
+    role: CriterionRole
+    rules: tuple[Rule, ...]
+    scope: Scope | None = None
+    alternatives: list[str] = msgspec.field(default_factory=list)
+
+
+def _own_scope(read: _Read) -> None:
+    """A criterion that opens with whom it applies to: the scope's rules come out of its
+    requirement; an allowance that only points below ("... eligible provided they meet the
+    following criteria:") asks nothing itself (its sub-points do)."""
+    piece = read.piece
+    found = structure.leading_scope(piece.text)
+    if found is None:
+        return
+    start, end = found
+    words = piece.text[start:end]
+    scope_rules = _as_scope(
+        tuple(_shift(r, piece.span.start + start) for r in read_rules(words, CriterionKind.INCLUSION))
+    )
+    inside = Span(piece.span.start + start, piece.span.start + end)
+    read.scope = Scope(text=words, span=inside, rules=scope_rules)
+    read.rules = tuple(r for r in read.rules if not _inside(r.span, inside))
+    if structure.points_below_only(piece.text, end):
+        read.rules = ()
+        if read.role is CriterionRole.REQUIREMENT:
+            read.role = CriterionRole.NOTE
+
+
+def _inside(span: Span, outer: Span) -> bool:
+    return outer.start <= span.start and span.end <= outer.end
+
+
+def _inherit(reads: list[_Read]) -> None:
+    """Sub-points read inside their parent: they inherit its scope; an exclusion's intro with
+    rules ("Prior immunotherapy resulting in:") is the scope of its points and not checked on
+    its own; the points under "at least one of the following:", or an inclusion's list of
+    diagnoses, are alternatives."""
+    children: dict[str, list[_Read]] = {}
+    for read in reads:
+        if read.piece.parent:
+            children.setdefault(read.piece.parent, []).append(read)
+    for read in reads:  # parents come before their children
+        kids = [k for k in children.get(read.piece.id, []) if k.role is CriterionRole.REQUIREMENT]
+        if not kids:
+            continue
+        text = read.piece.text.rstrip()
+        if read.scope is not None:
+            for kid in kids:
+                kid.scope = kid.scope or read.scope
+        elif (
+            read.piece.kind is CriterionKind.EXCLUSION
+            and text.endswith(":")
+            and not structure.introduces_exceptions(text)
+            and read.role is CriterionRole.REQUIREMENT
+        ):
+            # An exclusion's intro means what its points say; "Prior immunotherapy resulting
+            # in:" is also whom they are about ("any of the following:" is only an intro).
+            if read.rules and not structure.introduces_list(text):
+                scope = Scope(text=read.piece.text, span=read.piece.span, rules=_as_scope(read.rules))
+                for kid in kids:
+                    kid.scope = kid.scope or scope
+            read.rules, read.role = (), CriterionRole.NOTE
+        if read.piece.kind is CriterionKind.INCLUSION and (
+            structure.introduces_alternatives(text)
+            or (
+                text.endswith(":")
+                and len(kids) > 1
+                and all(any(isinstance(r, DiagnosisRule) for r in k.rules) for k in kids)
+            )
+        ):
+            ids = [k.piece.id for k in kids]
+            for kid in kids:
+                kid.alternatives = [i for i in ids if i != kid.piece.id]
+
+
+def _joined_by_or(reads: list[_Read]) -> None:
+    """Sibling criteria joined by "or" ("Atorvastatin 40 mg or" / "simvastatin 80 mg") are
+    alternatives: one of them suffices."""
+    for before, after in itertools.pairwise(reads):
+        if before.piece.parent != after.piece.parent or before.piece.kind is not after.piece.kind:
+            continue
+        if structure.ends_with_or(before.piece.text) or structure.starts_with_or(after.piece.text):
+            run = [before.piece.id, *before.alternatives]
+            for read in (before, after):
+                read.alternatives = sorted({*read.alternatives, *run, after.piece.id} - {read.piece.id})
+
+
+_PRIOR_WORDS = re.compile(
+    r"\b(?:prior|previous(?:ly)?|earlier|history|received|receiving|treated|exposure|exposed|already"
+    r"|before|last\s+dose|pretreated|pre-treated|naive|refractory|progress\w*|failed|failure|within|since)\b",
+    re.IGNORECASE,
+)
+
+
+_DRUGS = (InterventionType.DRUG, InterventionType.BIOLOGICAL, InterventionType.GENETIC)
+# Names too general to be the study's own drug ("chemotherapy" named in an exclusion is about the patient's).
+_GENERIC = re.compile(
+    r"\b(?:chemotherapy|placebo|standard|usual|care|therapy|treatment|saline|vehicle|control|radiation|surgery)\b",
+    re.IGNORECASE,
+)
+
+
+def _own_interventions(read: _Read, interventions: tuple[str, ...]) -> None:
+    """The trial's own study drug named in a criterion ("contraindication to cetuximab", "in
+    order to start BI 764532") is not a prior therapy or a current medication of the patient's
+    unless the words say prior use."""
+    if not interventions:
+        return
+    if _PRIOR_WORDS.search(read.piece.text):
+        return  # "prior", "within 4 weeks": the patient's own use
+    own = [i for i in interventions if len(i) >= 4]
+
+    def is_own(name: str) -> bool:
+        key = name.lower()
+        return any(key == i or (len(key) >= 5 and (key in i or i in key)) for i in own)
+
+    read.rules = tuple(
+        r
+        for r in read.rules
+        if not (
+            (isinstance(r, PriorTherapyRule) and r.therapies and all(is_own(t) for t in r.therapies))
+            or (isinstance(r, MedicationRule) and is_own(r.medication))
+        )
+    )
+
+
 #: How much of an eligibility text is read. The registry takes at most 20,000 characters of
 #: criteria; a text over three times that is not one it published (a damaged or made-up record),
 #: and reading it whole would cost about 10 s a megabyte. The rest stays in the record, and one
@@ -129,14 +292,16 @@ def _read(piece: Piece, parents: dict[str, Piece]) -> tuple[Rule, ...]:
 MAX_CRITERIA_CHARS = 64 * 1024
 
 
-def parse_criteria_text(text: str) -> tuple[Criterion, ...]:
-    """The criteria of an eligibility text, with rules, exceptions, roles and plain sentences
-    (of its first `MAX_CRITERIA_CHARS` characters; see there)."""
+def parse_criteria_text(text: str, interventions: tuple[str, ...] = ()) -> tuple[Criterion, ...]:
+    """The criteria of an eligibility text, with their structure, rules, exceptions, roles and
+    plain sentences (of its first `MAX_CRITERIA_CHARS` characters; see there). ``interventions``
+    are the trial's own (lower-case names), which an exclusion naming them does not make a
+    prior-therapy rule."""
     if len(text) <= MAX_CRITERIA_CHARS:
-        return _parse_text(text)
+        return _parse_text(text, interventions)
     cut = text.rfind("\n", 0, MAX_CRITERIA_CHARS)
     cut = cut if cut > 0 else MAX_CRITERIA_CHARS
-    read = _parse_text(text[:cut])
+    read = _parse_text(text[:cut], interventions)
     kind = read[-1].kind if read else CriterionKind.INCLUSION
     prefix = "I" if kind is CriterionKind.INCLUSION else "E"
     numbers = [int(c.id[1:].split(".")[0]) for c in read if c.id[1:].split(".")[0].isdigit()]
@@ -153,7 +318,7 @@ def parse_criteria_text(text: str) -> tuple[Criterion, ...]:
     return (*read, rest)
 
 
-def _parse_text(text: str) -> tuple[Criterion, ...]:
+def _parse_text(text: str, interventions: tuple[str, ...] = ()) -> tuple[Criterion, ...]:
     pieces = split_criteria(text)
     parents = {p.id: p for p in pieces}
     roles = _roles(pieces)
@@ -161,29 +326,64 @@ def _parse_text(text: str) -> tuple[Criterion, ...]:
     for piece in pieces:
         if roles[piece.id] is CriterionRole.EXCEPTION and piece.parent is not None:
             allowances.setdefault(piece.parent, []).append(StatedException(text=piece.text, span=piece.span))
+    reads = []
+    for piece in pieces:
+        role = roles[piece.id]
+        rules = _read(piece, parents) if role is not CriterionRole.DEFINITION else ()
+        read = _Read(piece=piece, role=role, rules=rules)
+        if role is CriterionRole.REQUIREMENT:
+            _own_scope(read)
+            _own_interventions(read, interventions)
+        reads.append(read)
+    _inherit(reads)
+    _joined_by_or(reads)
     criteria = [
         Criterion(
-            id=piece.id,
-            kind=piece.kind,
-            span=piece.span,
-            text=piece.text,
-            parent=piece.parent,
-            topic=piece.topic,
-            role=roles[piece.id],
-            exceptions=find_exceptions(piece.text, offset=piece.span.start)
-            + tuple(allowances.get(piece.id, ())),
-            rules=_read(piece, parents),
+            id=r.piece.id,
+            kind=r.piece.kind,
+            span=r.piece.span,
+            text=r.piece.text,
+            parent=r.piece.parent,
+            topic=r.piece.topic,
+            role=r.role,
+            exceptions=find_exceptions(r.piece.text, offset=r.piece.span.start)
+            + tuple(allowances.get(r.piece.id, ())),
+            rules=r.rules,
+            groups=structure.rule_groups(r.piece.text, r.rules, r.piece.span.start),
+            scope=r.scope,
+            alternative_to=tuple(r.alternatives),
         )
-        for piece in pieces
+        for r in reads
     ]
     sentences = plain_sentences(criteria)
-    return tuple(msgspec.structs.replace(c, plain=p) for c, p in zip(criteria, sentences, strict=True))
+    return tuple(
+        msgspec.structs.replace(c, plain=p)
+        if p
+        else msgspec.structs.replace(c, plain=_original_words(c.text), plain_original=True)
+        for c, p in zip(criteria, sentences, strict=True)
+    )
+
+
+def _original_words(text: str) -> str:
+    """The registry's words, tidied for reading (one line, single spaces)."""
+    return " ".join(text.split())
 
 
 def parse_eligibility(trial: Trial) -> ParsedEligibility:
     """Everything trialscout reads from one trial's eligibility section."""
     text = trial.eligibility.criteria if trial.eligibility and trial.eligibility.criteria else ""
-    criteria = parse_criteria_text(text)
+    interventions = tuple(
+        sorted(
+            {
+                name.lower()
+                for i in trial.interventions
+                if i.type in _DRUGS
+                for name in (i.name, *i.other_names)
+                if name and not _GENERIC.search(name)
+            }
+        )
+    )
+    criteria = parse_criteria_text(text, interventions)
     return ParsedEligibility(
         nct_id=trial.nct_id,
         criteria=criteria,

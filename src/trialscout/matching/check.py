@@ -2,45 +2,60 @@
 
 Each requirement (inclusion or exclusion) gets *met* (the trial's requirement holds for this
 patient: an inclusion is satisfied, or an exclusion does not apply), *not met*, or *unknown*,
-with the evidence: the profile fact used and the criterion's own words. Rules read from one
-criterion combine as its words do: alternatives of one kind ("ECOG 0-1 or Karnofsky ≥ 70",
-"NSCLC or SCLC") need one to hold; everything else must all hold. A criterion whose verdict
-would be *not met* but which states an exception ("unless", "except", "provided that", or
-sub-points allowing it) is *unknown*, with the exception quoted: trialscout never decides an
-exception it cannot check. Free-text criteria are *unknown* and counted apart, for the study
-team.
+with the evidence: the profile fact used and the criterion's own words. A criterion's rules
+combine as its words do (`Criterion.groups`: "ECOG 0-1 or Karnofsky >= 70" needs one, "stroke
+patients with dysphagia" both); sibling criteria joined by "or" need one of them.
+
+**The decision policy.** A requirement is *not met* only when all of this holds:
+
+- it is typed (it has rules) and is a requirement, not an exception, a definition or a note
+  (an exception can only rescue a patient, never exclude one);
+- it is unconditional for this patient: it has no scope ("for patients with brain metastases,
+  ..."), or the profile shows the patient is in its scope (a patient the scope does not cover
+  meets it; one the profile cannot place gets *unknown* with the scope's question); it states
+  no exception; it is not for one cohort of the trial only;
+- it is certainly failed by a fact of the profile: a stated value, not an inference from what
+  the profile does not list (a drug not among the listed medications is *unknown*, leaning
+  not met), and a dated one where time matters (a result or performance status older than
+  `trialscout.matching.rules.FRESH_DAYS` days, or a treatment with no date against a time window, is *unknown*).
+
+Everything else is *unknown*, with the question whose answer would settle it. Free-text
+criteria are *unknown* and counted apart, for the study team.
 
 The trial is *not eligible* when any requirement is not met (the failing criteria are named),
 *possibly eligible* with N unknowns when none fails, and *eligible* when every checkable
-requirement is met.
+requirement is met. The result always carries the trial's recruitment status: a trial that is
+not open (or possibly stale) says so beside the verdict.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
 import msgspec
 
 from trialscout.eligibility.model import (
     ConditionRule,
+    Criterion,
     CriterionKind,
     CriterionRole,
     Expect,
-    LabRule,
     MedicationRule,
     ParsedEligibility,
     PriorTherapyRule,
     ReproductiveRule,
     Rule,
+    Scope,
     SexRule,
     Span,
 )
 from trialscout.matching.rules import Question, has_property
-from trialscout.model.enums import Sex
+from trialscout.model.enums import OPEN_STATUSES, Sex
 from trialscout.model.patient import PatientProfile, PatientSex
+from trialscout.model.recruitment import check_recruitment
 from trialscout.model.trial import Trial
 
 
@@ -62,6 +77,9 @@ class RuleVerdict(msgspec.Struct, frozen=True, kw_only=True):
     verdict: Verdict
     evidence: str  # the profile fact, in words ("platelets 90 10^9/L")
     span: Span  # the criterion words the rule was read from
+    # The verdict would be "not met" on an inference (what the profile does not list, an old result):
+    # shown as unknown, and weighed as likely failing in the ranking.
+    leaning_not_met: bool = False
 
 
 class CriterionVerdict(msgspec.Struct, frozen=True, kw_only=True):
@@ -74,6 +92,9 @@ class CriterionVerdict(msgspec.Struct, frozen=True, kw_only=True):
     typed: bool
     rules: tuple[RuleVerdict, ...] = ()
     questions: tuple[Question, ...] = ()
+    scope: str | None = None  # whom the criterion applies to, in its words
+    leaning_not_met: bool = False  # unknown, but likely not met (see RuleVerdict)
+    plain_original: bool = False  # ``plain`` is the registry's own words
 
 
 class TrialCheck(msgspec.Struct, frozen=True, kw_only=True):
@@ -85,16 +106,23 @@ class TrialCheck(msgspec.Struct, frozen=True, kw_only=True):
     free_text: int  # requirements only a person can judge
     met: int
     questions: tuple[Question, ...]
+    status: str | None = None  # the trial's overall recruitment status
+    open: bool = True  # whether the trial is recruiting or about to
+    possibly_stale: bool = False  # it says it is open but its record contradicts it
+    status_note: str = ""  # the status in words when it matters ("closed: COMPLETED")
+    leaning_not_met: int = 0  # unknown requirements that are likely not met
 
     @property
     def summary(self) -> str:
         if self.result is TrialResult.NOT_ELIGIBLE:
-            return (
+            words = (
                 f"Not eligible: {len(self.failing)} criteri{'on' if len(self.failing) == 1 else 'a'} not met"
             )
-        if self.result is TrialResult.POSSIBLY_ELIGIBLE:
-            return f"Possibly eligible: {self.met} met, {self.unknown} unknown"
-        return f"Eligible on all {self.met} checkable criteria"
+        elif self.result is TrialResult.POSSIBLY_ELIGIBLE:
+            words = f"Possibly eligible: {self.met} met, {self.unknown} unknown"
+        else:
+            words = f"Eligible on all {self.met} checkable criteria"
+        return f"{words} ({self.status_note})" if self.status_note else words
 
 
 _REPRODUCTIVE = re.compile(
@@ -119,21 +147,6 @@ _CAUSE = re.compile(
 )
 
 
-def _kidney(analyte: str) -> str:
-    return "kidney" if analyte in ("creatinine", "creatinine_clearance", "egfr") else analyte
-
-
-def _group_key(index: int, rule: Rule) -> tuple[str, str]:
-    tag = type(rule).__name__
-    if rule.expect is Expect.ABSENT and not isinstance(rule, LabRule):
-        return (tag, str(index))  # "no HIV, no HBV": each must hold
-    if isinstance(rule, LabRule):
-        return (tag, _kidney(rule.analyte))
-    if isinstance(rule, ConditionRule):
-        return (tag, "present")
-    return (tag, "")
-
-
 def _combine_any(verdicts: list[Verdict]) -> Verdict:
     if Verdict.MET in verdicts:
         return Verdict.MET
@@ -152,18 +165,22 @@ def _inside(span: Span, spans: Iterable[Span]) -> bool:
 
 
 def check_rules(
-    rules: Iterable[Rule], profile: PatientProfile, text: str = ""
+    rules: Sequence[Rule],
+    profile: PatientProfile,
+    text: str = "",
+    groups: Sequence[Sequence[int]] = (),
 ) -> tuple[Verdict, list[RuleVerdict], list[Question]]:
     """The combined verdict of one criterion's rules, each rule's verdict, and the questions.
-    ``text`` is the criterion's words: where a treatment is named as a cause ("toxicity from
-    prior therapy"), having had it does not decide the criterion."""
+    ``groups`` say how the rules combine (`Criterion.groups`; none: each must hold). ``text``
+    is the criterion's words: where a treatment is named as a cause ("toxicity from prior
+    therapy"), having had it does not decide the criterion."""
     as_cause = bool(_CAUSE.search(text))
     graded = bool(_GRADED.search(text))
-    groups: dict[tuple[str, str], list[Verdict]] = defaultdict(list)
     verdicts: list[RuleVerdict] = []
     questions: list[Question] = []
-    for index, rule in enumerate(rules):
+    for rule in rules:
         finding = has_property(rule, profile)
+        leaning = False
         if not finding.applies:
             verdict = Verdict.MET
         elif finding.has is None:
@@ -172,7 +189,11 @@ def check_rules(
                 questions.append(finding.question)
         else:
             verdict = Verdict.MET if finding.has == (rule.expect is Expect.PRESENT) else Verdict.NOT_MET
-            if (
+            if verdict is Verdict.NOT_MET and not finding.certain:
+                verdict, leaning = Verdict.UNKNOWN, True  # an inference, not a stated fact
+                if finding.question is not None:
+                    questions.append(finding.question)
+            elif (
                 verdict is Verdict.NOT_MET
                 and as_cause
                 and isinstance(rule, (PriorTherapyRule, MedicationRule))
@@ -180,14 +201,20 @@ def check_rules(
                 verdict = Verdict.UNKNOWN  # the criterion is about an effect of the treatment
             elif verdict is Verdict.NOT_MET and finding.has and graded and isinstance(rule, ConditionRule):
                 verdict = Verdict.UNKNOWN  # "severe hypertension": having hypertension does not decide it
-        groups[_group_key(index, rule)].append(verdict)
         tag = rule.__struct_config__.tag
         verdicts.append(
             RuleVerdict(
-                rule=str(tag), expect=rule.expect, verdict=verdict, evidence=finding.evidence, span=rule.span
+                rule=str(tag),
+                expect=rule.expect,
+                verdict=verdict,
+                evidence=finding.evidence,
+                span=rule.span,
+                leaning_not_met=leaning,
             )
         )
-    return _combine_all(_combine_any(g) for g in groups.values()), verdicts, questions
+    indices = [list(g) for g in groups if g] or [[i] for i in range(len(rules))]
+    combined = _combine_all(_combine_any([verdicts[i].verdict for i in g]) for g in indices)
+    return combined, verdicts, questions
 
 
 def _registry_limits(trial: Trial, profile: PatientProfile) -> CriterionVerdict | None:
@@ -244,78 +271,174 @@ def _registry_limits(trial: Trial, profile: PatientProfile) -> CriterionVerdict 
     )
 
 
-def check_trial(profile: PatientProfile, trial: Trial, parsed: ParsedEligibility | None = None) -> TrialCheck:
+def _in_scope(scope: Scope, profile: PatientProfile) -> tuple[Verdict, str, list[Question]]:
+    """Whether the patient is among those the scope names: MET (the criterion applies),
+    NOT_MET (it does not), UNKNOWN; with the evidence and the questions that would settle it."""
+    if not scope.rules:
+        return (
+            Verdict.UNKNOWN,
+            "",
+            [Question(f"scope:{scope.text.lower()[:60]}", f"Does this describe you: “{scope.text}”?")],
+        )
+    verdicts: list[Verdict] = []
+    evidence: list[str] = []
+    questions: list[Question] = []
+    for rule in scope.rules:
+        finding = has_property(rule, profile)
+        if not finding.applies or finding.has is False:
+            verdicts.append(Verdict.NOT_MET)
+        elif finding.has is None:
+            verdicts.append(Verdict.UNKNOWN)
+            if finding.question is not None:
+                questions.append(finding.question)
+        else:
+            verdicts.append(Verdict.MET)
+        if finding.evidence:
+            evidence.append(finding.evidence)
+    return _combine_all(verdicts), "; ".join(evidence), questions
+
+
+def _free_text(criterion: Criterion, reason: str, verdict: Verdict = Verdict.UNKNOWN) -> CriterionVerdict:
+    return CriterionVerdict(
+        id=criterion.id,
+        kind=criterion.kind,
+        text=criterion.text,
+        plain=criterion.plain,
+        plain_original=criterion.plain_original,
+        verdict=verdict,
+        reason=reason,
+        typed=verdict is not Verdict.UNKNOWN,
+        scope=criterion.scope.text if criterion.scope else None,
+    )
+
+
+def _check_criterion(
+    criterion: Criterion, profile: PatientProfile, children: dict[str, list[str]]
+) -> CriterionVerdict:
+    scope_verdict, scope_evidence, scope_questions = (
+        _in_scope(criterion.scope, profile) if criterion.scope is not None else (Verdict.MET, "", [])
+    )
+    if criterion.scope is not None and scope_verdict is Verdict.NOT_MET:
+        why = f"does not apply: it is for {_quoted(criterion.scope.text)}"
+        return _free_text(criterion, why + (f" ({scope_evidence})" if scope_evidence else ""), Verdict.MET)
+    stated = [e.span for e in criterion.exceptions] + [e.span for r in criterion.rules for e in r.exceptions]
+    kept = [i for i, r in enumerate(criterion.rules) if not _inside(r.span, stated)]
+    if any(isinstance(criterion.rules[i], ReproductiveRule) for i in kept) or _REPRODUCTIVE.search(
+        criterion.text
+    ):
+        kept = [i for i in kept if not isinstance(criterion.rules[i], SexRule)]  # whom it is about
+    if not kept:
+        return _free_text(criterion, "not checkable from a profile: for the study team to judge")
+    rules = [criterion.rules[i] for i in kept]
+    renumber = {old: new for new, old in enumerate(kept)}
+    groups = [tuple(renumber[i] for i in g if i in renumber) for g in criterion.groups]
+    verdict, rule_verdicts, questions = check_rules(rules, profile, criterion.text, [g for g in groups if g])
+    exceptions = [e.text for e in criterion.exceptions] + children.get(criterion.id, [])
+    exceptions += [
+        e.text
+        for r, v in zip(rules, rule_verdicts, strict=True)
+        if v.verdict is Verdict.NOT_MET
+        for e in r.exceptions
+    ]
+    reason = "; ".join(v.evidence for v in rule_verdicts if v.evidence) or "the profile does not say"
+    if criterion.scope is not None:
+        reason = (
+            f"for {_quoted(criterion.scope.text)}"
+            + (f" ({scope_evidence})" if scope_evidence else "")
+            + f": {reason}"
+        )
+    if verdict is Verdict.NOT_MET and exceptions:
+        verdict = Verdict.UNKNOWN
+        reason += f"; but the criterion allows an exception: {_quoted(exceptions[0])}"
+        questions.append(
+            Question(f"exception:{criterion.id}", f"Does this apply to you: {_quoted(exceptions[0])}?")
+        )
+    elif verdict is Verdict.NOT_MET and _COHORT.match(criterion.text):
+        verdict = Verdict.UNKNOWN
+        reason += "; this criterion is for one cohort of the trial only"
+    elif verdict is Verdict.NOT_MET and scope_verdict is Verdict.UNKNOWN:
+        verdict = Verdict.UNKNOWN
+        reason += "; it applies only if this describes you"
+        questions.extend(scope_questions)
+    leaning = verdict is Verdict.UNKNOWN and any(v.leaning_not_met for v in rule_verdicts)
+    return CriterionVerdict(
+        id=criterion.id,
+        kind=criterion.kind,
+        text=criterion.text,
+        plain=criterion.plain,
+        plain_original=criterion.plain_original,
+        verdict=verdict,
+        reason=reason,
+        typed=True,
+        rules=tuple(rule_verdicts),
+        questions=tuple(dict.fromkeys(questions)) if verdict is Verdict.UNKNOWN else (),
+        scope=criterion.scope.text if criterion.scope else None,
+        leaning_not_met=leaning,
+    )
+
+
+def _quoted(words: str) -> str:
+    return "“" + " ".join(words.split()).rstrip(" :,;") + "”"
+
+
+def _alternatives(criteria: Sequence[Criterion], verdicts: dict[str, CriterionVerdict]) -> None:
+    """Sibling criteria that are alternatives ("... or" between items) need one of them: a
+    failing one is met when another is, unknown when another may be."""
+    for criterion in criteria:
+        own = verdicts.get(criterion.id)
+        if own is None or not criterion.alternative_to or own.verdict is Verdict.MET:
+            continue
+        others = [verdicts[i] for i in criterion.alternative_to if i in verdicts]
+        met = next((o for o in others if o.verdict is Verdict.MET), None)
+        if met is not None:
+            verdicts[criterion.id] = msgspec.structs.replace(
+                own,
+                verdict=Verdict.MET,
+                reason=f"an alternative to it is met ({met.id}): {met.reason}",
+                questions=(),
+            )
+        elif own.verdict is Verdict.NOT_MET and any(o.verdict is Verdict.UNKNOWN for o in others):
+            maybe = next(o for o in others if o.verdict is Verdict.UNKNOWN)
+            verdicts[criterion.id] = msgspec.structs.replace(
+                own,
+                verdict=Verdict.UNKNOWN,
+                reason=f"{own.reason}; but an alternative to it ({maybe.id}) may be met",
+                questions=maybe.questions,
+            )
+
+
+def check_trial(
+    profile: PatientProfile,
+    trial: Trial,
+    parsed: ParsedEligibility | None = None,
+    today: dt.date | None = None,
+) -> TrialCheck:
     """Every requirement of ``trial`` checked against ``profile``; ``parsed`` is the trial's
-    parsed eligibility when already at hand (the store keeps it), else it is parsed now."""
+    parsed eligibility when already at hand (the store keeps it), else it is parsed now.
+    ``today`` dates the recruitment check (default: the profile's date)."""
     if parsed is None:
         from trialscout.eligibility.parse import parse_eligibility  # large: only when not parsed yet
 
         parsed = parse_eligibility(trial)
-    verdicts: list[CriterionVerdict] = []
+    verdicts: dict[str, CriterionVerdict] = {}
     limits = _registry_limits(trial, profile)
     if limits is not None:
-        verdicts.append(limits)
-    children: dict[str, list[str]] = defaultdict(list)
+        verdicts[limits.id] = limits
+    children: dict[str, list[str]] = {}
     for criterion in parsed.criteria:
-        if criterion.role is not CriterionRole.REQUIREMENT and criterion.parent:
-            children[criterion.parent].append(criterion.text)
-    for criterion in parsed.criteria:
-        if criterion.role is not CriterionRole.REQUIREMENT:
-            continue
-        stated = [e.span for e in criterion.exceptions] + [
-            e.span for r in criterion.rules for e in r.exceptions
-        ]
-        rules = [r for r in criterion.rules if not _inside(r.span, stated)]
-        if any(isinstance(r, ReproductiveRule) for r in rules) or _REPRODUCTIVE.search(criterion.text):
-            rules = [r for r in rules if not isinstance(r, SexRule)]  # whom it is about, not a requirement
-        if not rules:
-            verdicts.append(
-                CriterionVerdict(
-                    id=criterion.id,
-                    kind=criterion.kind,
-                    text=criterion.text,
-                    plain=criterion.plain,
-                    verdict=Verdict.UNKNOWN,
-                    reason="not checkable from a profile: for the study team to judge",
-                    typed=False,
-                )
-            )
-            continue
-        verdict, rule_verdicts, questions = check_rules(rules, profile, criterion.text)
-        exceptions = [e.text for e in criterion.exceptions] + children.get(criterion.id, [])
-        exceptions += [
-            e.text
-            for r, v in zip(rules, rule_verdicts, strict=True)
-            if v.verdict is Verdict.NOT_MET
-            for e in r.exceptions
-        ]
-        reason = "; ".join(v.evidence for v in rule_verdicts if v.evidence) or "the profile does not say"
-        if verdict is Verdict.NOT_MET and exceptions:
-            verdict = Verdict.UNKNOWN
-            reason += f"; but the criterion allows an exception: “{exceptions[0]}”"
-            questions.append(
-                Question(f"exception:{criterion.id}", f"Does this apply to you: “{exceptions[0]}”?")
-            )
-        elif verdict is Verdict.NOT_MET and _COHORT.match(criterion.text):
-            verdict = Verdict.UNKNOWN
-            reason += "; this criterion is for one cohort of the trial only"
-        verdicts.append(
-            CriterionVerdict(
-                id=criterion.id,
-                kind=criterion.kind,
-                text=criterion.text,
-                plain=criterion.plain,
-                verdict=verdict,
-                reason=reason,
-                typed=True,
-                rules=tuple(rule_verdicts),
-                questions=tuple(dict.fromkeys(questions)) if verdict is Verdict.UNKNOWN else (),
-            )
-        )
-    return _summarise(trial.nct_id, verdicts)
+        if (
+            criterion.role in (CriterionRole.EXCEPTION, CriterionRole.EXCEPTION_CONDITION)
+            and criterion.parent
+        ):
+            children.setdefault(criterion.parent, []).append(criterion.text)
+    checked = [c for c in parsed.criteria if c.role is CriterionRole.REQUIREMENT]
+    for criterion in checked:
+        verdicts[criterion.id] = _check_criterion(criterion, profile, children)
+    _alternatives(checked, verdicts)
+    return _summarise(trial, list(verdicts.values()), today or profile.reference_date())
 
 
-def _summarise(nct_id: str, verdicts: list[CriterionVerdict]) -> TrialCheck:
+def _summarise(trial: Trial, verdicts: list[CriterionVerdict], today: dt.date) -> TrialCheck:
     failing = tuple(v.id for v in verdicts if v.verdict is Verdict.NOT_MET)
     unknown = sum(1 for v in verdicts if v.typed and v.verdict is Verdict.UNKNOWN)
     free_text = sum(1 for v in verdicts if not v.typed)
@@ -327,8 +450,16 @@ def _summarise(nct_id: str, verdicts: list[CriterionVerdict]) -> TrialCheck:
     else:
         result = TrialResult.ELIGIBLE
     questions = dict.fromkeys(q for v in verdicts for q in v.questions)
+    status = trial.overall_status
+    is_open = status is None or status in OPEN_STATUSES
+    stale = check_recruitment(trial, today)
+    note = ""
+    if not is_open and status is not None:
+        note = f"the trial is not recruiting: {str(status).replace('_', ' ').lower()}"
+    elif stale.possibly_stale:
+        note = f"the trial says {str(status).replace('_', ' ').lower()} but may not be: {stale.reasons[0]}"
     return TrialCheck(
-        nct_id=nct_id,
+        nct_id=trial.nct_id,
         result=result,
         criteria=tuple(verdicts),
         failing=failing,
@@ -336,4 +467,9 @@ def _summarise(nct_id: str, verdicts: list[CriterionVerdict]) -> TrialCheck:
         free_text=free_text,
         met=met,
         questions=tuple(questions),
+        status=str(status) if status is not None else None,
+        open=is_open,
+        possibly_stale=stale.possibly_stale,
+        status_note=note,
+        leaning_not_met=sum(1 for v in verdicts if v.leaning_not_met),
     )

@@ -54,6 +54,24 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
     evidence: str = ""
     question: Question | None = None
     applies: bool = True  # False: the rule is for other people (men, other ages): nothing to check
+    # False when ``has`` is inferred, not stated: a medication or therapy the profile does not
+    # list, a result too old to stand for today. Such a finding never rules a patient out alone.
+    certain: bool = True
+
+
+def _assumed(has: bool, evidence: str, question: Question) -> Finding:
+    """A reading of what the profile leaves out: likely, not certain; asked about when it matters."""
+    return Finding(has=has, evidence=evidence, question=question, certain=False)
+
+
+#: How old a laboratory result or performance status may be to stand for the patient today.
+#: Trials ask for values from their screening window (mostly 7-28 days); an older result that
+#: fails a threshold is a reason to re-test, not to rule the patient out.
+FRESH_DAYS = 90
+
+
+def _stale(date: dt.date | None, profile: PatientProfile) -> bool:
+    return date is not None and (profile.reference_date() - date).days > FRESH_DAYS
 
 
 def _not_for(evidence: str) -> Finding:
@@ -131,9 +149,13 @@ def _performance(rule: PerformanceStatusRule, profile: PatientProfile) -> Findin
         and rule.scale.upper() in ("ECOG", "WHO", "ZUBROD")
     )
     if same_scale:
-        return Finding(has=rule.score.contains(status.score), evidence=written)
-    ecog = ecog_score(status)
-    return Finding(has=rule.ecog.contains(ecog), evidence=f"{written} (ECOG {ecog:g})")
+        has, evidence = rule.score.contains(status.score), written
+    else:
+        has, evidence = rule.ecog.contains(ecog_score(status)), f"{written} (ECOG {ecog_score(status):g})"
+    if not has and _stale(status.date, profile):
+        question = Question("ecog", "What is your performance status now (ECOG 0-5, or Karnofsky)?")
+        return _assumed(False, f"{evidence}, on {status.date} (over {FRESH_DAYS} days ago)", question)
+    return Finding(has=has, evidence=evidence)
 
 
 def _lab(rule: LabRule, profile: PatientProfile) -> Finding:
@@ -147,7 +169,11 @@ def _lab(rule: LabRule, profile: PatientProfile) -> Finding:
     if value.note:
         unit = "x ULN" if value.unit == ULN else value.unit
         shown += f" = {value.value:.3g} {unit} ({value.note})"
-    return Finding(has=rule.bound.contains(value.value), evidence=shown)
+    has = rule.bound.contains(value.value)
+    if not has and _stale(value.result.date, profile):
+        question = Question(f"lab:{rule.analyte}", f"What is your latest {name} (from the last few weeks)?")
+        return _assumed(False, f"{shown}, on {value.result.date} (over {FRESH_DAYS} days ago)", question)
+    return Finding(has=has, evidence=shown)
 
 
 def _condition_terms(condition: Condition) -> Terms:
@@ -235,7 +261,11 @@ def _cns(rule: CnsMetastasesRule, profile: PatientProfile) -> Finding:
     for condition in profile.conditions():
         if not matches(_condition_terms(condition), _BRAIN):
             continue
-        if rule.state in ("any", "leptomeningeal"):
+        if rule.state == "leptomeningeal":
+            if "leptomening" in condition.name.lower() or "meningeal" in condition.name.lower():
+                return Finding(has=True, evidence=condition.name)
+            continue  # brain metastases are not leptomeningeal disease
+        if rule.state == "any":
             return Finding(has=True, evidence=condition.name)
         if rule.state == "treated_stable":
             if condition.treated is None:
@@ -251,6 +281,11 @@ def _cns(rule: CnsMetastasesRule, profile: PatientProfile) -> Finding:
         for absent in profile.absent:
             if matches(terms(absent.name, *absent.concepts), _BRAIN):
                 return Finding(has=False, evidence=f"no {absent.name}")
+        if rule.state == "leptomeningeal":
+            return _unknown(
+                "leptomeningeal",
+                "Has your cancer spread to the lining of the brain or spinal cord (leptomeningeal)?",
+            )
         return _unknown("brain_metastases", "Has your cancer spread to the brain?")
     return _unknown(
         "brain_metastases_treated", "Have your brain metastases been treated, and are they stable?"
@@ -400,8 +435,14 @@ def _medication(rule: MedicationRule, profile: PatientProfile) -> Finding:
                     if inside is not None
                     else _unknown(f"when:{therapy.name.lower()}", f"When did you last take {therapy.name}?")
                 )
-    if profile.medications or _says_no_medications(profile):
-        return Finding(has=False, evidence="not among current medications")
+    if _says_no_medications(profile):
+        return Finding(has=False, evidence="takes no medications")
+    if profile.medications:
+        return _assumed(
+            False,
+            "not among current medications",
+            Question(f"medication:{rule.medication.lower()}", f"Do you currently take {rule.medication}?"),
+        )
     return _unknown(f"medication:{rule.medication.lower()}", f"Do you currently take {rule.medication}?")
 
 
@@ -435,9 +476,10 @@ def _prior_therapy(rule: PriorTherapyRule, profile: PatientProfile) -> Finding:
                 return Finding(has=False, evidence=f"no {absent.name}")
         named = ", ".join(rule.therapies) or "this treatment"
         if profile.prior_therapies and _all_anticancer(rule):
-            return Finding(
-                has=False,
-                evidence="not among prior therapies: " + ", ".join(t.name for t in profile.prior_therapies),
+            return _assumed(
+                False,
+                "not among prior therapies: " + ", ".join(t.name for t in profile.prior_therapies),
+                Question(f"therapy:{named.lower()}", f"Have you been treated with {named}?"),
             )
         return _unknown(f"therapy:{named.lower()}", f"Have you been treated with {named}?")
     if rule.progression:
