@@ -17,7 +17,11 @@ The readers, each documented with the forms it reads:
 - `trialscout.patients.note_values`: age, sex, performance status, pregnancy, biomarkers;
 - `trialscout.patients.note_labs`: laboratory results and vital signs;
 - `trialscout.patients.note_findings`: conditions (diagnoses, others, absent), medications,
-  prior therapies and procedures.
+  prior therapies and procedures;
+- `trialscout.patients.note_dates`: the note's dates ("6 months ago", "s/p lobectomy (2023)"),
+  resolved against ``as_of`` (default today) and given to the fact they date, each listed as a
+  "dates" fact. Only a day the words name is set in the profile; a month or a year alone is listed,
+  not set (the profile has no place for its precision).
 
 Nothing here raises on any text, and nothing here writes the note anywhere: notes are health data.
 """
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TypeVar
 
 import msgspec
 
@@ -33,6 +38,7 @@ from trialscout.eligibility.model import Span
 from trialscout.eligibility.text import matchable
 from trialscout.model.patient import LabResult, PatientProfile
 from trialscout.patients.note_context import NoteContext
+from trialscout.patients.note_dates import DatedFact, Target, attach_dates, read_dates
 from trialscout.patients.note_findings import read_findings
 from trialscout.patients.note_labs import LabReading, read_labs
 from trialscout.patients.note_values import (
@@ -79,6 +85,7 @@ FIELD_ORDER = (
     "medications",
     "prior_therapies",
     "procedures",
+    "dates",
     "family_history",
     "hypothetical",
 )
@@ -131,7 +138,17 @@ def extract_profile(
         build.fact("performance_status", performance.display, performance.span)
     for biomarker in biomarkers:
         build.fact("biomarkers", biomarker.display, biomarker.span)
-    results = _lab_results(build, labs)
+    targets = list(findings.targets)
+    targets += [Target("labs", i, (reading.span,)) for i, reading in enumerate(labs)]
+    targets += [Target("biomarkers", i, (reading.span,)) for i, reading in enumerate(biomarkers)]
+    if performance is not None:
+        targets.append(Target("performance_status", 0, (performance.span,)))
+    dated = attach_dates(context, read_dates(context, as_of or dt.date.today()), targets)
+    dates = _dates(dated)
+    results = _lab_results(build, labs, dates)
+    status = performance.status if performance is not None else None
+    if status is not None and ("performance_status", 0, "date") in dates:
+        status = msgspec.structs.replace(status, date=dates["performance_status", 0, "date"])
     profile = PatientProfile(
         id=patient_id,
         age=age.years if age is not None else None,
@@ -140,17 +157,18 @@ def extract_profile(
         pregnant=states.get("pregnant"),
         breastfeeding=states.get("breastfeeding"),
         uses_contraception=states.get("uses_contraception"),
-        diagnoses=tuple(findings.diagnoses),
-        other_conditions=tuple(findings.other_conditions),
+        diagnoses=_dated("diagnoses", findings.diagnoses, dates),
+        other_conditions=_dated("other_conditions", findings.other_conditions, dates),
         absent=tuple(findings.absent),
-        biomarkers=tuple(b.biomarker for b in biomarkers),
-        performance_status=performance.status if performance is not None else None,
+        biomarkers=_dated("biomarkers", [b.biomarker for b in biomarkers], dates),
+        performance_status=status,
         labs=tuple(results),
-        prior_therapies=tuple(findings.prior_therapies),
-        medications=tuple(findings.medications),
-        procedures=tuple(findings.procedures),
+        prior_therapies=_dated("prior_therapies", findings.prior_therapies, dates),
+        medications=_dated("medications", findings.medications, dates),
+        procedures=_dated("procedures", findings.procedures, dates),
         notes=text,
     )
+    _date_facts(build, dated, profile)
     order = {field: i for i, field in enumerate(FIELD_ORDER)}
     facts = sorted(build.facts, key=lambda f: (order.get(f.field, len(order)), f.span.start))
     return NoteExtraction(profile=profile, facts=tuple(facts))
@@ -167,18 +185,95 @@ def describe_extraction(extraction: NoteExtraction) -> list[str]:
     return lines
 
 
-def _lab_results(build: _Builder, labs: list[LabReading]) -> list[LabResult]:
+def _lab_results(
+    build: _Builder, labs: list[LabReading], dates: dict[tuple[str, int, str], dt.date]
+) -> list[LabResult]:
     results: list[LabResult] = []
-    for reading in labs:
+    for index, reading in enumerate(labs):
         build.fact("labs", reading.display, reading.span)
+        date = dates.get(("labs", index, "date"))
         results.append(
             LabResult(
                 analyte=reading.analyte,
                 value=reading.value,
                 unit=reading.unit,
                 upper_limit_normal=reading.upper_limit_normal,
+                date=date,
             )
         )
         if reading.second_value is not None:
-            results.append(LabResult(analyte="diastolic_bp", value=reading.second_value, unit=reading.unit))
+            results.append(
+                LabResult(analyte="diastolic_bp", value=reading.second_value, unit=reading.unit, date=date)
+            )
     return results
+
+
+# How a "dates" fact says each role.
+_ROLE_WORDS = {"start": "started", "end": "ended", "date": "dated"}
+_Item = TypeVar("_Item", bound=msgspec.Struct)
+
+# The profile's field each role fills, by the list the fact is in.
+_ROLE_FIELDS = {
+    "diagnosed": "diagnosed",
+    "resolved": "resolved",
+    "start": "start",
+    "end": "end",
+    "since": "since",
+    "date": "date",
+}
+
+
+def _dates(dated: list[DatedFact]) -> dict[tuple[str, int, str], dt.date]:
+    """The day each fact's role gets: (field, index, role) -> day; the first said wins, and only a
+    day the words name (`NoteDate.settable`)."""
+    dates: dict[tuple[str, int, str], dt.date] = {}
+    for fact in dated:
+        if fact.target is None or fact.role is None or fact.when.date is None or not fact.when.settable:
+            continue
+        dates.setdefault((fact.target.field, fact.target.index, fact.role), fact.when.date)
+    return dates
+
+
+def _dated(field: str, items: list[_Item], dates: dict[tuple[str, int, str], dt.date]) -> tuple[_Item, ...]:
+    """The items of one of the profile's lists, each with the days given to it."""
+    dated = []
+    for index, item in enumerate(items):
+        changes = {
+            _ROLE_FIELDS[role]: date
+            for (where, at, role), date in dates.items()
+            if where == field and at == index
+        }
+        dated.append(msgspec.structs.replace(item, **changes) if changes else item)
+    return tuple(dated)
+
+
+def _date_facts(build: _Builder, dated: list[DatedFact], profile: PatientProfile) -> None:
+    """A "dates" fact for each date given to a fact: what it dates, and the day, or why none."""
+    named: dict[str, list[str]] = {
+        "diagnoses": [c.name for c in profile.diagnoses],
+        "other_conditions": [c.name for c in profile.other_conditions],
+        "prior_therapies": [t.name for t in profile.prior_therapies],
+        "medications": [m.name for m in profile.medications],
+        "procedures": [p.name for p in profile.procedures],
+        "biomarkers": [b.marker for b in profile.biomarkers],
+        "performance_status": ["performance status"],
+    }
+    lab_names = [f.value for f in build.facts if f.field == "labs"]
+    named["labs"] = lab_names
+    for fact in dated:
+        if fact.target is None or fact.role is None:
+            continue
+        names = named.get(fact.target.field, [])
+        name = names[fact.target.index] if 0 <= fact.target.index < len(names) else fact.target.field
+        when = fact.when
+        verb = _ROLE_WORDS.get(fact.role, fact.role)
+        if when.settable and when.date is not None:
+            value = f"{name}: {verb} {when.date.isoformat()}"
+        elif when.date is not None:
+            words = when.display.strip("()")
+            value = f"{name}: {verb} {words} (a {when.precision} alone: left unset)"
+        elif when.precision == "other event":
+            value = f"{name}: {verb} {when.display} (relative to another event: left unset)"
+        else:
+            value = f"{name}: {verb} {when.display} (not said exactly: left unset)"
+        build.fact("dates", value, when.span)

@@ -39,6 +39,7 @@ from trialscout.eligibility.mentions import (
 from trialscout.eligibility.model import Span
 from trialscout.model.patient import Condition, Finding, Medication, Procedure, Therapy
 from trialscout.patients.note_context import Assertion, NoteContext, Timing
+from trialscout.patients.note_dates import Target
 from trialscout.patients.note_values import AgeReading, Reading
 
 
@@ -59,6 +60,7 @@ class Findings(msgspec.Struct, kw_only=True):
     prior_therapies: list[Therapy]
     procedures: list[Procedure]
     readings: list[FieldReading]
+    targets: list[Target]  # where each is named, for the dates beside them (`note_dates`)
 
 
 # Terms of clinical notes the criteria lexicon lacks or names differently: (term, kind, concept, cased).
@@ -286,9 +288,15 @@ class _Reader:
         self.view = context.view
         self.context = context
         self.readings: list[FieldReading] = []
+        self.targets: list[Target] = []
 
     def fact(self, field: str, value: str, span: Span) -> None:
         self.readings.append(FieldReading(value, span, field=field))
+
+    def target(self, field: str, index: int, spans: list[Span]) -> None:
+        """The item ``index`` of the profile's list ``field`` is named at ``spans`` (or, for a
+        field outside the profile, something not the patient's is named there)."""
+        self.targets.append(Target(field, index, tuple(spans)))
 
 
 def read_findings(context: NoteContext, age: AgeReading | None, taken: list[Span]) -> Findings:
@@ -308,6 +316,7 @@ def read_findings(context: NoteContext, age: AgeReading | None, taken: list[Span
         prior_therapies=prior_therapies,
         procedures=procedures,
         readings=reader.readings,
+        targets=reader.targets,
     )
 
 
@@ -349,6 +358,8 @@ def _conditions(
         if mention.kind is not MentionKind.CONDITION or mention.concept.lower() in _NOT_CONDITIONS:
             continue
         assertion = context.assertion(mention.span)
+        if assertion is not Assertion.PRESENT:
+            reader.target(str(assertion), -1, [mention.span])  # a date beside it is not the patient's
         if assertion is Assertion.FAMILY:
             aside.setdefault(("family_history", mention.concept), mention)
         elif assertion is Assertion.HYPOTHETICAL:
@@ -384,11 +395,14 @@ def _conditions(
         is_diagnosis = entry.tier <= (2 if diagnosed else 3)
         condition = _condition(reader, entry, single_cancer=len(cancers) == 1, found=found)
         field = "diagnoses" if is_diagnosis else "other_conditions"
-        (diagnoses if is_diagnosis else others).append(condition)
+        placed = diagnoses if is_diagnosis else others
+        reader.target(field, len(placed), entry.spans)
+        placed.append(condition)
         reader.fact(field, _condition_display(condition), entry.mention.span)
     if not presenting:
         complaint = _complaint(reader)
         if complaint is not None:
+            reader.target("diagnoses", len(diagnoses), [reader.readings[-1].span])
             diagnoses.append(complaint)
     absent = []
     for concept, mention in sorted(negated.items(), key=lambda item: item[1].span.start):
@@ -582,6 +596,7 @@ def _treatments(
     procedures: dict[str, Procedure] = {}
     absent: dict[str, Finding] = {}
     aside: set[tuple[str, str]] = set()
+    named: dict[tuple[str, str], list[Span]] = {}  # (field, concept): where each is named
     for mention in mentions:
         concept = mention.concept.lower()
         if mention.kind is MentionKind.CONDITION:
@@ -597,6 +612,8 @@ def _treatments(
         elif not therapy_like and _NOT_PROCEDURES.search(f"{mention.text} {mention.concept}"):
             continue
         assertion = context.assertion(mention.span)
+        if assertion is not Assertion.PRESENT:
+            reader.target(str(assertion), -1, [mention.span])  # a date beside it is not the patient's
         if assertion in (Assertion.FAMILY, Assertion.HYPOTHETICAL):
             field = "family_history" if assertion is Assertion.FAMILY else "hypothetical"
             if (field, concept) not in aside:
@@ -614,11 +631,15 @@ def _treatments(
             if concept not in procedures:
                 procedures[concept] = Procedure(name=mention.text)
                 reader.fact("procedures", mention.text, mention.span)
+            named.setdefault(("procedures", concept), []).append(mention.span)
             continue
         timing, progression = context.therapy_timing(mention.span)
         if therapy_like:
             # "radiotherapy", "thrombolytic therapy": a treatment given, not a medication
             timing = Timing.PAST
+        if timing is not None:
+            field = "medications" if timing is Timing.CURRENT else "prior_therapies"
+            named.setdefault((field, concept), []).append(mention.span)
         if timing is Timing.CURRENT and concept not in medications:
             medication, span = _medication(view, mention)
             medications[concept] = medication
@@ -630,6 +651,13 @@ def _treatments(
             reader.fact(
                 "prior_therapies", mention.text + (" (progressed)" if progression else ""), mention.span
             )
+    for field, placed in (
+        ("medications", medications),
+        ("prior_therapies", therapies),
+        ("procedures", procedures),
+    ):
+        for index, concept in enumerate(placed):
+            reader.target(field, index, named.get((field, concept), []))
     for match in _NO_MEDICATIONS.finditer(view):
         span = Span(match.start(), match.end())
         if context.assertion(span) not in (Assertion.FAMILY, Assertion.OTHER_PERSON):

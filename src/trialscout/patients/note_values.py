@@ -85,6 +85,8 @@ _TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ni
 _WORD_VALUES = {word: i + 1 for i, word in enumerate(_ONES)} | {word: i + 10 for i, word in enumerate(_TEENS)}
 _WORD_VALUES |= {word: (i + 2) * 10 for i, word in enumerate(_TENS)}
 _WORD_NUMBER = rf"(?:(?:{'|'.join(_TENS)})(?:[\s-](?:{'|'.join(_ONES)}))?|{'|'.join(_TEENS + _ONES)})"
+#: A number as a note writes it: "3", "2.5", "three", "twenty-one" (`amount_of` reads it).
+NUMBER = rf"(?:\d{{1,3}}(?:\.\d)?|{_WORD_NUMBER})"
 _AGE = re.compile(
     rf"\b(?P<n>\d{{1,3}}(?:\.\d)?|{_WORD_NUMBER})\s?-?\s?(?P<u>years?|yrs?|y|months?|mos?|weeks?|wks?|days?)"
     r"\s?-?\s?old\b"
@@ -114,13 +116,17 @@ _AGE_UNIT_NAMES = {"y": "years", "m": "months", "w": "weeks", "d": "days"}
 _MAX_YEARS = 125.0
 
 
+def amount_of(words: str) -> float:
+    """The number `NUMBER` matched: 3.0 for "3" or "three", 21.0 for "twenty-one"."""
+    if words[:1].isdigit():
+        return float(words)
+    return float(sum(_WORD_VALUES.get(word, 0) for word in re.split(r"[\s-]+", words.lower())))
+
+
 def _age_of(match: re.Match[str]) -> tuple[float, str] | None:
     raw = match.group("n") or match.group("n2") or match.group("n3") or match.group("n4") or ""
     unit = (match.group("u") or "y")[0].lower()
-    if raw[:1].isdigit():
-        amount = float(raw)
-    else:
-        amount = float(sum(_WORD_VALUES.get(word, 0) for word in re.split(r"[\s-]+", raw.lower())))
+    amount = amount_of(raw)
     years = amount * _UNIT_YEARS[unit]
     if years > _MAX_YEARS:
         return None

@@ -1,0 +1,310 @@
+"""The dates of a clinical note: resolved against the profile's date and given to the fact they date,
+so a time window ("no major surgery within 4 weeks") can be settled from a note."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import cache
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import DATA, NSCLC, TODAY
+from trialscout.matching.check import Verdict, check_trial
+from trialscout.model.patient import PatientProfile, decode_profile, encode_profile
+from trialscout.patients.note import NoteExtraction, extract_profile
+from trialscout.sources.ctgov_json import trial_from_v2
+
+SIGIR = DATA / "trialgpt" / "dataset" / "sigir" / "queries.jsonl"
+
+
+def days_ago(days: int) -> dt.date:
+    return TODAY - dt.timedelta(days=days)
+
+
+def read(note: str) -> NoteExtraction:
+    return extract_profile(note, as_of=TODAY)
+
+
+def dated(profile: PatientProfile) -> dict[str, dict[str, dt.date]]:
+    """Every fact of the profile that has a date: its name -> {field: day}."""
+    found: dict[str, dict[str, dt.date]] = {}
+    for field in ("diagnoses", "other_conditions", "prior_therapies", "medications", "procedures", "labs"):
+        for item in getattr(profile, field):
+            days = {
+                k: getattr(item, k) for k in item.__struct_fields__ if isinstance(getattr(item, k), dt.date)
+            }
+            if days:
+                found[getattr(item, "name", None) or item.analyte] = days
+    return found
+
+
+def date_facts(extraction: NoteExtraction) -> list[str]:
+    return [fact.value for fact in extraction.facts if fact.field == "dates"]
+
+
+# ------------------------------------------------------------------------------ one note per pattern
+
+
+@pytest.mark.parametrize(
+    ("note", "name", "field", "day"),
+    [
+        # counts back from as_of, as the windows count them (months 30.44 days, years 365.25)
+        ("He had a myocardial infarction 6 months ago.", "myocardial infarction", "diagnosed", days_ago(183)),
+        ("She was diagnosed with breast cancer 2 years ago.", "breast cancer", "diagnosed", days_ago(731)),
+        ("Chest pain began 3 weeks prior.", "Chest pain", "diagnosed", days_ago(21)),
+        ("He completed chemotherapy 4 weeks ago.", "chemotherapy", "end", days_ago(28)),
+        ("She underwent surgery 10 days ago.", "surgery", "date", days_ago(10)),
+        ("He developed a fever yesterday.", "fever", "diagnosed", days_ago(1)),
+        ("He had a total hip replacement two weeks prior to presentation.", "total hip replacement", "date",
+         days_ago(14)),
+        ("Three weeks ago, she had a stroke.", "stroke", "diagnosed", days_ago(21)),
+        ("Hb 9.8 g/dL two weeks ago.", "hemoglobin", "date", days_ago(14)),
+        ("She was started on metformin 3 months ago.", "metformin", "start", days_ago(92)),
+        ("He stopped smoking 10 years ago.", "smoking", "resolved", days_ago(3653)),
+        ("She underwent a mastectomy on March 3, 2025.", "mastectomy", "date", dt.date(2025, 3, 3)),
+        ("The patient progressed on osimertinib 2 months ago.", "osimertinib", "end", days_ago(61)),
+    ],
+)  # fmt: skip
+def test_a_date_the_words_give_is_set_on_the_fact(note: str, name: str, field: str, day: dt.date) -> None:
+    assert dated(read(note).profile)[name] == {field: day}
+
+
+@pytest.mark.parametrize(
+    ("note", "name", "shown"),
+    [
+        ("She had a stroke last month.", "stroke", "a month alone"),
+        ("She was treated with radiotherapy in March 2025.", "radiotherapy", "a month alone"),
+        ("Diabetes was diagnosed in 2019.", "Diabetes", "a year alone"),
+        ("She has been on metformin since 2021.", "metformin", "a year alone"),
+        ("He is s/p lobectomy (2023).", "lobectomy", "a year alone"),
+        ("He had a heart attack last week.", "heart attack", "a week alone"),
+        ("She has had dysphagia that began several months ago.", "dysphagia", "not said exactly"),
+        ("She noticed swelling about 4 months ago.", "swelling", "not said exactly"),
+    ],
+)
+def test_a_month_or_a_year_alone_is_shown_but_not_set(note: str, name: str, shown: str) -> None:
+    """The profile holds one day and no precision: a month or a year stored as its first day
+    would put the event certainly inside or outside a window whose edge falls within it."""
+    extraction = read(note)
+    assert dated(extraction.profile) == {}
+    facts = date_facts(extraction)
+    assert len(facts) == 1 and facts[0].startswith(name) and shown in facts[0] and "left unset" in facts[0]
+
+
+def test_a_date_goes_to_the_nearest_fact_in_its_clause() -> None:
+    profile = read(
+        "The patient had an uncomplicated myocardial infarction 2 years earlier and a transient ischemic "
+        "attack 6 months ago."
+    ).profile
+    assert dated(profile) == {
+        "myocardial infarction": {"diagnosed": days_ago(731)},
+        "transient ischemic attack": {"diagnosed": days_ago(183)},
+    }
+
+
+def test_a_treatment_for_a_condition_is_what_the_date_dates() -> None:
+    profile = read(
+        "She underwent a lobectomy for lung cancer 3 years ago and now presents with cough."
+    ).profile
+    assert dated(profile) == {"lobectomy": {"date": days_ago(1096)}}
+
+
+def test_the_drugs_of_a_regimen_share_its_date() -> None:
+    profile = read("She received carboplatin and pemetrexed, last dose 3 weeks ago.").profile
+    assert dated(profile) == {"carboplatin": {"end": days_ago(21)}, "pemetrexed": {"end": days_ago(21)}}
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Her mother was diagnosed with breast cancer 2 years ago.",
+        "His wife had a stroke 3 months ago.",
+        "Her father had a myocardial infarction 6 months ago.",
+    ],
+)
+def test_a_relatives_date_dates_nothing_of_the_patients(note: str) -> None:
+    extraction = read(note)
+    assert dated(extraction.profile) == {} and date_facts(extraction) == []
+
+
+def test_a_date_beside_someone_elses_fact_is_not_given_to_the_patients() -> None:
+    profile = read("She had knee surgery 2 weeks ago; her father had a stroke 3 years ago.").profile
+    assert dated(profile) == {"knee surgery": {"date": days_ago(14)}}
+
+
+def test_a_hypothetical_fact_takes_no_date() -> None:
+    profile = read("A 60-year-old man with cough. Rule out pulmonary embolism 2 days ago.").profile
+    assert dated(profile) == {}
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "She developed a fever 2 weeks after surgery.",
+        "He developed a rash 3 days later.",
+        "She had a stroke a week prior to the biopsy.",
+    ],
+)
+def test_a_date_relative_to_another_event_is_not_resolved(note: str) -> None:
+    assert dated(read(note).profile) == {}
+
+
+def test_a_future_date_is_not_read() -> None:
+    assert dated(read("Her mastectomy was on March 3, 2027.").profile) == {}
+
+
+def test_as_of_defaults_to_today() -> None:
+    profile = extract_profile("She underwent surgery 10 days ago.").profile
+    assert profile.procedures[0].date == dt.date.today() - dt.timedelta(days=10)
+
+
+# ---------------------------------------------------------------------------------- benchmark notes
+
+
+@cache
+def sigir(query_id: str) -> str:
+    for line in SIGIR.read_text(encoding="utf-8").splitlines():
+        if line.strip() and json.loads(line)["_id"] == query_id:
+            return str(json.loads(line)["text"])
+    raise KeyError(query_id)
+
+
+def test_benchmark_note_hip_replacement_two_weeks_before_presentation() -> None:
+    # sigir-20153: "he underwent a right total hip replacement two weeks prior to presentation"
+    assert dated(read(sigir("sigir-20153")).profile) == {"total hip replacement": {"date": days_ago(14)}}
+
+
+def test_benchmark_note_infarction_and_tia_dated_apart() -> None:
+    # sigir-201430: "an uncomplicated myocardial infarction 2 years earlier and a transient
+    # ischemic attack 6 months ago. Over the past month, his blood pressure has worsened"
+    found = dated(read(sigir("sigir-201430")).profile)
+    assert found == {
+        "myocardial infarction": {"diagnosed": days_ago(731)},
+        "transient ischemic attack": {"diagnosed": days_ago(183)},
+    }
+
+
+def test_benchmark_note_the_wifes_cold_is_not_the_patients() -> None:
+    # sigir-201524: "developing cold symptoms one week ago that were improving until two days ago,
+    # when he developed a new fever ... His wife also had cold symptoms a week ago"
+    found = dated(read(sigir("sigir-201524")).profile)
+    assert found["cold symptoms"] == {"diagnosed": days_ago(7)}
+    assert found["fever"] == {"diagnosed": days_ago(2)}
+
+
+# ------------------------------------------------------------------------- what a time window decides
+
+
+@cache
+def nsclc_trials() -> dict[str, dict[str, Any]]:
+    studies: list[dict[str, Any]] = json.loads(NSCLC.read_text(encoding="utf-8"))
+    return {s["protocolSection"]["identificationModule"]["nctId"]: s for s in studies}
+
+
+def verdict(nct_id: str, words: str, note: str) -> Verdict:
+    trial = trial_from_v2(nsclc_trials()[nct_id])
+    result = check_trial(read(note).profile, trial)
+    return next(c.verdict for c in result.criteria if words in c.text)
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("10 days ago", Verdict.NOT_MET),
+        ("3 months ago", Verdict.MET),
+        ("in 2025", Verdict.UNKNOWN),  # a year alone: maybe inside the 28 days, maybe not
+        ("", Verdict.UNKNOWN),
+    ],
+)
+def test_major_surgery_within_28_days_is_settled_by_the_notes_date(when: str, expected: Verdict) -> None:
+    note = f"A 60-year-old man is diagnosed with stage IV lung adenocarcinoma. He had major surgery {when}."
+    assert verdict("NCT02179567", "Major surgery within 28 days", note) is expected
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [("10 days ago", Verdict.NOT_MET), ("3 months ago", Verdict.MET), ("last month", Verdict.UNKNOWN)],
+)
+def test_chemotherapy_within_4_weeks_is_settled_by_the_notes_date(when: str, expected: Verdict) -> None:
+    note = (
+        f"A 60-year-old man is diagnosed with stage IV lung adenocarcinoma. He completed chemotherapy {when}."
+    )
+    assert verdict("NCT06480136", "chemotherapy within 4 weeks", note) is expected
+
+
+# ----------------------------------------------------------------------------------- any text at all
+
+_DATE_WORDS = st.sampled_from(
+    [
+        *(
+            "6 months ago",
+            "2 years earlier",
+            "3 weeks prior",
+            "prior to admission",
+            "last month",
+            "last week",
+        ),
+        *("yesterday", "the day before", "in March 2025", "in 2019", "since 2021", "(2023)", "March 3, 2025"),
+        *(
+            "3/4/2025",
+            "13/2/2024",
+            "2025-02-30",
+            "999 years ago",
+            "half an hour before",
+            "several months ago",
+        ),
+        *(
+            "about a week ago",
+            "later",
+            "after surgery",
+            "s/p lobectomy",
+            "completed chemotherapy",
+            "underwent",
+        ),
+        *("surgery", "her mother had", "stroke", "myocardial infarction", "rule out", "carboplatin and"),
+        *(
+            "pemetrexed",
+            "Hb 9.8 g/dL",
+            "ECOG 1",
+            "started",
+            "stopped",
+            "resolved",
+            "when",
+            ",",
+            ".",
+            ";",
+            "and",
+        ),
+    ]
+)
+
+
+def check(text: str, as_of: dt.date | None) -> None:
+    extraction = extract_profile(text, as_of=as_of)
+    profile = extraction.profile
+    assert decode_profile(encode_profile(profile)) == profile
+    on = as_of or dt.date.today()
+    for days in dated(profile).values():
+        assert all(day <= on for day in days.values())  # a date from the note is never in the future
+    for fact in extraction.facts:
+        assert extraction.profile.notes is not None
+        assert extraction.profile.notes[fact.span.start : fact.span.end] == fact.text
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.one_of(_DATE_WORDS, st.text(max_size=4)), max_size=60).map(" ".join),
+    st.one_of(st.none(), st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31))),
+)
+def test_any_note_with_dates_gives_a_profile(text: str, as_of: dt.date | None) -> None:
+    check(text, as_of)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(st.characters(exclude_categories=()), max_size=300), st.dates())
+def test_any_text_at_any_date_gives_a_profile(text: str, as_of: dt.date) -> None:
+    check(text, as_of)
