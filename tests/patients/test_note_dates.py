@@ -118,6 +118,25 @@ def test_the_drugs_of_a_regimen_share_its_date() -> None:
     assert dated(profile) == {"carboplatin": {"end": days_ago(21)}, "pemetrexed": {"end": days_ago(21)}}
 
 
+def test_a_treatment_with_progression_is_a_prior_therapy_ended_then() -> None:
+    profile = read(
+        "Metastatic NSCLC, treated with carboplatin/pemetrexed with progression 3 months ago, then "
+        "docetaxel, last dose 5 weeks ago."
+    ).profile
+    assert {t.name: (t.progression, t.end) for t in profile.prior_therapies} == {
+        "carboplatin": (True, days_ago(92)),
+        "pemetrexed": (True, days_ago(92)),
+    }
+
+
+def test_a_current_medications_last_dose_is_shown_not_taken_as_its_start() -> None:
+    extraction = read("He takes metformin daily, last dose yesterday.")
+    assert [m.since for m in extraction.profile.medications] == [None]
+    assert date_facts(extraction) == [
+        "metformin: ended yesterday (the profile has no place for it: left unset)"
+    ]
+
+
 @pytest.mark.parametrize(
     "note",
     [

@@ -36,7 +36,7 @@ import msgspec
 
 from trialscout.eligibility.model import Span
 from trialscout.eligibility.text import matchable
-from trialscout.model.patient import LabResult, PatientProfile
+from trialscout.model.patient import Condition, LabResult, Medication, PatientProfile, Therapy
 from trialscout.patients.note_context import NoteContext
 from trialscout.patients.note_dates import DatedFact, Target, attach_dates, read_dates
 from trialscout.patients.note_findings import read_findings
@@ -241,7 +241,7 @@ def _dated(field: str, items: list[_Item], dates: dict[tuple[str, int, str], dt.
         changes = {
             _ROLE_FIELDS[role]: date
             for (where, at, role), date in dates.items()
-            if where == field and at == index
+            if where == field and at == index and _ROLE_FIELDS[role] in item.__struct_fields__
         }
         dated.append(msgspec.structs.replace(item, **changes) if changes else item)
     return tuple(dated)
@@ -257,9 +257,14 @@ def _date_facts(build: _Builder, dated: list[DatedFact], profile: PatientProfile
         "procedures": [p.name for p in profile.procedures],
         "biomarkers": [b.marker for b in profile.biomarkers],
         "performance_status": ["performance status"],
+        "labs": [f.value for f in build.facts if f.field == "labs"],
     }
-    lab_names = [f.value for f in build.facts if f.field == "labs"]
-    named["labs"] = lab_names
+    fields: dict[str, tuple[str, ...]] = {
+        "diagnoses": Condition.__struct_fields__,
+        "other_conditions": Condition.__struct_fields__,
+        "prior_therapies": Therapy.__struct_fields__,
+        "medications": Medication.__struct_fields__,
+    }
     for fact in dated:
         if fact.target is None or fact.role is None:
             continue
@@ -267,11 +272,12 @@ def _date_facts(build: _Builder, dated: list[DatedFact], profile: PatientProfile
         name = names[fact.target.index] if 0 <= fact.target.index < len(names) else fact.target.field
         when = fact.when
         verb = _ROLE_WORDS.get(fact.role, fact.role)
-        if when.settable and when.date is not None:
+        if _ROLE_FIELDS[fact.role] not in fields.get(fact.target.field, (_ROLE_FIELDS[fact.role],)):
+            value = f"{name}: {verb} {when.display} (the profile has no place for it: left unset)"
+        elif when.settable and when.date is not None:
             value = f"{name}: {verb} {when.date.isoformat()}"
         elif when.date is not None:
-            words = when.display.strip("()")
-            value = f"{name}: {verb} {words} (a {when.precision} alone: left unset)"
+            value = f"{name}: {verb} {when.display.strip('()')} (a {when.precision} alone: left unset)"
         elif when.precision == "other event":
             value = f"{name}: {verb} {when.display} (relative to another event: left unset)"
         else:

@@ -193,7 +193,8 @@ _PAST = re.compile(
 )
 _PAST_AFTER = re.compile(
     r"[^.;]{0,30}?\b(?:(?:was|were|had\s+been)\s+(?:discontinued|stopped|completed|held|tried)"
-    r"|with\s+(?:minimal|no|little|partial|some)\s+(?:relief|response|effect|improvement))\b",
+    r"|with\s+(?:minimal|no|little|partial|some)\s+(?:relief|response|effect|improvement)"
+    r"|with\s+(?:disease\s+)?progression|(?:disease\s+)?progressed)\b",
     re.IGNORECASE,
 )
 _PAST_TENSE_BEFORE = re.compile(r"\b(?:was|were|been|previously|had)\s+$", re.IGNORECASE)

@@ -198,8 +198,7 @@ _CLAUSE_END = re.compile(
 _COMMA = re.compile(r",")
 # "presents in March": when the note's visit is, not when a fact began.
 _VISIT_BEFORE = re.compile(
-    r"\b(?:present(?:s|ed)?|admitted|seen|comes|came|visits|visited|brought\s+in)\s+(?:(?:on|in|to)\s+)?$",
-    re.IGNORECASE,
+    r"\b(?:present(?:s|ed)?|comes|came|visits|is\s+seen|is\s+admitted)\s+(?:on|in|during)\s+$", re.IGNORECASE
 )
 # "until two days ago, when he developed a new fever": the date is the clause after it's.
 _WHEN_AFTER = re.compile(r"\s*,?\s*when\b", re.IGNORECASE)
@@ -212,7 +211,7 @@ _GIVEN_FOR = re.compile(
 _END_CUE = re.compile(
     r"\b(?:complet(?:ed|ing|ion\s+of)|finish(?:ed|ing)|stopp(?:ed|ing)|discontinu(?:ed|ing)|ended|ceased|quit"
     r"|last\s+(?:dose|cycle|course|infusion|treatment|session|fraction)|s/p|status\s+post|off"
-    r"|progress(?:ed|ion)\s+(?:on|after|while\s+on|through|despite))\b",
+    r"|progress(?:ed|ion))\b",
     re.IGNORECASE,
 )
 _START_CUE = re.compile(
@@ -342,7 +341,8 @@ def _count(match: re.Match[str], as_of: dt.date) -> tuple[dt.date | None, str, i
         or (direction == "prior" and to_other)
         or (direction == "before" and other and other not in _NOT_EVENTS)
     ):
-        return None, "other event", match.end() if other else end  # "2 weeks after surgery"
+        # "2 weeks after surgery", "a week prior to the biopsy" (the event's words are kept)
+        return None, "other event", match.end() if other and direction != "later" else end
     amount_words = " ".join(match.group("n").lower().split())
     if match.group("q") or re.fullmatch(_VAGUE_AMOUNT, amount_words):
         return None, "vague", end
@@ -488,7 +488,7 @@ def _role(view: str, when: NoteDate, target: Target, span: Span, low: int) -> st
     if target.field in ("diagnoses", "other_conditions"):
         return "resolved" if _RESOLVED_CUE.search(view, start, end) else "diagnosed"
     if target.field == "medications":
-        return "since"
+        return "end" if _END_CUE.search(view, start, end) else "since"  # a medication has no end
     if target.field == "prior_therapies":
         ends = list(_END_CUE.finditer(view, start, end))
         starts = list(_START_CUE.finditer(view, start, end))
