@@ -106,6 +106,24 @@ def test_a_date_goes_to_the_nearest_fact_in_its_clause() -> None:
     }
 
 
+def test_a_relative_clause_dates_the_fact_it_follows() -> None:
+    profile = read("She has hypertension, which was diagnosed 2 years ago.").profile
+    assert dated(profile) == {"hypertension": {"diagnosed": days_ago(731)}}
+
+
+def test_a_date_said_of_something_else_does_not_cross_a_comma_to_a_fact() -> None:
+    # the spotting increased since yesterday; the tenderness after the comma is not dated by it
+    profile = read(
+        "She presents with vaginal spotting that has increased since yesterday, lower abdominal pain."
+    ).profile
+    assert dated(profile) == {}
+
+
+def test_a_cue_of_the_fact_before_does_not_give_the_role() -> None:
+    profile = read("She had a stroke, which resolved, and a myocardial infarction 3 months ago.").profile
+    assert dated(profile) == {"myocardial infarction": {"diagnosed": days_ago(92)}}
+
+
 def test_a_treatment_for_a_condition_is_what_the_date_dates() -> None:
     profile = read(
         "She underwent a lobectomy for lung cancer 3 years ago and now presents with cough."

@@ -190,12 +190,17 @@ _NOT_EVENTS = frozenset(
 _SINCE = re.compile(r"\bsince\s+$", re.IGNORECASE)
 # A clause ends here for a date: a date before it does not reach a fact after it.
 _CLAUSE_END = re.compile(
-    r"[;:]|\s-\s|\b(?:but|however|although|though|whereas|while|which|who|whom|whose|now|presents?|presented"
+    r"[;:]|\s-\s|\b(?:but|however|although|though|whereas|while|who|whom|whose|now|presents?|presented"
     r"|presenting|comes|came|admitted|complains?|complaining|currently|today|then|subsequently|later"
     r"|and\s+(?:he|she|the\s+patient|they|is|was|has|had|now|then))\b",
     re.IGNORECASE,
 )
 _COMMA = re.compile(r",")
+# Words that link a date to the fact before a comma ("hypertension, which was diagnosed in 2015").
+_LINKING_WORDS = frozenset(
+    {"which", "that", "was", "were", "is", "are", "has", "have", "had", "been", "diagnosed", "first", "noted"}
+    | {"in", "on", "at", "since", "about", "the", "a", "an"}
+)
 # "presents in March": when the note's visit is, not when a fact began.
 _VISIT_BEFORE = re.compile(
     r"\b(?:present(?:s|ed)?|comes|came|visits|is\s+seen|is\s+admitted)\s+(?:on|in|during)\s+$", re.IGNORECASE
@@ -412,9 +417,12 @@ def attach_dates(context: NoteContext, dates: list[NoteDate], targets: list[Targ
         if _WHEN_AFTER.match(view, when.span.end):
             low = when.span.end
         scored: list[tuple[float, int, Span, Target]] = []
+        segment = _segment(view, when.span, low, high)
         for span, target in spans[bisect.bisect_left(starts, low) : bisect.bisect_left(starts, high)]:
             if span.end > high or (span.start < when.span.end and when.span.start < span.end):
                 continue
+            if segment is not None and (span.end <= segment.start or span.start >= segment.end):
+                continue  # "spotting that has increased since yesterday, lower abdominal tenderness"
             if span.end <= when.span.start:
                 gap = _words(view, span.end, when.span.start) + 3.0 * _commas(view, span.end, when.span.start)
             else:
@@ -464,6 +472,20 @@ def _regimen(
     return joined
 
 
+def _segment(view: str, span: Span, low: int, high: int) -> Span | None:
+    """The stretch between the commas around a date, when it says more than the date: a fact
+    across a comma is then not what the date dates. None when the date stands (nearly) alone
+    there ("Two years ago, she had a stroke"; "hypertension, diagnosed 2 years ago")."""
+    before = [m.end() for m in _COMMA.finditer(view, low, span.start)]
+    after = _COMMA.search(view, span.end, high)
+    start = before[-1] if before else low
+    end = after.start() if after else high
+    words = _WORD.findall(view, start, span.start) + _WORD.findall(view, span.end, end)
+    if sum(word.lower() not in _LINKING_WORDS for word in words) <= 2:
+        return None
+    return Span(start, end)
+
+
 def _given_for(
     view: str, target: Target, span: Span, scored: list[tuple[float, int, Span, Target]]
 ) -> tuple[Target, Span]:
@@ -483,7 +505,9 @@ def _given_for(
 
 
 def _role(view: str, when: NoteDate, target: Target, span: Span, low: int) -> str:
-    start = max(low, min(span.start, when.span.start) - 40)
+    first = min(span.start, when.span.start)
+    commas = [m.end() for m in _COMMA.finditer(view, max(low, first - 40), first)]
+    start = commas[-1] if commas else max(low, first - 40)  # the cue is said of this fact, not the one before
     end = max(span.end, when.span.end)
     if target.field in ("diagnoses", "other_conditions"):
         return "resolved" if _RESOLVED_CUE.search(view, start, end) else "diagnosed"
