@@ -7,6 +7,17 @@ rules out what it names (ABSENT) unless they negate it ("patients without measur
 `negated(view, start, end)` looks for a negation cue before a phrase within its clause, in the
 manner of NegEx: "no", "not", "without", "absence of", "free of", "negative for", "denies".
 
+How far a negation reaches in a list, the rule of thumb: a negation that opens a list ("No
+history of MI, stroke or CHF", "No concurrent ethanol, ephedrine, ... or barbiturates") governs
+every item of it, however long, as long as the items are things of one kind. It stops at the
+comma after which an item of another kind begins: in "No informed consent, pregnancy,
+breast-feeding" the "no" belongs to the consent alone, and pregnancy and breast-feeding are
+named as they are (an exclusion rules them out; a man does not fail them). Two kinds are told
+apart: what a patient does or gives (consent, willingness, ability to comply, availability for
+follow-up, language) and what a patient has or is (conditions, treatments, pregnancy, results).
+An item says nothing of its kind (words of neither) only as part of a list of the other kind.
+`list_cut(view, start, end)` says whether a cue's reach is cut so; `negated` applies both.
+
 `find_exceptions(text)` finds the stated exceptions: "unless ...", "except ...", "with the
 exception of ...", "other than ...", "provided that ...", "... are eligible if ...", "... is
 allowed/permitted", each up to the end of its clause.
@@ -47,14 +58,118 @@ def expect(kind: CriterionKind, negated: bool) -> Expect:
 
 
 def negated(view: str, start: int, end: int = -1) -> bool:
-    """Whether a negation cue governs the phrase at ``view[start:end]`` (the same clause,
-    at most about ten words before it)."""
+    """Whether a negation cue governs the phrase at ``view[start:end]``: one in the same clause,
+    at most about ten words before it, whose list does not change kind before the phrase; or
+    one that opens a list of one kind in which the phrase is an item (see the module's rule)."""
     window_start = max(0, start - _NEGATION_REACH)
     before = view[window_start:start]
     breaks = list(_CLAUSE_BREAK.finditer(before))
     if breaks:
         before = before[breaks[-1].end() :]
-    return _NEGATION_CUE.search(before) is not None
+    cues = list(_NEGATION_CUE.finditer(before))
+    if cues:
+        cue_end = start - len(before) + cues[-1].end()
+        return not _kind_changes(view, cue_end, start, end)
+    return list_negated(view, start, end)
+
+
+# What a patient does or gives, against what a patient has or is.
+_DOES = re.compile(
+    r"\b(?:consent\w*|willing\w*|unwilling\w*|able\s+to|unable\s+to|ability|inability|comply\w*|complian\w*"
+    r"|agree\w*|understand\w*|sign(?:ed|ing|ature)?|cooperat\w*|availab\w*|access|permission|guardian\w*|language"
+    r"|literate|illitera\w*|read|speak\w*|insurance|follow[\s-]?up|return\w*|travel\w*|participat\w*|commit\w*"
+    r"|telephone|phone|transport\w*)\b",
+    re.IGNORECASE,
+)
+_HAS = re.compile(
+    r"pregnan|lactat|breast[\s-]?fe|nursing|contracep|disease|disorder|syndrome|infect|cancer|tumou?r|malignan"
+    r"|metasta|history|therap|treatment|surgery|drug|medication|agent|allerg|hypersensitiv|failure|insufficien"
+    r"|impairment|injur|abnormal|positive|negative|level|count|grade|stage|[<>≤≥]|\d",
+    re.IGNORECASE,
+)
+_LIST_SEPARATOR = re.compile(r",\s*(?:(?:and|or|nor|and/or)\b\s*)?|\s+(?:or|nor|and/or)\s+", re.IGNORECASE)
+_LIST_ITEM_CHARS = 100  # an item longer than this is a clause of its own, not a list item
+_LIST_REACH = 400
+_LEADING_CUE = re.compile(
+    r"[\s\W\d]*(?:(?:there\s+(?:is|are|was|were)|(?:the\s+)?(?:patients?|subjects?|participants?)\s+(?:has|have|had|with)"
+    r"|(?:has|have|had))\s+)?"
+    r"(?:no|not|without|absence\s+of|none\s+of|free\s+of|never)\b",
+    re.IGNORECASE,
+)
+
+
+def _kind(words: str) -> str | None:
+    """ "does" (consent, willingness, ability to comply), "has" (a condition, a treatment, a
+    state), or None when the words say neither."""
+    if _DOES.search(words):
+        return "does"
+    if _HAS.search(words):
+        return "has"
+    return None
+
+
+def _phrase_item(view: str, start: int, end: int) -> str:
+    """The words of the list item that holds the phrase at ``start``."""
+    stop = end if end > start else start
+    following = _LIST_SEPARATOR.search(view, stop, min(len(view), stop + _LIST_ITEM_CHARS))
+    clause_end = _CLAUSE_BREAK.search(view, stop, min(len(view), stop + _LIST_ITEM_CHARS))
+    ends = [m.start() for m in (following, clause_end) if m is not None]
+    return view[start : min(ends) if ends else min(len(view), stop + 40)]
+
+
+def _kind_changes(view: str, cue_end: int, start: int, end: int) -> bool:
+    """Whether, between a cue and the phrase at ``start``, a list begins an item of another kind
+    than the one the cue introduced."""
+    separators = list(_LIST_SEPARATOR.finditer(view, cue_end, start))
+    if not separators:
+        return False
+    first = _kind(view[cue_end : separators[0].start()])
+    phrase = _kind(view[separators[-1].end() : start] + _phrase_item(view, start, end))
+    return first is not None and phrase is not None and first != phrase
+
+
+def list_cut(view: str, start: int, end: int = -1) -> bool:
+    """Whether the nearest negation cue before the phrase at ``start`` (in its clause) opens a
+    list whose items change kind before the phrase: "No informed consent, pregnancy" -> the
+    "no" does not reach "pregnancy"."""
+    low = _clause_start(view, start)
+    cues = list(_NEGATION_CUE.finditer(view, low, start))
+    return bool(cues) and _kind_changes(view, cues[-1].end(), start, end)
+
+
+def _clause_start(view: str, start: int) -> int:
+    low = max(0, start - _LIST_REACH)
+    breaks = list(_CLAUSE_BREAK.finditer(view, low, start))
+    return breaks[-1].end() if breaks else low
+
+
+def list_negated(view: str, start: int, end: int = -1) -> bool:
+    """Whether the phrase at ``start`` is an item of a list that a negation opens, however long
+    the list, its items of one kind ("No concurrent ethanol, ephedrine, ..., or barbiturates")."""
+    low = _clause_start(view, start)
+    if low == max(0, start - _LIST_REACH) and low > 0:
+        return False  # the clause began too far back to be read as one list
+    lead = _LEADING_CUE.match(view, low, start)
+    if lead is None:
+        return False
+    separators = list(_LIST_SEPARATOR.finditer(view, lead.end(), start))
+    if not separators:
+        return False  # within the cue's own item, and past its reach
+    edges = [lead.end()] + [m.end() for m in separators]
+    if any(b - a > _LIST_ITEM_CHARS for a, b in zip(edges, [m.start() for m in separators], strict=False)):
+        return False  # a long stretch is a clause, not an item of the list
+    if start - separators[-1].end() > _LIST_ITEM_CHARS:
+        return False
+    first = _kind(view[lead.end() : separators[0].start()])
+    kinds = {
+        _kind(view[a:b])
+        for a, b in zip(edges[1:], [m.start() for m in separators[1:]] + [start], strict=False)
+    }
+    kinds.add(_kind(view[separators[-1].end() : start] + _phrase_item(view, start, end)))
+    kinds.discard(None)
+    if first is not None:
+        kinds.add(first)
+    return len(kinds) <= 1
 
 
 def find_exceptions(text: str, offset: int = 0) -> tuple[StatedException, ...]:

@@ -371,3 +371,58 @@ def qualified_condition(reading: Reading, drug: Mention) -> Mention | None:
         if m.kind is MentionKind.CONDITION and window_start <= m.span.end <= drug.span.start
     ]
     return before[-1] if before else None
+
+
+# A criterion that defines a term used elsewhere ("Post-menopausal is defined as ...", "Adequate
+# contraception is defined as ...", "Childbearing potential means ..."), not one that states a
+# requirement through a definition ("Adequate hepatic function defined as bilirubin ≤ 1.5 mg/dL",
+# "hypertension, which is defined as ...", "in women of childbearing potential defined as ...").
+_TERM = r"(?:(?!(?:which|that|who|in|with|for|if)\b)[\w'/-]+\s+){0,7}?"
+_NOT_A_TERM = frozenset(
+    {
+        *("by", "of", "effective", "acceptable", "adequate", "appropriate", "clinical", "radiographic"),
+        *("endoscopic", "population", "available", "sole", "other", "reliable", "any", "barrier", "these"),
+        *("the", "a", "an", "all", "approved", "suitable"),
+    }
+)
+_DEFINES = re.compile(
+    rf"^\W*(?:definitions?\b\s*(?:of\b|:)|{_TERM}(?:is|are)\s+(?:hereby\s+)?(?:defined|characteri[sz]ed)\s+(?:as|by)\b"
+    rf"|(?P<term>{_TERM})(?:means|refers\s+to)\b(?!\s+of\b)|(?:(?:is|are)\s+)?defined\s+as\s*:)",
+    re.IGNORECASE,
+)
+_REPRODUCTIVE_TERM = (
+    r"(?:(?:post|pre|peri)[\s-]?menopaus\w*|menopaus\w*|(?:non[\s-]?)?child[\s-]?bearing(?:\s+potential)?|wocbp|focbp"
+    r"|(?:in|non[\s-]?)?fertile|(?:surgically\s+)?steril\w*|contracepti\w*|birth\s+control|abstinen\w*"
+    r"|reproductive\s+potential)"
+)
+_LEAD = r"(?:(?!(?:which|that|who|in|with|for|if|not|no|of|women|woman|females?)\b)[\w'/-]+\s+){0,2}?"
+_SUBJECT = r"(?:an?\s+|the\s+)?(?:(?:wom[ae]n|females?|subjects?|patients?|participants?)\s+)?"
+# "Post-menopausal defined as ...", "A woman is considered to be of childbearing potential if ...",
+# "Highly effective methods of contraception include ...": a reproductive term is being defined.
+_DEFINES_REPRODUCTIVE = re.compile(
+    rf"^\W*(?:{_LEAD}{_REPRODUCTIVE_TERM}\s*(?:\([^()]{{0,30}}\)\s*)?,?\s*(?:(?:is|are)\s+)?(?:defined|determined)\s+(?:as|by)\b"
+    rf"|{_SUBJECT}(?:is|are)\s+(?:considered|deemed|regarded)\s+(?:to\s+be\s+|as\s+)?(?:of\s+|being\s+)?(?:not\s+)?(?:an?\s+)?"
+    rf"(?:woman\s+of\s+|women\s+of\s+)?{_REPRODUCTIVE_TERM}"
+    rf"|(?:\w+\s+){{0,4}}(?:methods?|forms?)\s+of\s+(?:\w+\s+){{0,2}}(?:contraception|birth\s+control)\s+(?:include|includes|consist|are\s*(?::|as\s+follows|the\s+following)))",
+    re.IGNORECASE,
+)
+
+
+def is_definition(text: str) -> bool:
+    """Whether a criterion's words define a term ("Post-menopausal is defined as ...", "Adequate
+    contraception is defined as ...", "Childbearing potential means ...", "Definition of ...")
+    rather than ask something of the patient.
+
+    The rule: the criterion opens with the term (a few words, no clause of its own: "which",
+    "that", "in", "with") and the verb that defines it ("is/are defined as/by", "means", "refers
+    to"). "X defined as" without the verb is a requirement stated with its measure ("Adequate
+    renal function defined as creatinine ≤ 1.5 mg/dL"), unless X is a reproductive term
+    (menopause, childbearing potential, contraception, sterility), which trials define for the
+    criteria that use it ("Postmenopausal defined as 12 months of amenorrhea")."""
+    view = text[:400]
+    match = _DEFINES.match(view)
+    if match and match.group("term") is not None:
+        words = match.group("term").lower().split()
+        if not words or words[-1] in _NOT_A_TERM:
+            match = None
+    return bool(match or _DEFINES_REPRODUCTIVE.match(view))

@@ -32,14 +32,27 @@ from trialscout.eligibility.model import (
     SexRule,
     Span,
 )
-from trialscout.eligibility.polarity import expect
+from trialscout.eligibility.polarity import expect, list_cut, list_negated
+from trialscout.eligibility.rules.either import ABOVE, BELOW, between
 from trialscout.eligibility.rules.thresholds import (
+    Threshold,
     lowered,
     negated_before,
+    number,
     read_threshold,
     scale,
     threshold_pattern,
 )
+
+
+def _negated(view: str, start: int, end: int, floor: int = 0, *, extra: bool = False) -> bool:
+    """NegEx over the words at [start, end) (comparators are no negations), with the reach of a
+    negation in a list (`polarity`): "No informed consent, pregnancy" leaves "pregnancy" as it
+    is; "No pregnant females, nursing mothers, ..." negates every item."""
+    if (negated_before(view, start, floor) or extra) and not list_cut(view, start, end):
+        return True
+    return list_negated(view, start, end)
+
 
 # ---------------------------------------------------------------------------------------------- age
 
@@ -49,7 +62,7 @@ _AGE_UNIT = (
 )
 _AGE_THRESHOLD = re.compile(threshold_pattern(_AGE_UNIT), re.IGNORECASE)
 _AGE_HINT = re.compile(
-    r"\bage|\bold|young|adult|child|pediatric|paediatric|adolescen|infant|neonat|\by\.?\s?o\b|year|\byrs?\b|\dy"
+    r"\bage|\bold|young|adult|child|pediatric|paediatric|adolescen|infant|neonat|newborn|bab[yi]|toddler|\by\.?\s?o\b|year|\byrs?\b|\dy"
 )
 _OLDER_THAN = re.compile(r"\b(?:(?P<older>older)|younger)\s+than\b", re.IGNORECASE)
 _PERSON = (
@@ -89,6 +102,19 @@ _DURATION_AFTER = re.compile(
     r"|with\s|of$|previous|earlier|apart|between\s+(?:doses|visits))",
     re.IGNORECASE,
 )
+_GESTATION = re.compile(
+    r"[^.;,]{0,25}?\b(?:gestation\w*|EGA|GA|post[\s-]?(?:conception\w*|menstrual)|PMA|PCA|corrected)\b",
+    re.IGNORECASE,
+)
+_BETWEEN_BEFORE = re.compile(r"\bbetween\s+(?:the\s+)?(?:ages?\s+(?:of\s+)?)?$", re.IGNORECASE)
+_PERCENT_AFTER = re.compile(r"\s*%")
+# "an injury over 4 weeks old", "scars > 360 days old": the age of a thing, not of the patient
+_THING_BEFORE = re.compile(
+    r"\b(?:injur(?:y|ies)|fractures?|scars?|wounds?|lesions?|tears?|symptoms?|clots?|thromb\w*|samples?"
+    r"|specimens?|tissues?|tattoos?|burns?|ulcers?|bites?|infarcts?|trauma|blocks?|biops(?:y|ies)|scans?"
+    r"|images?|results?|data|embryos?|eggs?|grafts?|implants?|sutures?|stents?|bleed\w*)\b[^.;,]*$",
+    re.IGNORECASE,
+)
 _CONNECTOR = re.compile(r"\s*(?:,|and|but|to|-)?\s*(?:age[ds]?\s*)?$", re.IGNORECASE)
 
 
@@ -97,6 +123,14 @@ def _years_per(unit: str | None) -> float:
         return 1.0
     letter = unit.strip(" -").lower()[:1]
     return {"m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25}.get(letter, 1.0)
+
+
+_YOUNG = re.compile(r"infants?|neonates?|newborns?|babies|baby|toddlers?|children|child", re.IGNORECASE)
+
+
+def _young_person(word: str | None) -> bool:
+    """Infants and children: their ages are stated in months, weeks and days as well as years."""
+    return bool(word) and _YOUNG.fullmatch(word) is not None  # type: ignore[arg-type]
 
 
 def _is_years(unit: str | None) -> bool:
@@ -127,17 +161,20 @@ def _older_than(view: str) -> tuple[str, set[int]]:
 
 
 def read_age(text: str, view: str, kind: CriterionKind) -> list[Rule]:
-    """Age limits: one `AgeRule` per stated limit (a range is one rule)."""
+    """Age limits: one `AgeRule` per stated limit (a range is one rule, an "either" range two)."""
     lower = lowered(view)
     if not _AGE_HINT.search(lower) or "lansky" in lower:
         return []  # with Lansky, ages say which scale applies ("Lansky for patients < 16")
     age_view, older_marks = _older_than(view) if "than" in lower else (view, set())
-    rules = []
+    rules: list[AgeRule] = []
+    if " or " in lower or "/" in lower:
+        either, age_view = _either_ages(view, age_view, kind)
+        rules.extend(either)
     for match in _AGE_THRESHOLD.finditer(age_view):
         rule = _age_rule(view, age_view, match, match.start() in older_marks, kind, scoped=False)
         if rule is not None:
             rules.append(rule)
-    return _merge_ages(rules, age_view)
+    return _merge_ages(sorted(rules, key=lambda r: r.span.start), age_view)
 
 
 def scoped_ages(view: str, start: int, end: int) -> tuple[Bound, int] | None:
@@ -159,10 +196,12 @@ def _age_rule(
     """The age limit a number states, if its words make it an age ("age", "aged", "years old",
     "adults (≥ 18 years)", "older than"), else None. An age that scopes another requirement
     ("for patients < 16") is no limit, unless ``scoped`` says such an age is what is sought."""
-    threshold = read_threshold(match)
+    threshold = _mixed_units(match, age_view) or read_threshold(match)
     if threshold is None:
         return None
     start, end, unit, bound = threshold.start, threshold.end, threshold.unit, threshold.bound
+    if _PERCENT_AFTER.match(age_view, end):
+        return None  # "(no more than 10% of the volunteers ...)"
     cue = _LEFT_CUE.search(age_view, max(0, start - 48), start)
     person: Span | None = None
     age_word = None
@@ -198,9 +237,12 @@ def _age_rule(
     if age_word:
         accepted = True
     elif older or ofage or (directed_tail and unit):
-        accepted = not duration_after or ofage
+        accepted = (not duration_after or ofage) and not _THING_BEFORE.search(
+            age_view, max(0, start - 40), start
+        )
     elif person is not None:
-        accepted = (scoped or _is_years(unit)) and not duration_after
+        young = _young_person(age_view[person.start : person.end]) and not _GESTATION.match(age_view, end)
+        accepted = (scoped or _is_years(unit) or (young and unit is not None)) and not duration_after
     else:
         initial = _BULLET_ONLY.fullmatch(age_view, 0, start) is not None
         accepted = initial and _is_years(unit) and directed and not duration_after
@@ -216,11 +258,164 @@ def _age_rule(
         parts.append(Part(PartRole.PERSON, Span(tail.start("ofage"), tail.end("ofage"))))
     span = Span(min(span_start, start), max(tail_end, end))
     return AgeRule(
-        expect=expect(kind, negated_before(view, span.start)),
+        expect=expect(kind, _negated(view, span.start, span.end)),
         span=span,
         parts=tuple(parts),
         years=years,
     )
+
+
+def _mixed_units(match: re.Match[str], age_view: str) -> Threshold | None:
+    """A range whose ends have units of their own ("6 months to 10 years", "between 28 days and
+    18 years"), each end in its own unit, in years; None when the units are one or unstated."""
+    groups = match.groupdict()
+    first_unit, second_unit, n1, n2 = groups.get("u1"), groups.get("u2"), groups["n1"], groups.get("n2")
+    if not (first_unit and second_unit and n2) or _years_per(first_unit) == _years_per(second_unit):
+        return None
+    between = groups.get("between") or _BETWEEN_BEFORE.search(
+        age_view, max(0, match.start() - 30), match.start()
+    )
+    if (groups.get("sep") or "").lower() == "and" and not between:
+        return None  # "6 months and 2 years" without "between" is no range
+    low, high = number(n1), number(n2)
+    if low is None or high is None:
+        return None
+    low, high = round(low * _years_per(first_unit), 3), round(high * _years_per(second_unit), 3)
+    if high < low:
+        return None
+    bound = Bound(
+        low=low, high=high, low_inclusive=not groups.get("gt"), high_inclusive=not groups.get("lt2")
+    )
+    return Threshold(
+        bound=bound, unit="years", start=match.start(), end=match.end(), words=(n1, n2), directed=True
+    )
+
+
+# "below 35 or above 86", "< 18 or > 75 years", "younger than 18 or older than 65" (written "<"
+# and ">" in the age view), "less than 3 years or 21 years or more": two limits, either of
+# which the words allow (an inclusion) or rule out (an exclusion); never one bound.
+_SIDE_TAIL = r"(?:\s*-?\s*(?:old|of\s+age)\b)?"
+_EITHER_SIDE = (
+    r"(?:(?P<{n}below>{below})|(?P<{n}above>{above}))\s*(?:the\s+age\s+of\s+)?(?P<{n}n>\d{{1,3}}(?:\.\d+)?)(?![\d.,%])"
+    r"(?:\s*(?P<{n}u>" + _AGE_UNIT + r"))?" + _SIDE_TAIL
+)
+_EITHER = re.compile(
+    _EITHER_SIDE.format(n="a", below=BELOW, above=ABOVE)
+    + r"\s*,?\s*(?:or|and/or|/)\s*(?:(?:an?\s+)?age[ds]?\s+(?:of\s+)?)?"
+    + r"(?:(?P<post_n>\d{1,3}(?:\.\d+)?)(?:\s*(?P<post_u>"
+    + _AGE_UNIT
+    + r"))?"
+    + _SIDE_TAIL
+    + r"\s*(?:or|and)\s+(?:(?P<post_above>older|over|above|more|greater)"
+    + r"|(?P<post_below>younger|under|below|less))\b"
+    + r"|"
+    + _EITHER_SIDE.format(n="b", below=BELOW, above=ABOVE)
+    + r")",
+    re.IGNORECASE,
+)
+_EITHER_HINT = re.compile(r"\bor\b|/")
+
+
+def _either_ages(view: str, age_view: str, kind: CriterionKind) -> tuple[list[AgeRule], str]:
+    """Ages stated as two limits either of which is meant: two rules, and the age view with their
+    words blanked (so that the range reader does not read them again as one bound)."""
+    found: list[AgeRule] = []
+    for match in _EITHER.finditer(age_view):
+        first_below = bool(match.group("abelow"))
+        if match.group("post_n"):
+            second_below = bool(match.group("post_below"))
+            second_n, second_u = match.group("post_n"), match.group("post_u")
+            second_start = match.start("post_n")
+        else:
+            second_below = bool(match.group("bbelow"))
+            second_n, second_u = match.group("bn"), match.group("bu")
+            second_start = match.start("bbelow") if second_below else match.start("babove")
+        if first_below == second_below:
+            continue  # "< 18 or < 20": no pair of limits
+        unit = match.group("au") or second_u
+        second_unit = second_u or match.group("au")
+        first, second = number(match.group("an")), number(second_n)
+        if first is None or second is None:
+            continue
+        first, second = first * _years_per(unit), second * _years_per(second_unit)
+        low_end, high_end = (first, second) if first_below else (second, first)
+        if not low_end < high_end:
+            continue  # "under 65 or over 18" is no pair of ages either side of a range
+        if not _either_is_age(age_view, match.start(), match.end(), unit or second_unit):
+            continue
+        negation = _negated(view, match.start(), match.end())
+        first_end = _side_end(age_view, match.start(), second_start)
+        limits = [
+            (
+                Span(match.start(), first_end),
+                first,
+                first_below,
+                match.group("abelow") or match.group("aabove"),
+            ),
+            (
+                Span(second_start, match.end()),
+                second,
+                second_below,
+                match.group("bbelow") or match.group("babove"),
+            ),
+        ]
+        sides: list[AgeRule] = []
+        for span, value, below, comparator in limits:
+            strict = comparator is not None and _STRICT.fullmatch(comparator.strip()) is not None
+            years_value = round(value, 3)
+            if not 0 <= years_value <= 120:
+                break
+            bound = (
+                Bound(high=years_value, high_inclusive=not strict)
+                if below
+                else Bound(low=years_value, low_inclusive=not strict)
+            )
+            sides.append(
+                AgeRule(
+                    expect=expect(kind, negation), span=span, parts=(Part(PartRole.VALUE, span),), years=bound
+                )
+            )
+        if len(sides) == 2 and kind is CriterionKind.INCLUSION and negation:
+            # "not younger than 18 or older than 75": the range between, required
+            low_side, high_side = sides if first_below else sides[::-1]
+            sides = [
+                AgeRule(
+                    expect=Expect.PRESENT,
+                    span=Span(match.start(), match.end()),
+                    parts=tuple(p for side in sides for p in side.parts),
+                    years=between(low_side.years, high_side.years),
+                )
+            ]
+        found.extend(sides)
+        age_view = age_view[: match.start()] + " " * (match.end() - match.start()) + age_view[match.end() :]
+    return found, age_view
+
+
+_STRICT = re.compile(r"<|>|under|below|over|above|beyond|(?:less|more|greater)\s+than", re.IGNORECASE)
+
+
+def _side_end(age_view: str, start: int, second_start: int) -> int:
+    """Where the first limit's words end: before the "or" that joins it to the second."""
+    words = age_view[start:second_start]
+    joined = re.search(
+        r"\s*,?\s*(?:or|and/or|/)\s*(?:(?:an?\s+)?age[ds]?\s+(?:of\s+)?)?$", words, re.IGNORECASE
+    )
+    return start + (joined.start() if joined else len(words.rstrip()))
+
+
+def _either_is_age(age_view: str, start: int, end: int, unit: str | None) -> bool:
+    """Whether two limits are ages: "age" or a person just before them, or years after them."""
+    cue = _LEFT_CUE.search(age_view, max(0, start - 48), start)
+    if cue and not _NOT_AGE_BEFORE.search(age_view, max(0, cue.start() - 20), cue.start()):
+        if _SCOPE_BEFORE.search(age_view, max(0, cue.start() - 30), cue.start()):
+            return False
+        if cue.group("age") or _is_years(unit) or _young_person(cue.group("person")):
+            return _DURATION_AFTER.match(age_view, end) is None
+    initial = _BULLET_ONLY.fullmatch(age_view, 0, start) or _NEGATED_START.fullmatch(age_view, 0, start)
+    return bool(initial) and _is_years(unit) and _DURATION_AFTER.match(age_view, end) is None
+
+
+_NEGATED_START = re.compile(r"\W*(?:not|no)\s+", re.IGNORECASE)
 
 
 def _merge_ages(rules: list[AgeRule], view: str) -> list[Rule]:
@@ -285,6 +480,9 @@ _REPRODUCTIVE_WORDS = re.compile(
 _SEX_FOLLOW = re.compile(
     r"\s*(?:[,(;.]|$|aged?\b|between\b|\d|≥|>|only\b|with\b(?!\s+(?:reproductive|child|partner)))", re.I
 )
+_QUALIFIED = re.compile(
+    r"menopaus|pregnan|lactat|nursing|obese|overweight|sedentary|young|elderly|older|healthy|ambulatory", re.I
+)
 _EXCLUSION_FOLLOW = re.compile(r"\s*(?:[,(;.]|$|only\b|(?:sex|gender)\b)", re.I)
 
 
@@ -309,10 +507,12 @@ def read_sex(text: str, view: str, kind: CriterionKind) -> list[Rule]:
             continue
         if kind is CriterionKind.EXCLUSION and not (only or _EXCLUSION_FOLLOW.match(view, mention.end())):
             continue  # "Male patients with ...": excludes some men, not all
+        if kind is CriterionKind.EXCLUSION and _QUALIFIED.search(view, 0, mention.start()):
+            continue  # "Premenopausal women": excludes some women (the state's rule says which), not all
         span = Span(mention.start(), mention.end())
         return [
             SexRule(
-                expect=expect(kind, negated_before(view, mention.start())),
+                expect=expect(kind, _negated(view, mention.start(), mention.end())),
                 span=span,
                 parts=(Part(PartRole.PERSON, span),),
                 sex=sexes.pop(),
@@ -337,7 +537,7 @@ _STATE = re.compile(
 _STATE_HINT = re.compile(
     r"pregnan|feed|fed\b|lactat|nursing|contracep|birth|bearing|reproductive|cbp|fertile"
 )
-_TEST_AFTER = re.compile(r"[\s-]*(?:\((?:[^()]{0,30})\)\s*)?(?:tests?|testing|screen)", re.IGNORECASE)
+_TEST_AFTER = re.compile(r"[\s-]*(?:\((?:[^()]{0,30})\)\s*)?(?:tests?|testing|screen\w*)", re.IGNORECASE)
 _EXTRA_NEGATION = re.compile(
     r"\b(?:unwilling\w*|refus\w*|unable|inability|fail\w*|inadequate|ineffective|insufficient|stop\w*|discontinu\w*"
     r"|ceas\w*|interrupt\w*|avoid\w*|terminat\w*|postpon\w*|delay\w*|prevent\w*|non)\b",
@@ -400,7 +600,7 @@ def read_reproductive(text: str, view: str, kind: CriterionKind) -> list[Rule]:
             previous_end >= sentence_start and _COORDINATION.fullmatch(view, previous_end, start) is not None
         )
         window = view[max(floor, start - 60) : start]
-        is_negated = negated_before(view, start, floor) or _EXTRA_NEGATION.search(window) is not None
+        is_negated = _negated(view, start, end, floor, extra=_EXTRA_NEGATION.search(window) is not None)
         # "must not be pregnant", "must use contraception" state the requirement in any section
         deontic = _DEONTIC.search(view, max(floor, start - 60), start)
         test = _TEST_AFTER.match(view, end) if state == "pregnant" else None
@@ -453,4 +653,64 @@ def _applies_to(view: str, state: str, sentence_start: int, start: int) -> tuple
     return tuple(scopes)
 
 
-READERS = [read_age, read_sex, read_reproductive]
+# ---------------------------------------------------------------------------------------------- menopause
+
+_MENOPAUSE = re.compile(
+    r"\b(?P<state>post|pre|peri)[\s-]?menopaus(?:al|e)\b(?![\s-]+(?:osteoporosis|hormone|symptoms?|bleeding"
+    r"|status\s+(?:is|will|must)|women\s+(?:must|should|will|who|need|are\s+not)))",
+    re.IGNORECASE,
+)
+# Where the words make the state a requirement: at the head ("Postmenopausal women", "Post-menopausal
+# female patients aged ..."), or said of the patient ("Women must be postmenopausal", "Female
+# patients who are post-menopausal", "Patients must have postmenopausal status").
+_STATED_OF = re.compile(
+    r"(?:\b(?:must|should|shall|will|to)\s+(?:be|have)\s+|\b(?:who|that)\s+(?:are|is)\s+|\b(?:are|is|being)\s+)"
+    r"(?:(?:clinically|confirmed|documented|naturally|surgically|currently|already)\s+)?$",
+    re.IGNORECASE,
+)
+# "postmenopausal or surgically sterile", "pre- or post-menopausal": one of several states will do,
+# which a menopause rule alone would not say
+_OTHER_STATE_AFTER = re.compile(
+    r"[^.;:]{0,60}?\b(?:or|and/or)\b\s+(?:\w+\s+){0,3}?(?:steril|hysterectom|oophorectom|ovariectom|not\s+of"
+    r"|non[\s-]?child|child|(?:pre|post|peri)[\s-]?menopaus|amenorr|infertil|using|use|on\s|receiving|men\b"
+    r"|males?\b|premenopausal|wom[ae]n\b)",
+    re.IGNORECASE,
+)
+_MENOPAUSE_SCOPE_AFTER = re.compile(
+    r"[\s\w,-]{0,30}?\b(?:must|should|need|needs|required?|may|can|will|do\s+not|does\s+not)\b", re.IGNORECASE
+)
+
+
+def read_menopause(text: str, view: str, kind: CriterionKind) -> list[Rule]:
+    """The menopausal state a criterion asks for ("Postmenopausal women") or rules out ("Premenopausal
+    women" as an exclusion): a `ReproductiveRule` with state "postmenopausal", "premenopausal" or
+    "perimenopausal", beside the sex rule. Not when it is one of several states that will do
+    ("postmenopausal or surgically sterile"), nor when it says whom another requirement concerns
+    ("Premenopausal women must have a negative pregnancy test")."""
+    if "menopaus" not in lowered(view):
+        return []
+    for match in _MENOPAUSE.finditer(view):
+        start, end = match.start(), match.end()
+        head = _HEAD.fullmatch(view, 0, start) is not None
+        sentence_start = _last_break_end([m.end() for m in _SENTENCE_BREAK.finditer(view, 0, start)], start)
+        stated = _STATED_OF.search(view, max(sentence_start, start - 40), start) is not None
+        if not (head or stated) or _CONDITIONAL.search(view, max(sentence_start, start - 40), start):
+            continue
+        if _OTHER_STATE_AFTER.match(view, end) or re.search(r"\bor\s+$", view[max(0, start - 20) : start]):
+            continue
+        if _MENOPAUSE_SCOPE_AFTER.match(view, end) and not stated:
+            continue  # "Postmenopausal women must have ...": the state says whom it concerns
+        state = f"{match.group('state').lower()}menopausal"
+        span = Span(start, end)
+        return [
+            ReproductiveRule(
+                expect=expect(kind, _negated(view, start, end)),
+                span=span,
+                parts=(Part(PartRole.CONDITION, span),),
+                state=state,
+            )
+        ]
+    return []
+
+
+READERS = [read_age, read_sex, read_reproductive, read_menopause]
