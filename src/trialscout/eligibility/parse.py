@@ -26,6 +26,7 @@ from trialscout.eligibility.model import (
     DiagnosisRule,
     Expect,
     MedicationRule,
+    OtherMalignancyRule,
     ParsedEligibility,
     PriorTherapyRule,
     Rule,
@@ -117,11 +118,7 @@ def _roles(pieces: list[Piece]) -> dict[str, CriterionRole]:
             roles[piece.id] = CriterionRole.EXCEPTION_CONDITION
         elif parent is not None and structure.introduces_exceptions(parent.text):
             roles[piece.id] = CriterionRole.EXCEPTION
-        elif (
-            parent is not None
-            and _allows(piece)
-            and not _is_allowance(parent)
-        ):
+        elif parent is not None and _allows(piece) and not _is_allowance(parent):
             roles[piece.id] = CriterionRole.EXCEPTION
             opened[piece.parent] = piece.text.rstrip().endswith(":")
         elif piece.parent is not None and opened.get(piece.parent):
@@ -203,6 +200,8 @@ def _inherit(reads: list[_Read]) -> None:
     for read in reads:  # parents come before their children
         kids = [k for k in children.get(read.piece.id, []) if k.role is CriterionRole.REQUIREMENT]
         if not kids:
+            if structure.refers_below(read.piece.text) and not children.get(read.piece.id):
+                read.rules = ()  # "any of the following ... within the stated timeframes", and no list
             continue
         text = read.piece.text.rstrip()
         if read.scope is not None:
@@ -210,18 +209,25 @@ def _inherit(reads: list[_Read]) -> None:
                 kid.scope = kid.scope or read.scope
         elif (
             read.piece.kind is CriterionKind.EXCLUSION
-            and text.endswith(":")
+            and (text.endswith(":") or structure.introduces_list(text))
             and not structure.introduces_exceptions(text)
             and read.role is CriterionRole.REQUIREMENT
         ):
             # An exclusion's intro means what its points say; "Prior immunotherapy resulting
             # in:" is also whom they are about ("any of the following:" is only an intro).
-            if read.rules and not structure.introduces_list(text):
+            if read.rules and text.endswith(":") and not structure.introduces_list(text):
                 scope = Scope(text=read.piece.text, span=read.piece.span, rules=_as_scope(read.rules))
                 for kid in kids:
                     kid.scope = kid.scope or scope
             read.rules, read.role = (), CriterionRole.NOTE
-        if read.piece.kind is CriterionKind.INCLUSION and (
+        labelled = [k for k in kids if structure.labelled_definition(k.piece.text)]
+        if read.piece.kind is CriterionKind.INCLUSION and len(labelled) > 1:
+            ids = [
+                k.piece.id for k in labelled
+            ]  # "Low-risk disease, defined as ..." / "Intermediate-risk ..."
+            for kid in labelled:
+                kid.alternatives = [i for i in ids if i != kid.piece.id]
+        elif read.piece.kind is CriterionKind.INCLUSION and (
             structure.introduces_alternatives(text)
             or (
                 text.endswith(":")
@@ -334,6 +340,12 @@ def _parse_text(text: str, interventions: tuple[str, ...] = ()) -> tuple[Criteri
         if role is CriterionRole.REQUIREMENT:
             _own_scope(read)
             _own_interventions(read, interventions)
+            if piece.kind is CriterionKind.INCLUSION:  # "invasive breast cancer" is not another cancer
+                read.rules = tuple(
+                    r
+                    for r in read.rules
+                    if not (isinstance(r, OtherMalignancyRule) and r.expect is Expect.PRESENT)
+                )
         reads.append(read)
     _inherit(reads)
     _joined_by_or(reads)

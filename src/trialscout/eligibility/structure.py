@@ -79,12 +79,12 @@ _POINTS_BELOW = re.compile(
 _EXCEPTIONS_BELOW = re.compile(
     r"(?:\bexcept(?:\s+for)?|\bunless|\bwith\s+the\s+(?:following\s+)?exceptions?\s+of|\bother\s+than"
     r"|\bexcluding|\bexceptions?\s+(?:are|include)|\bapart\s+from|\bbut\s+not)"
-    r"(?:\s+(?:the\s+following|these|as\s+follows))?\s*(?:\([^)]*\))?\s*:\s*$",
+    r"(?:\s+(?:the\s+following|these|as\s+follows))?\s*(?:\([^)]*\))?\s*:?\s*$",
     re.IGNORECASE,
 )
 # An inclusion whose sub-points are alternatives: "Have at least one of the following:".
 _ALTERNATIVES_BELOW = re.compile(
-    r"\b(?:(?:at\s+least\s+)?one\s+of|any\s+(?:one\s+)?of|either\s+of|one\s+or\s+more\s+of)\s+the\s+following"
+    r"\b(?:(?:at\s+least\s+)?(?:one|1)\s+of|any\s+(?:one\s+)?of|either\s+of|one\s+or\s+more\s+of)\s+the\s+following"
     r"|\b(?:either|one\s+of)\s*:\s*$",
     re.IGNORECASE,
 )
@@ -155,6 +155,18 @@ def introduces_list(text: str) -> bool:
     return bool(_LIST_INTRO.search(matchable(text)))
 
 
+_REFERS_BELOW = re.compile(
+    r"\b(?:any|one|all|each|none)\s+of\s+the\s+following\b|\bthe\s+(?:stated|listed)\s+(?:time\s*frames?|criteria)"
+    r"|\blisted\s+below\b|\bas\s+follows\s*:?\s*$|:\s*$",
+    re.IGNORECASE,
+)
+
+
+def refers_below(text: str) -> bool:
+    """Whether a criterion's meaning is a list it points to ("any of the following ...")."""
+    return bool(_REFERS_BELOW.search(matchable(text)))
+
+
 def introduces_alternatives(text: str) -> bool:
     view = matchable(text)
     return bool(_ALTERNATIVES_BELOW.search(view)) and not _ALL_BELOW.search(view)
@@ -164,8 +176,32 @@ def is_definition(text: str) -> bool:
     return bool(_DEFINITION.match(matchable(text)))
 
 
+# A permission: "Prior chemotherapy allowed", "Concurrent corticosteroids for cerebral edema
+# allowed (must be on a stable dose ...)": it asks nothing of the patient beyond what it allows.
+_PERMISSION = re.compile(
+    r"^[^.;:()]{2,120}?\b(?:is|are)?\s*(?:allowed|permitted|acceptable|eligible)\b(?!\s+(?:if|only|provided|when|unless))"
+    r"(?:\s*\([^)]*\))?\s*[.;]?\s*$",
+    re.IGNORECASE,
+)
+_NOT_PERMITTED = re.compile(
+    r"\b(?:not|no|never|nor)\b[^.;]*\b(?:allowed|permitted|acceptable|eligible)\b", re.IGNORECASE
+)
+
+
+_LABELLED = re.compile(r"^\s*[^,:;.]{2,60}?,?\s+(?:defined|characteri[sz]ed)\s+(?:as|by)\b", re.IGNORECASE)
+
+
+def labelled_definition(text: str) -> bool:
+    """ "Low-risk disease, defined as WBC <= 10,000/mm3 ...": a category and what it is; sibling
+    categories under one intro are alternatives."""
+    return bool(_LABELLED.match(matchable(text)))
+
+
 def is_note(text: str) -> bool:
-    return bool(_NOTE.search(matchable(text)))
+    view = matchable(text)
+    if _NOTE.search(view):
+        return True
+    return bool(_PERMISSION.match(view)) and not _NOT_PERMITTED.search(view)
 
 
 def ends_with_or(text: str) -> bool:
@@ -180,6 +216,7 @@ def starts_with_or(text: str) -> bool:
 _CONJOINED = re.compile(
     r"\b(?:with|who\s+(?:have|has|had|are|is|were)|which|that|whose|due\s+to|secondary\s+to|caused\s+by"
     r"|complicated\s+by|associated\s+with|accompanied\s+by|in\s+the\s+setting\s+of|resulting\s+in|leading\s+to"
+    r"|despite|in\s+spite\s+of|on\s+(?:stable\s+)?(?:treatment|therapy)\s+with"
     r"|requiring|and\s+(?:also|concurrent|concomitant|who|with)|together\s+with|plus|in\s+combination\s+with)\b",
     re.IGNORECASE,
 )
@@ -218,6 +255,12 @@ def rule_groups(text: str, rules: Sequence[Rule], offset: int = 0) -> tuple[tupl
         if joins[i] == "list":
             after = next((j for j in joins[i + 1 :] if j != "list"), "and")
             joins[i] = after if after in ("or", "and") else "and"
+    intro = _ALTERNATIVES_BELOW.search(view)
+    if intro is not None and not _ALL_BELOW.search(view):
+        # "Premenopausal, defined by 1 of the following: ...": the rules after it are one choice
+        chosen = tuple(i for i in order if rules[i].span.start - offset >= intro.start())
+        before = [(i,) for i in order if i not in chosen]
+        return tuple(before) + ((tuple(sorted(chosen)),) if chosen else ())
     groups: list[list[int]] = [[order[0]]]
     for (a, b), join in zip(itertools.pairwise(order), joins, strict=True):
         same = rules[a].expect is rules[b].expect

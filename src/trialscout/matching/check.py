@@ -17,7 +17,8 @@ patients with dysphagia" both); sibling criteria joined by "or" need one of them
 - it is certainly failed by a fact of the profile: a stated value, not an inference from what
   the profile does not list (a drug not among the listed medications is *unknown*, leaning
   not met), and a dated one where time matters (a result or performance status older than
-  `trialscout.matching.rules.FRESH_DAYS` days, or a treatment with no date against a time window, is *unknown*).
+  `trialscout.matching.rules.FRESH_DAYS` days, or a treatment with no date against a time
+  window, is *unknown*).
 
 Everything else is *unknown*, with the question whose answer would settle it. Free-text
 criteria are *unknown* and counted apart, for the study team.
@@ -45,7 +46,9 @@ from trialscout.eligibility.model import (
     Expect,
     MedicationRule,
     ParsedEligibility,
+    PerformanceStatusRule,
     PriorTherapyRule,
+    ProcedureRule,
     ReproductiveRule,
     Rule,
     Scope,
@@ -142,7 +145,26 @@ _GRADED = re.compile(
 )
 _CAUSE = re.compile(
     r"toxicit|adverse|side[- ]effect|complication|resulting from|related to|due to|induced|attributed to|"
-    r"caused by|allerg|hypersensitiv|intoleran",
+    r"caused by|allerg|hypersensitiv|intoleran|contraindicat",
+    re.IGNORECASE,
+)
+# An exclusion about how the disease answered a treatment ("chemo-refractory", "less than a
+# partial response to"), or about a treatment of one place or purpose ("radiotherapy to the
+# target lesion"): having had the treatment does not decide it.
+_QUALIFIED_TREATMENT = re.compile(
+    r"refractor|resistan|respon|relaps|progress|failure|failed|"
+    r"\bto\s+(?:the\s+|any\s+)?(?:lesions?|target|indicator|index|measurable|only|sites?|areas?|field)\b|"
+    r"\b(?:for|in\s+the)\s+(?:the\s+)?(?:recurrent|metastatic|advanced|relapsed|newly|locally|unresectable|current"
+    r"|adjuvant|neoadjuvant|first-line|second-line|maintenance)\b",
+    re.IGNORECASE,
+)
+_LEADING_NO = re.compile(
+    r"\s*(?:no|not|none|never)\b(?!\s+(?:patients?|subjects?|participants?|one)\b)", re.IGNORECASE
+)
+# A local route ("inhaled budesonide") against a criterion about systemic use.
+_SYSTEMIC = re.compile(r"\bsystemic", re.IGNORECASE)
+_LOCAL_ROUTE = re.compile(
+    r"inhal|topical|nasal|intranasal|cream|ointment|eye|ophthalm|otic|intra-?articular|puff|spray",
     re.IGNORECASE,
 )
 
@@ -169,6 +191,7 @@ def check_rules(
     profile: PatientProfile,
     text: str = "",
     groups: Sequence[Sequence[int]] = (),
+    kind: CriterionKind = CriterionKind.INCLUSION,
 ) -> tuple[Verdict, list[RuleVerdict], list[Question]]:
     """The combined verdict of one criterion's rules, each rule's verdict, and the questions.
     ``groups`` say how the rules combine (`Criterion.groups`; none: each must hold). ``text``
@@ -176,6 +199,11 @@ def check_rules(
     therapy"), having had it does not decide the criterion."""
     as_cause = bool(_CAUSE.search(text))
     graded = bool(_GRADED.search(text))
+    # "No prior chemotherapy" under an exclusion heading: a restated exclusion or an inclusion
+    # filed under the wrong heading; a rule it turns around never rules a patient out.
+    doubled = kind is CriterionKind.EXCLUSION and bool(_LEADING_NO.match(text))
+    qualified = bool(_QUALIFIED_TREATMENT.search(text))
+    systemic = bool(_SYSTEMIC.search(text))
     verdicts: list[RuleVerdict] = []
     questions: list[Question] = []
     for rule in rules:
@@ -195,10 +223,18 @@ def check_rules(
                     questions.append(finding.question)
             elif (
                 verdict is Verdict.NOT_MET
-                and as_cause
-                and isinstance(rule, (PriorTherapyRule, MedicationRule))
+                and isinstance(rule, (PriorTherapyRule, MedicationRule, ProcedureRule))
+                and (
+                    as_cause
+                    or (qualified and rule.expect is Expect.ABSENT)
+                    or (systemic and _LOCAL_ROUTE.search(finding.evidence))
+                )
             ):
-                verdict = Verdict.UNKNOWN  # the criterion is about an effect of the treatment
+                verdict = Verdict.UNKNOWN  # about an effect, a response, a place or a route of the treatment
+            elif verdict is Verdict.NOT_MET and (
+                _implausible(rule) or (doubled and rule.expect is Expect.PRESENT)
+            ):
+                verdict = Verdict.UNKNOWN
             elif verdict is Verdict.NOT_MET and finding.has and graded and isinstance(rule, ConditionRule):
                 verdict = Verdict.UNKNOWN  # "severe hypertension": having hypertension does not decide it
         tag = rule.__struct_config__.tag
@@ -215,6 +251,22 @@ def check_rules(
     indices = [list(g) for g in groups if g] or [[i] for i in range(len(rules))]
     combined = _combine_all(_combine_any([verdicts[i].verdict for i in g]) for g in indices)
     return combined, verdicts, questions
+
+
+# Tests and scans: the means of a diagnosis ("based on bone scan and CT"), not a requirement.
+_DIAGNOSTIC = re.compile(
+    r"scan|tomograph|\bct\b|\bmri\b|magnetic resonance|x-?ray|radiograph|ultraso|sonograph|biops"
+    r"|echocardiogra|\becg\b|\bekg\b|electrocardiogra|\bpet\b|imaging|endoscop|colonoscop|bronchoscop|puncture|test",
+    re.IGNORECASE,
+)
+
+
+def _implausible(rule: Rule) -> bool:
+    """A rule no trial means as read: excluding a good performance status (ECOG 0) is a
+    requirement filed under the wrong heading; a scan or a biopsy is how a finding is made."""
+    if isinstance(rule, PerformanceStatusRule):
+        return rule.expect is Expect.ABSENT and rule.ecog.contains(0.0)
+    return isinstance(rule, ProcedureRule) and bool(_DIAGNOSTIC.search(rule.procedure))
 
 
 def _registry_limits(trial: Trial, profile: PatientProfile) -> CriterionVerdict | None:
@@ -332,7 +384,9 @@ def _check_criterion(
     rules = [criterion.rules[i] for i in kept]
     renumber = {old: new for new, old in enumerate(kept)}
     groups = [tuple(renumber[i] for i in g if i in renumber) for g in criterion.groups]
-    verdict, rule_verdicts, questions = check_rules(rules, profile, criterion.text, [g for g in groups if g])
+    verdict, rule_verdicts, questions = check_rules(
+        rules, profile, criterion.text, [g for g in groups if g], criterion.kind
+    )
     exceptions = [e.text for e in criterion.exceptions] + children.get(criterion.id, [])
     exceptions += [
         e.text

@@ -37,7 +37,7 @@ from trialscout.eligibility.model import (
     TransplantRule,
 )
 from trialscout.matching.facts import ecog_score, in_window, lab_value
-from trialscout.matching.terms import Terms, class_members, classes_named, matches, terms
+from trialscout.matching.terms import Terms, class_members, classes_named, denied_by, matches, terms
 from trialscout.model.labs import ULN, name_of
 from trialscout.model.patient import Biomarker, Condition, PatientProfile, PatientSex
 
@@ -185,7 +185,12 @@ def _dated(condition: Condition) -> dt.date | None:
 
 
 def _find_condition(
-    profile: PatientProfile, wanted: Terms, window: TimeWindow | None = None, *, active_only: bool = False
+    profile: PatientProfile,
+    wanted: Terms,
+    window: TimeWindow | None = None,
+    *,
+    active_only: bool = False,
+    history: bool | None = None,
 ) -> Finding | None:
     """The patient has it (True), is known not to (False), or None when the profile is silent."""
     for condition in profile.conditions():
@@ -193,6 +198,13 @@ def _find_condition(
             continue
         if active_only and condition.status == "resolved":
             return Finding(has=False, evidence=f"{condition.name} (resolved)")
+        if history is False and condition.status == "resolved" and window is None:
+            # "varicella" in an exclusion is a current case; a past one is for the team to weigh
+            return _assumed(
+                True,
+                f"{condition.name} (resolved)",
+                Question(f"current:{condition.name.lower()}", f"Do you still have {condition.name}?"),
+            )
         if window is not None:
             inside = in_window(_dated(condition), window, profile.reference_date())
             if inside is None:
@@ -201,8 +213,18 @@ def _find_condition(
                 )
             return Finding(has=inside, evidence=f"{condition.name} ({_dated(condition)})")
         return Finding(has=True, evidence=condition.name)
+    return _denied(profile, wanted)
+
+
+# "no other malignancy", "no second cancer": about cancers besides the one the trial is for.
+_OTHER = re.compile(r"\s*(?:any\s+)?(?:other|another|second|additional|prior\s+other)\b", re.IGNORECASE)
+
+
+def _denied(profile: PatientProfile, wanted: Terms) -> Finding | None:
+    """A "no" from the profile's list of what the patient does not have, when one of them is
+    the thing wanted or broader (see `denied_by`)."""
     for absent in profile.absent:
-        if matches(terms(absent.name, *absent.concepts), wanted):
+        if not _OTHER.match(absent.name) and denied_by(wanted, terms(absent.name, *absent.concepts)):
             return Finding(has=False, evidence=f"no {absent.name}")
     return None
 
@@ -214,9 +236,9 @@ def _diagnosis(rule: DiagnosisRule, profile: PatientProfile) -> Finding:
             if rule.stage and condition.stage and not _stage_fits(condition.stage, rule.stage, rule.setting):
                 return Finding(has=False, evidence=f"{condition.name}, stage {condition.stage}")
             return Finding(has=True, evidence=condition.name)
-    for absent in profile.absent:
-        if matches(terms(absent.name, *absent.concepts), wanted):
-            return Finding(has=False, evidence=f"no {absent.name}")
+    denied = _denied(profile, wanted)
+    if denied is not None:
+        return denied
     return _unknown(f"diagnosis:{rule.condition.lower()}", f"Have you been diagnosed with {rule.condition}?")
 
 
@@ -246,7 +268,8 @@ def _condition(rule: ConditionRule, profile: PatientProfile) -> Finding:
     # An exclusion naming the disease the trial is for qualifies it ("uncontrolled cancer pain",
     # "unconfirmed NSCLC diagnosis"): it is checked against the patient's other conditions only.
     searched = profile if rule.expect is Expect.PRESENT else msgspec.structs.replace(profile, diagnoses=())
-    found = _find_condition(searched, wanted, rule.window, active_only=active)
+    history = rule.qualifier is not None and "history" in rule.qualifier
+    found = _find_condition(searched, wanted, rule.window, active_only=active, history=history)
     if found is not None:
         return found
     if searched is not profile and any(matches(_condition_terms(d), wanted) for d in profile.diagnoses):
@@ -278,9 +301,9 @@ def _cns(rule: CnsMetastasesRule, profile: PatientProfile) -> Finding:
             return Finding(has=untreated_or_active, evidence=condition.name)
         break
     else:
-        for absent in profile.absent:
-            if matches(terms(absent.name, *absent.concepts), _BRAIN):
-                return Finding(has=False, evidence=f"no {absent.name}")
+        denied = _denied(profile, _BRAIN)
+        if denied is not None:
+            return denied
         if rule.state == "leptomeningeal":
             return _unknown(
                 "leptomeningeal",
@@ -470,9 +493,8 @@ def _prior_therapy(rule: PriorTherapyRule, profile: PatientProfile) -> Finding:
     if not hits:
         for absent in profile.absent:
             if (
-                any(matches(terms(absent.name), w) for w in wanted)
-                or "treatment naive" in absent.name.lower()
-            ):
+                any(denied_by(w, terms(absent.name)) for w in wanted) and not _OTHER.match(absent.name)
+            ) or "treatment naive" in absent.name.lower():
                 return Finding(has=False, evidence=f"no {absent.name}")
         named = ", ".join(rule.therapies) or "this treatment"
         if profile.prior_therapies and _all_anticancer(rule):

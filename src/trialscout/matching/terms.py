@@ -276,6 +276,21 @@ def _word_before(text: str, position: int) -> str:
     return text[start:end]
 
 
+def denied_by(criterion: Terms, absent: Terms) -> bool:
+    """Whether the patient's not having ``absent`` answers "no" to the criterion's thing: it is
+    the same thing or a narrower one ("no cancer" denies lung cancer; "no CNS lymphoma" says
+    nothing of lymphoma, "no other malignancy" nothing of the tumour the trial is for)."""
+    if any(_contains_words(want, have) for want in criterion.keys for have in absent.keys):
+        return True
+    if absent.concepts and absent.concepts <= criterion.concepts:
+        return True
+    for have in absent.keys:
+        for cls in classes_named(have):
+            if any(want in class_members(cls) for want in criterion.keys):
+                return True
+    return False
+
+
 def matches(patient: Terms, criterion: Terms) -> bool:
     """Whether a patient's thing is (an instance of) the criterion's thing."""
     if patient.concepts & criterion.concepts:

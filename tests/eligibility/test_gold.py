@@ -1,0 +1,81 @@
+"""The parser and the matcher against the hand-checked gold set (tests/eligibility/gold/).
+
+The figures these tests hold are in docs/eligibility-gold.md; each floor sits a little under
+the measured value, so a change that makes the parser worse fails here, and one that makes it
+better is recorded by raising the floor.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import DATA
+from tests.eligibility.gold import score
+from trialscout.model.trial import Trial
+
+
+@pytest.fixture(scope="module")
+def gold_trials() -> dict[str, Trial]:
+    wanted = {i["nct_id"] for i in score.gold_items()} | {c["nct_id"] for c in score.gold_cases()}
+    trials = score.trials_for(DATA, wanted)
+    assert set(trials) == wanted, f"gold trials missing from the shared data: {sorted(wanted - set(trials))}"
+    return trials
+
+
+def test_the_gold_set_is_what_its_readme_says(gold_trials: dict[str, Trial]) -> None:
+    items, cases = score.gold_items(), score.gold_cases()
+    assert [i["n"] for i in items] == list(range(300))
+    assert len(cases) >= 40
+    for item in items:
+        text = gold_trials[item["nct_id"]].eligibility.criteria or ""  # type: ignore[union-attr]
+        lo, hi = item["span"]
+        for criterion in item["criteria"]:
+            assert criterion["starts"] in text[lo:hi], (item["n"], criterion["starts"])
+            assert criterion["role"] in {
+                "requirement",
+                "exception",
+                "exception_condition",
+                "definition",
+                "note",
+            }
+    for case in cases:
+        text = gold_trials[case["nct_id"]].eligibility.criteria or ""  # type: ignore[union-attr]
+        assert {g["verdict"] for g in case["criteria"]} <= {"met", "not_met", "unknown"}
+        missing = [g["starts"] for g in case["criteria"] if g["starts"] not in text]
+        assert not missing, (case["id"], missing)
+
+
+def test_no_patient_is_ruled_out_by_a_criterion_the_gold_says_they_do_not_fail(
+    gold_trials: dict[str, Trial],
+) -> None:
+    report = score.Report()
+    score.score_cases(score.gold_cases(), gold_trials, report)
+    assert report.verdicts > 500
+    assert report.wrong_not_met == []
+
+
+def test_the_gold_not_mets_are_found(gold_trials: dict[str, Trial]) -> None:
+    """Caution must not turn every verdict into unknown: the patients the gold rules out are
+    mostly ruled out."""
+    report = score.Report()
+    score.score_cases(score.gold_cases(), gold_trials, report)
+    ruled_out = sum(n for (gold, ours), n in report.results.items() if gold == ours == "not_eligible")
+    gold_out = sum(n for (gold, _), n in report.results.items() if gold == "not_eligible")
+    assert ruled_out >= 0.5 * gold_out, report.results
+
+
+def test_typed_rules_split_and_plain_sentences_hold_their_measured_quality(
+    gold_trials: dict[str, Trial],
+) -> None:
+    report = score.Report()
+    score.score_items(score.gold_items(), gold_trials, report)
+    assert report.criteria >= 300
+    assert report.split_right / report.criteria >= FLOORS["split"]
+    assert report.kind_right / report.criteria >= FLOORS["kind"]
+    assert report.precision >= FLOORS["precision"], score.render(report)
+    assert report.recall >= FLOORS["recall"], score.render(report)
+    assert report.plain_built / report.plain_checked >= FLOORS["plain_built"]
+
+
+#: Measured on 2026-12-02 (docs/eligibility-gold.md), less a margin of about 0.02.
+FLOORS = {"split": 0.82, "kind": 0.88, "precision": 0.46, "recall": 0.49, "plain_built": 0.80}
