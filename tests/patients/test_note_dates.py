@@ -106,6 +106,41 @@ def test_a_date_goes_to_the_nearest_fact_in_its_clause() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("He has had dyspnea and cough for 2 days.", {"dyspnea": days_ago(2), "cough": days_ago(2)}),
+        (
+            "A 62 yo male presents with four days of non-productive cough and one day of fever.",
+            {"cough": days_ago(4), "fever": days_ago(1)},
+        ),
+        ("She presents with a 9 month history of weight loss.", {"weight loss": days_ago(274)}),
+        ("A 4-year-old girl presents with persistent fever for the past week.", {"fever": days_ago(7)}),
+    ],
+)
+def test_how_long_a_condition_has_gone_on_gives_its_onset(note: str, expected: dict[str, dt.date]) -> None:
+    assert dated(read(note).profile) == {name: {"diagnosed": day} for name, day in expected.items()}
+
+
+def test_how_long_a_medication_has_been_taken_gives_its_start() -> None:
+    profile = read("She has been taking aspirin for the past two years.").profile
+    assert dated(profile) == {"aspirin": {"since": days_ago(731)}}
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "She has regular menses lasting for 6 days.",
+        "He was hospitalized for 3 days with pneumonia.",
+        "Past medical history remarkable for two years of infertility treatment.",
+        "She received chemotherapy for 6 months.",
+        "She takes ibuprofen during the first few days of her menstrual period.",
+    ],
+)
+def test_a_duration_of_something_over_gives_no_onset(note: str) -> None:
+    assert dated(read(note).profile) == {}
+
+
 def test_a_relative_clause_dates_the_fact_it_follows() -> None:
     profile = read("She has hypertension, which was diagnosed 2 years ago.").profile
     assert dated(profile) == {"hypertension": {"diagnosed": days_ago(731)}}

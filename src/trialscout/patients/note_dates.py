@@ -12,6 +12,11 @@
 - a calendar period: "last week", "last month", "last year", "in March 2025", "in 2019",
   "since 2021", "(2023)". The day it gives is the period's first, but which day of it the event
   was is not said;
+- how long something has gone on up to the note ("cough for 2 days", "for the past week", "a
+  9-month history of weight loss", "four days of fever"): its onset, that long before; only a
+  condition's (its onset) or a current medication's (its start), and not in a past history
+  ("two years of infertility treatment") or for an event that is over ("hospitalized for 3
+  days", "menses lasting for 6 days");
 - vague ones ("several months ago", "about a year ago", "a few weeks prior"): no day.
 
 A count relative to another event ("2 weeks after surgery", "3 days later", "a week prior to
@@ -60,6 +65,8 @@ class NoteDate(Reading, frozen=True):
     date: dt.date | None
     precision: str
     since: bool = False  # "since 2021": the start of something that goes on
+    duration: bool = False  # "cough for 2 days", "a 9-month history of": how long, up to as_of
+    of: bool = False  # "4 days of cough": the fact after it is the one it dates
 
     @property
     def settable(self) -> bool:
@@ -187,6 +194,24 @@ _NOT_EVENTS = frozenset(
         "then",
     }
 )
+# How long something has gone on, up to the note: its onset is that long before as_of.
+_DURATION_FOR = re.compile(
+    rf"(?:\b(?:for|x)|×)\s*(?:the\s+)?(?:(?P<past>past|last|previous|preceding)\s+)?(?:{_QUALIFIER})?"
+    rf"(?:(?P<n>{NUMBER}|an?|{_VAGUE_AMOUNT})[\s-]+)?{_UNIT}\b",
+    re.IGNORECASE,
+)
+_DURATION_OF = re.compile(
+    rf"\b(?:{_QUALIFIER})?(?P<n>{NUMBER}|an?|{_VAGUE_AMOUNT})[\s-]+{_UNIT}[\s-]+(?:(?:long\s+)?history\s+)?of\b",
+    re.IGNORECASE,
+)
+# A duration of an event that is over, not of something up to now ("hospitalized for 3 days",
+# "menses lasting for 6 days", "after 6 months of treatment").
+_NOT_ONSET_BEFORE = re.compile(
+    r"\b(?:last(?:s|ed|ing)?|every|after|within|in|at|over|during|hospitali[sz]ed|admitted|treated|stayed"
+    r"|remained|received|given|took|taken|used|vacation|trip|stay|cycles?|courses?|first|initial|final|next"
+    r"|other)\s+(?:\w+\s+){0,1}$",
+    re.IGNORECASE,
+)
 _SINCE = re.compile(r"\bsince\s+$", re.IGNORECASE)
 # A clause ends here for a date: a date before it does not reach a fact after it.
 _CLAUSE_END = re.compile(
@@ -229,6 +254,8 @@ _RESOLVED_CUE = re.compile(
 # "carboplatin and pemetrexed, last dose 3 weeks ago": a regimen's drugs share its date.
 _JOINED = re.compile(r"\s*(?:,\s*(?:and\s+)?|/|\+|\band\b|\bplus\b|&|-)\s*", re.IGNORECASE)
 _REGIMEN_FIELDS = frozenset({"prior_therapies", "medications"})
+# What a duration up to the note dates: a condition's onset, a current medication's start.
+_ONSET_FIELDS = frozenset({"diagnoses", "other_conditions", "medications"})
 
 _PATIENT_FIELDS = frozenset(
     {
@@ -291,6 +318,24 @@ def read_dates(context: NoteContext, as_of: dt.date) -> list[NoteDate]:
     for match in _COUNT.finditer(view):
         date, precision, end = _count(match, as_of)
         add(match.start(), end, date, precision)
+    for pattern in (_DURATION_FOR, _DURATION_OF):
+        for match in pattern.finditer(view):
+            if _NOT_ONSET_BEFORE.search(view, max(0, match.start() - 30), match.start()):
+                continue
+            date, precision = _duration(match, as_of)
+            if date is None or date <= as_of:
+                end = match.end("u")
+                words = " ".join(view[match.start() : end].split())
+                found.append(
+                    NoteDate(
+                        words,
+                        Span(match.start(), end),
+                        date=date,
+                        precision=precision,
+                        duration=True,
+                        of=pattern is _DURATION_OF,
+                    )
+                )
     for match in _DAY_WORDS.finditer(view):
         words = " ".join(match.group("w").lower().split())
         other = (match.group("other") or "").lower()
@@ -364,6 +409,23 @@ def _count(match: re.Match[str], as_of: dt.date) -> tuple[dt.date | None, str, i
     return _days_before(as_of, days), "day" if unit == "day" else "count", end
 
 
+def _duration(match: re.Match[str], as_of: dt.date) -> tuple[dt.date | None, str]:
+    """The onset "for 2 days", "for the past week", "a 9-month history of" give."""
+    amount_words = " ".join((match.group("n") or "").lower().split())
+    unit = _unit(match.group("u"))
+    if (
+        match.group("q")
+        or re.fullmatch(_VAGUE_AMOUNT, amount_words)
+        or (not amount_words and not match.groupdict().get("past"))
+    ):
+        return None, "vague"  # "for several days", "for years"
+    amount = 1.0 if amount_words in ("", "a", "an") else amount_of(amount_words)
+    days = amount * (10 * UNIT_DAYS["year"] if unit == "decade" else UNIT_DAYS[unit])
+    if unit in ("minute", "hour"):
+        return _days_before(as_of, math.floor(days)), "day"
+    return _days_before(as_of, days), "day" if unit == "day" else "count"
+
+
 def _last_period(unit: str, as_of: dt.date) -> tuple[dt.date | None, str]:
     """The first day of "last week" (a Monday), "last month", "last year"."""
     if unit in ("week", "weekend"):
@@ -421,6 +483,8 @@ def attach_dates(context: NoteContext, dates: list[NoteDate], targets: list[Targ
         for span, target in spans[bisect.bisect_left(starts, low) : bisect.bisect_left(starts, high)]:
             if span.end > high or (span.start < when.span.end and when.span.start < span.end):
                 continue
+            if when.of and span.end <= when.span.start:
+                continue  # "four days of cough and one day of fever"
             if segment is not None and (span.end <= segment.start or span.start >= segment.end):
                 continue  # "spotting that has increased since yesterday, lower abdominal tenderness"
             if span.end <= when.span.start:
@@ -440,9 +504,14 @@ def attach_dates(context: NoteContext, dates: list[NoteDate], targets: list[Targ
         if target.field not in _PATIENT_FIELDS:
             attached.append(DatedFact(when, None, None))  # a relative's, a hypothetical, a denied one
             continue
+        if when.duration and (target.field not in _ONSET_FIELDS or context.history(when.span)):
+            # "hospital stay of 3 days", "history notable for two years of infertility treatment"
+            attached.append(DatedFact(when, None, None))  # "hospital stay of 3 days": not an onset
+            continue
         role = _role(view, when, target, span, low)
         attached.append(DatedFact(when, target, role))
-        if target.field in _REGIMEN_FIELDS:
+        if target.field in _REGIMEN_FIELDS or (when.duration and target.field in _ONSET_FIELDS):
+            # a regimen's drugs, or the symptoms of "dyspnea and cough for 2 days"
             attached += [DatedFact(when, other, role) for other in _regimen(view, target, span, scored)]
     return attached
 
@@ -450,7 +519,7 @@ def attach_dates(context: NoteContext, dates: list[NoteDate], targets: list[Targ
 def _regimen(
     view: str, target: Target, span: Span, scored: list[tuple[float, int, Span, Target]]
 ) -> list[Target]:
-    """The other drugs named with ``target`` as one regimen ("carboplatin and pemetrexed")."""
+    """The other facts of the list ``target`` is named in ("carboplatin and pemetrexed")."""
     same = sorted(
         ((item[2], item[3]) for item in scored if item[3].field == target.field and item[3] != target),
         key=lambda item: item[0].start,
@@ -505,6 +574,8 @@ def _given_for(
 
 
 def _role(view: str, when: NoteDate, target: Target, span: Span, low: int) -> str:
+    if when.duration:
+        return "since" if target.field == "medications" else "diagnosed"  # the onset
     first = min(span.start, when.span.start)
     commas = [m.end() for m in _COMMA.finditer(view, max(low, first - 40), first)]
     start = commas[-1] if commas else max(low, first - 40)  # the cue is said of this fact, not the one before
