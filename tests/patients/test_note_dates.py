@@ -141,6 +141,15 @@ def test_a_duration_of_something_over_gives_no_onset(note: str) -> None:
     assert dated(read(note).profile) == {}
 
 
+def test_a_performance_status_a_biomarker_and_a_result_are_dated() -> None:
+    profile = read(
+        "ECOG 1 two weeks ago. EGFR exon 19 deletion found 3 months ago. Platelets 90,000/mm3 yesterday."
+    ).profile
+    assert profile.performance_status is not None and profile.performance_status.date == days_ago(14)
+    assert [b.date for b in profile.biomarkers] == [days_ago(92)]
+    assert [lab.date for lab in profile.labs] == [days_ago(1)]
+
+
 def test_a_relative_clause_dates_the_fact_it_follows() -> None:
     profile = read("She has hypertension, which was diagnosed 2 years ago.").profile
     assert dated(profile) == {"hypertension": {"diagnosed": days_ago(731)}}
