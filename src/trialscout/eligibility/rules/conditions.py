@@ -51,8 +51,9 @@ _LIST_BREAK = re.compile(
 _ALLERGY = re.compile(r"hypersensitiv|allerg|intoleran|contraindicat|anaphyla|sensitivity", re.IGNORECASE)
 # Left to other readers: reproduction, performance, measurable disease, biomarkers.
 _NOT_A_CONDITION = re.compile(
-    r"^(?:pregnan\w*|lactat\w*|breast[\s-]*feeding|nursing|childbearing\s+potential|healthy|measurable"
-    r"|evaluable|life\s+expectancy|performance\s+status|menopaus\w*|post-?menopausal|fertile|infertil\w*)"
+    r"^(?:pregnan\w*|lactat\w*|breast[\s-]*feeding|nursing|child[\s-]*bearing|healthy|measurable"
+    r"|evaluable|life\s+expectancy|performance\s+status|menopaus\w*|post-?menopausal|fertile|infertil\w*"
+    r"|wocbp|sexually\s+active|abstinen\w*|gestation\b)"
     r"|\b(?:mutation|mutations|rearrangement|fusion|amplification|expression|positive|negative|wild[\s-]?type"
     r"|measurable\s+disease)\b",
     re.IGNORECASE,

@@ -13,6 +13,7 @@ from trialscout.eligibility.model import (
     PriorTherapyRule,
     ProcedureRule,
     Rule,
+    Span,
 )
 from trialscout.eligibility.rules import Reader, concepts, quantities
 from trialscout.eligibility.text import matchable
@@ -45,13 +46,26 @@ def _washout(rule: Rule, view: str, kind: CriterionKind) -> Rule:
     )
 
 
+def _covering(rule: Rule) -> Rule:
+    """The rule with a span over every word it came from: its parts (the drugs of an allergy,
+    a medication's window), less those inside a stated exception, which keeps its own span."""
+    start, end = rule.span.start, rule.span.end
+    for part in rule.parts:
+        if any(e.span.start <= part.span.start and part.span.end <= e.span.end for e in rule.exceptions):
+            continue
+        start, end = min(start, part.span.start), max(end, part.span.end)
+    if (start, end) == (rule.span.start, rule.span.end):
+        return rule
+    return msgspec.structs.replace(rule, span=Span(start, end))
+
+
 def read_rules(text: str, kind: CriterionKind) -> tuple[Rule, ...]:
     """Every typed rule in one criterion's words, in reading order (never raises)."""
     view = matchable(text)
     found: list[Rule] = []
     for reader in READERS:
         try:
-            found.extend(_washout(rule, view, kind) for rule in reader(text, view, kind))
+            found.extend(_covering(_washout(rule, view, kind)) for rule in reader(text, view, kind))
         except Exception:  # noqa: BLE001 - a reader's bug must cost one rule, not the trial
             continue
     return tuple(sorted(found, key=lambda r: (r.span.start, r.span.end)))

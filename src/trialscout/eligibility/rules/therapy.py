@@ -84,6 +84,17 @@ _CONTRACEPTION = re.compile(r"contracep|birth\s+control|condom|intrauterine|\biu
 _PLANNED_AFTER = re.compile(
     r"\s*(?:is\s+|are\s+|was\s+)?(?:planned|scheduled|anticipated|expected|foreseen)\b"
 )
+# A specimen taken ("biopsy", "bone marrow aspirate", "blood sample") is what a trial asks the
+# patient to give, how a diagnosis was confirmed, or a date others count from; only a stated
+# window around it, with none of those words, makes it a procedure the patient had.
+_SPECIMEN = re.compile(r"biops|aspirat|specimen|sample|blood\s+draw|tissue\s+collection", re.IGNORECASE)
+_SPECIMEN_CUE = re.compile(
+    r"\b(?:proven|confirm\w*|document\w*|demonstrat\w*|show\w*|diagnos\w*|by|on|accessible|amenable"
+    r"|suitable|available|availability|provide|provision|submi\w*|obtain\w*|collect\w*|willing|consent\w*"
+    r"|agree\w*|undergo|mandatory|required|requirement|fresh|archival|research|site|date|after|following"
+    r"|tissue|specimens?|blocks?|slides?|samples?|at\s+the\s+time|time\s+of|prior\s+to\s+(?:the\s+)?"
+    r"(?:first\s+)?biops\w*)\b"
+)
 _WITH_AFTER = re.compile(r"\s+(?:with|of|using|by)\s")
 _EXAMPLE_CUE = re.compile(r"\b(?:e\.\s*g\.?|i\.\s*e\.?|such\s+as|including|includes|like|for\s+example)\b")
 
@@ -138,7 +149,9 @@ _TARGETED = re.compile(
     r"\b(?:targeting|directed\s+(?:at|against|to)|targeted\s+(?:at|against|to))\s+(?:the\s+)?"
     r"(?P<target>[A-Z][A-Za-z0-9]{1,10}(?:[-/][A-Za-z0-9]+)?)"
     r"|\b(?P<target2>[A-Z][A-Z0-9]{1,8}(?:-[A-Z0-9]{1,4})?)[\s-](?:targeted|targeting|directed)\b"
-    r"|\banti-(?P<target3>(?!HIV|HCV|HBV|HBs|HBc)[A-Z][A-Za-z0-9]{1,10}(?:-[A-Za-z0-9]{1,4})?)"
+    r"|\banti-(?P<target3>(?!(?i:hiv|hcv|hbv|hbs|hbc|hbe|hav|cmv|ebv|htlv|hla|dna|ds|nuclear|thyroid|tpo|gad"
+    r"|la\b|ro\b|ssa|ssb|sm\b|rnp|phospholipid|cardiolipin|neutrophil|islet|aqp4|mog|nmda|gabhs|drug))"
+    r"[A-Z][A-Za-z0-9]{1,10}(?:-[A-Za-z0-9]{1,4})?)"
     r"(?=[\s-]+(?:therap|treatment|agent|antibod|drug|mab|adc|bispecific|monoclonal|inhibitor|directed))"
 )
 _DOSE = re.compile(
@@ -254,7 +267,7 @@ def read_therapy(reading: Reading, claimed: Claimed) -> list[Rule]:
         if mention.kind is MentionKind.PROCEDURE and not _MODALITY.search(
             mention.concept + " " + mention.text
         ):
-            if not _PLANNED_AFTER.match(reading.lower, end):
+            if not _PLANNED_AFTER.match(reading.lower, end) and not _a_specimen(reading, mention):
                 rules.append(_procedure(reading, mention))
             claimed.add(start, end)
             continue
@@ -289,6 +302,19 @@ def _therapy_sentences(
             if not excepted(reading, match.start(), match.end()):
                 found.add(sentence(reading, match.start()))
     return sorted(found)
+
+
+def _a_specimen(reading: Reading, mention: Mention) -> bool:
+    """Whether the procedure is a specimen taken (`_SPECIMEN`) that the words do not make a
+    procedure the patient had within a window."""
+    start, end = mention.span.start, mention.span.end
+    if not _SPECIMEN.search(mention.concept + " " + mention.text):
+        return False
+    low, high = sentence(reading, start)
+    cue = _SPECIMEN_CUE.search(
+        reading.lower[max(low, start - 40) : start] + " " + reading.lower[end : min(high, end + 25)]
+    )
+    return cue is not None or window_for(reading, start, end) is None
 
 
 def _procedure(reading: Reading, mention: Mention) -> ProcedureRule:
