@@ -13,12 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import DATA, NSCLC, TODAY
+from trialscout.evaluation.corpus import read_corpus
 from trialscout.matching.check import Verdict, check_trial
 from trialscout.model.patient import PatientProfile, decode_profile, encode_profile
 from trialscout.patients.note import NoteExtraction, extract_profile
 from trialscout.sources.ctgov_json import trial_from_v2
 
 SIGIR = DATA / "trialgpt" / "dataset" / "sigir" / "queries.jsonl"
+SIGIR_CORPUS = DATA / "sigir-trialgpt-format" / "devon-smith_sigir_corpus_subset.jsonl"
 
 
 def days_ago(days: int) -> dt.date:
@@ -55,10 +57,10 @@ def date_facts(extraction: NoteExtraction) -> list[str]:
         # counts back from as_of, as the windows count them (months 30.44 days, years 365.25)
         ("He had a myocardial infarction 6 months ago.", "myocardial infarction", "diagnosed", days_ago(183)),
         ("She was diagnosed with breast cancer 2 years ago.", "breast cancer", "diagnosed", days_ago(731)),
-        ("Chest pain began 3 weeks prior.", "Chest pain", "diagnosed", days_ago(21)),
+        ("He sustained a hip fracture 3 weeks prior.", "hip fracture", "diagnosed", days_ago(21)),
         ("He completed chemotherapy 4 weeks ago.", "chemotherapy", "end", days_ago(28)),
         ("She underwent surgery 10 days ago.", "surgery", "date", days_ago(10)),
-        ("He developed a fever yesterday.", "fever", "diagnosed", days_ago(1)),
+        ("He had a seizure yesterday.", "seizure", "diagnosed", days_ago(1)),
         ("He had a total hip replacement two weeks prior to presentation.", "total hip replacement", "date",
          days_ago(14)),
         ("Three weeks ago, she had a stroke.", "stroke", "diagnosed", days_ago(21)),
@@ -116,10 +118,25 @@ def test_a_date_goes_to_the_nearest_fact_in_its_clause() -> None:
         ),
         ("She presents with a 9 month history of weight loss.", {"weight loss": days_ago(274)}),
         ("A 4-year-old girl presents with persistent fever for the past week.", {"fever": days_ago(7)}),
+        ("He developed a fever yesterday.", {"fever": days_ago(1)}),
+        ("Chest pain began 3 weeks prior.", {"Chest pain": days_ago(21)}),
     ],
 )
-def test_how_long_a_condition_has_gone_on_gives_its_onset(note: str, expected: dict[str, dt.date]) -> None:
-    assert dated(read(note).profile) == {name: {"diagnosed": day} for name, day in expected.items()}
+def test_the_onset_of_a_condition_that_goes_on_is_shown_not_set(
+    note: str, expected: dict[str, dt.date]
+) -> None:
+    """A fever that began 5 days ago and goes on is a fever "within the past 24 hours": its onset
+    stored as its one date would be read as when it was, and the patient ruled out."""
+    extraction = read(note)
+    assert dated(extraction.profile) == {}
+    assert sorted(date_facts(extraction)) == sorted(
+        f"{name}: began {day.isoformat()} (it goes on: left unset)" for name, day in expected.items()
+    )
+
+
+def test_the_onset_of_a_past_condition_is_its_date() -> None:
+    profile = read("She developed pneumonia 2 years ago.").profile  # told as past: not going on
+    assert dated(profile) == {"pneumonia": {"diagnosed": days_ago(731)}}
 
 
 def test_how_long_a_medication_has_been_taken_gives_its_start() -> None:
@@ -272,9 +289,12 @@ def test_benchmark_note_infarction_and_tia_dated_apart() -> None:
 def test_benchmark_note_the_wifes_cold_is_not_the_patients() -> None:
     # sigir-201524: "developing cold symptoms one week ago that were improving until two days ago,
     # when he developed a new fever ... His wife also had cold symptoms a week ago"
-    found = dated(read(sigir("sigir-201524")).profile)
-    assert found["cold symptoms"] == {"diagnosed": days_ago(7)}
-    assert found["fever"] == {"diagnosed": days_ago(2)}
+    extraction = read(sigir("sigir-201524"))
+    assert date_facts(extraction) == [
+        f"cold symptoms: began {days_ago(7).isoformat()} (it goes on: left unset)",
+        f"fever: began {days_ago(2).isoformat()} (it goes on: left unset)",
+    ]
+    assert dated(extraction.profile) == {}
 
 
 # ------------------------------------------------------------------------- what a time window decides
@@ -315,6 +335,15 @@ def test_chemotherapy_within_4_weeks_is_settled_by_the_notes_date(when: str, exp
         f"A 60-year-old man is diagnosed with stage IV lung adenocarcinoma. He completed chemotherapy {when}."
     )
     assert verdict("NCT06480136", "chemotherapy within 4 weeks", note) is expected
+
+
+def test_fever_that_goes_on_is_not_ruled_out_of_fever_within_24_hours() -> None:
+    # sigir-201524 has had a fever for two days and a temperature of 103.4 at the visit: the
+    # trial's "Documented fever ... within 24 hrs of admission" must not be read as not met.
+    corpus = read_corpus([SIGIR_CORPUS], only={"NCT02258763"}).trials
+    result = check_trial(read(sigir("sigir-201524")).profile, corpus["NCT02258763"].trial)
+    fever = next(c for c in result.criteria if "fever" in c.text and "24 hrs" in c.text)
+    assert fever.verdict is not Verdict.NOT_MET
 
 
 # ----------------------------------------------------------------------------------- any text at all

@@ -21,7 +21,8 @@ The readers, each documented with the forms it reads:
 - `trialscout.patients.note_dates`: the note's dates ("6 months ago", "s/p lobectomy (2023)"),
   resolved against ``as_of`` (default today) and given to the fact they date, each listed as a
   "dates" fact. Only a day the words name is set in the profile; a month or a year alone is listed,
-  not set (the profile has no place for its precision).
+  not set (the profile has no place for its precision), and so is the onset of a condition that
+  goes on ("a fever for 2 days": its one date would be read as when the fever was).
 
 Nothing here raises on any text, and nothing here writes the note anywhere: notes are health data.
 """
@@ -39,7 +40,7 @@ from trialscout.eligibility.text import matchable
 from trialscout.model.patient import Condition, LabResult, Medication, PatientProfile, Therapy
 from trialscout.patients.note_context import NoteContext
 from trialscout.patients.note_dates import DatedFact, Target, attach_dates, read_dates
-from trialscout.patients.note_findings import read_findings
+from trialscout.patients.note_findings import Findings, read_findings
 from trialscout.patients.note_labs import LabReading, read_labs
 from trialscout.patients.note_values import (
     age_matches,
@@ -144,7 +145,7 @@ def extract_profile(
     if performance is not None:
         targets.append(Target("performance_status", 0, (performance.span,)))
     dated = attach_dates(context, read_dates(context, as_of or dt.date.today()), targets)
-    dates = _dates(dated)
+    dates = _dates(dated, findings)
     results = _lab_results(build, labs, dates)
     status = performance.status if performance is not None else None
     if status is not None and ("performance_status", 0, "date") in dates:
@@ -168,7 +169,7 @@ def extract_profile(
         procedures=_dated("procedures", findings.procedures, dates),
         notes=text,
     )
-    _date_facts(build, dated, profile)
+    _date_facts(build, dated, profile, findings)
     order = {field: i for i, field in enumerate(FIELD_ORDER)}
     facts = sorted(build.facts, key=lambda f: (order.get(f.field, len(order)), f.span.start))
     return NoteExtraction(profile=profile, facts=tuple(facts))
@@ -209,12 +210,14 @@ def _lab_results(
 
 
 # How a "dates" fact says each role.
-_ROLE_WORDS = {"start": "started", "end": "ended", "date": "dated"}
+_ROLE_WORDS = {"start": "started", "end": "ended", "date": "dated", "onset": "began", "when": "dated"}
 _Item = TypeVar("_Item", bound=msgspec.Struct)
 
 # The profile's field each role fills, by the list the fact is in.
 _ROLE_FIELDS = {
     "diagnosed": "diagnosed",
+    "onset": "diagnosed",
+    "when": "diagnosed",
     "resolved": "resolved",
     "start": "start",
     "end": "end",
@@ -223,15 +226,31 @@ _ROLE_FIELDS = {
 }
 
 
-def _dates(dated: list[DatedFact]) -> dict[tuple[str, int, str], dt.date]:
+def _dates(dated: list[DatedFact], findings: Findings) -> dict[tuple[str, int, str], dt.date]:
     """The day each fact's role gets: (field, index, role) -> day; the first said wins, and only a
-    day the words name (`NoteDate.settable`)."""
+    day the words name (`NoteDate.settable`), and not a day of a condition that goes on that is
+    not an event (`_goes_on`)."""
     dates: dict[tuple[str, int, str], dt.date] = {}
     for fact in dated:
         if fact.target is None or fact.role is None or fact.when.date is None or not fact.when.settable:
             continue
-        dates.setdefault((fact.target.field, fact.target.index, fact.role), fact.when.date)
+        if _goes_on(fact, findings):
+            continue
+        role = "diagnosed" if fact.role in ("onset", "when") else fact.role
+        dates.setdefault((fact.target.field, fact.target.index, role), fact.when.date)
     return dates
+
+
+def _goes_on(fact: DatedFact, findings: Findings) -> bool:
+    """Whether ``fact`` dates the onset of a condition the note tells as current ("a fever for 2
+    days", "chest pain that began two days earlier"). Its day is left unset: the profile has one
+    date per condition, which a time window reads as when it happened, so "fever within the past
+    24 hours" would be read as not met for a fever that began 5 days ago and goes on."""
+    if fact.target is None or fact.role not in ("onset", "when"):
+        return False
+    conditions = {"diagnoses": findings.diagnoses, "other_conditions": findings.other_conditions}
+    listed = conditions.get(fact.target.field, [])
+    return 0 <= fact.target.index < len(listed) and listed[fact.target.index].status == "active"
 
 
 def _dated(field: str, items: list[_Item], dates: dict[tuple[str, int, str], dt.date]) -> tuple[_Item, ...]:
@@ -247,7 +266,7 @@ def _dated(field: str, items: list[_Item], dates: dict[tuple[str, int, str], dt.
     return tuple(dated)
 
 
-def _date_facts(build: _Builder, dated: list[DatedFact], profile: PatientProfile) -> None:
+def _date_facts(build: _Builder, dated: list[DatedFact], profile: PatientProfile, findings: Findings) -> None:
     """A "dates" fact for each date given to a fact: what it dates, and the day, or why none."""
     named: dict[str, list[str]] = {
         "diagnoses": [c.name for c in profile.diagnoses],
@@ -274,6 +293,8 @@ def _date_facts(build: _Builder, dated: list[DatedFact], profile: PatientProfile
         verb = _ROLE_WORDS.get(fact.role, fact.role)
         if _ROLE_FIELDS[fact.role] not in fields.get(fact.target.field, (_ROLE_FIELDS[fact.role],)):
             value = f"{name}: {verb} {when.display} (the profile has no place for it: left unset)"
+        elif when.settable and when.date is not None and _goes_on(fact, findings):
+            value = f"{name}: {verb} {when.date.isoformat()} (it goes on: left unset)"
         elif when.settable and when.date is not None:
             value = f"{name}: {verb} {when.date.isoformat()}"
         elif when.date is not None:

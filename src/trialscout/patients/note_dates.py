@@ -30,6 +30,13 @@ lung cancer 3 years ago" dates the lobectomy, not the cancer. Its role comes fro
 ends a condition; otherwise a condition is dated by its diagnosis (or onset) and a treatment by
 its start.
 
+A condition's role says how it is dated: an event ("had a stroke", "was hospitalized for",
+"suffered") by the day it happened; the onset of something that may go on ("developed a fever
+yesterday", "cough for 2 days") by the day it began (`trialscout.patients.note` sets that day
+only for a condition told as past: a condition that goes on has one date in the profile, which a
+window reads as when it was, so "fever within the past 24 hours" would fail for a fever that began
+5 days ago and goes on).
+
 Only a day the words name becomes a date in the profile. A calendar period or a vague expression
 is attached and shown, but its date is left unset: the profile holds one day per event and no
 precision, so a month or a year stored as a day would put an event certainly inside or outside a
@@ -86,7 +93,10 @@ class Target(msgspec.Struct, frozen=True):
 
 class DatedFact(msgspec.Struct, frozen=True):
     """A time expression and the fact it dates (None: none in its clause, or not the patient's);
-    ``role`` is the field it fills: "diagnosed", "resolved", "start", "end", "since", "date"."""
+    ``role`` says what it dates: "start", "end", "since" (a medication's start) or "date" of a
+    treatment, procedure or result; for a condition "diagnosed" (an event: "had", "suffered",
+    "was diagnosed with"), "onset" (when something that may go on began: "developed", "began",
+    "for 2 days"), "resolved", or "when" (said with neither)."""
 
     when: NoteDate
     target: Target | None
@@ -246,6 +256,18 @@ _END_CUE = re.compile(
 )
 _START_CUE = re.compile(
     r"\b(?:start(?:ed|ing)?|began|begun|beginning|initiat(?:ed|ing)|commenc(?:ed|ing)|put\s+on|placed\s+on)\b",
+    re.IGNORECASE,
+)
+# Words that tell a condition as an event ("had a stroke", "was hospitalized for") or as the
+# onset of something that may go on ("developed a fever", "pain that began").
+_EVENT_CUE = re.compile(
+    r"\b(?:diagnos(?:ed|is)|dx|had(?!\s+(?:been|start|begun|develop|notic|increas|worsen))|suffered|sustained|hospitali[sz](?:ed|ation)|admitted|underwent"
+    r"|experienced|treated\s+for|episode\s+of|attack)\b",
+    re.IGNORECASE,
+)
+_ONSET_CUE = re.compile(
+    r"\b(?:beg[au]n|beginning|start(?:ed|ing|s)?|develop(?:ed|ing|s)?|onset|noticed|increas(?:ed|ing)"
+    r"|worsen(?:ed|ing)|progressive|since)\b",
     re.IGNORECASE,
 )
 _RESOLVED_CUE = re.compile(
@@ -575,13 +597,17 @@ def _given_for(
 
 def _role(view: str, when: NoteDate, target: Target, span: Span, low: int) -> str:
     if when.duration:
-        return "since" if target.field == "medications" else "diagnosed"  # the onset
+        return "since" if target.field == "medications" else "onset"
     first = min(span.start, when.span.start)
     commas = [m.end() for m in _COMMA.finditer(view, max(low, first - 40), first)]
     start = commas[-1] if commas else max(low, first - 40)  # the cue is said of this fact, not the one before
     end = max(span.end, when.span.end)
     if target.field in ("diagnoses", "other_conditions"):
-        return "resolved" if _RESOLVED_CUE.search(view, start, end) else "diagnosed"
+        if _RESOLVED_CUE.search(view, start, end):
+            return "resolved"
+        if _EVENT_CUE.search(view, start, end):
+            return "diagnosed"
+        return "onset" if when.since or _ONSET_CUE.search(view, start, end) else "when"
     if target.field == "medications":
         return "end" if _END_CUE.search(view, start, end) else "since"  # a medication has no end
     if target.field == "prior_therapies":
