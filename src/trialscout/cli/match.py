@@ -128,7 +128,7 @@ def render_match(results: MatchResults) -> RenderableType:
         blocks.append(Text(f"{n:>3}. {m.nct_id}  {m.title}", style="bold"))
         status = (m.overall_status or "").replace("_", " ").capitalize()
         line = Text("      ")
-        line.append(m.check.summary, style=_RESULT_STYLE[m.check.result])
+        line.append(m.check.headline, style=_RESULT_STYLE[m.check.result])
         line.append(f" · {status}" if status else "")
         line.append("  ⚠ possibly stale" if m.possibly_stale else "", style="yellow")
         blocks.append(line)
@@ -193,6 +193,15 @@ def render_check(check: TrialCheck, title: str) -> RenderableType:
             style=_RESULT_STYLE[check.result],
         ),
     ]
+    status = (check.status or "status not given").replace("_", " ").lower()
+    blocks.append(
+        Text(
+            f"Trial status: {status}"
+            + ("" if check.open else " — not open to enrolment")
+            + (" — possibly stale" if check.possibly_stale else ""),
+            style="yellow" if not check.open or check.possibly_stale else "",
+        )
+    )
     heading = None
     for v in check.criteria:
         if v.kind != heading:
@@ -208,8 +217,10 @@ def render_check(check: TrialCheck, title: str) -> RenderableType:
             }[v.verdict]
         blocks.append(Text(f"{mark} {v.id:<5} {words}", style=style))
         blocks.append(Padding(Text(f"original: {' '.join(v.text.split())}"), (0, 0, 0, 8)))
-        if v.plain:
+        if v.plain and not v.plain_original:
             blocks.append(Padding(Text(f"plain:    {v.plain}", style="dim"), (0, 0, 0, 8)))
+        if v.scope:
+            blocks.append(Padding(Text(f"for:      {' '.join(v.scope.split())}"), (0, 0, 0, 8)))
         blocks.append(Padding(Text(f"why:      {v.reason}"), (0, 0, 0, 8)))
         for q in v.questions[:2]:
             blocks.append(Padding(Text(f"ask:      {q.text}", style="yellow"), (0, 0, 0, 8)))

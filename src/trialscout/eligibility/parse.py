@@ -20,6 +20,7 @@ import msgspec
 from trialscout.eligibility import structure
 from trialscout.eligibility.model import (
     PARSER_VERSION,
+    ConditionRule,
     Criterion,
     CriterionKind,
     CriterionRole,
@@ -259,6 +260,23 @@ _PRIOR_WORDS = re.compile(
 )
 
 
+# "an immediate family member with type 1 diabetes": a relative's condition, not the patient's.
+_RELATIVE = re.compile(
+    r"\b(?:family\s+(?:member|history)|relatives?|first[- ]degree|second[- ]degree|mother|father|parents?"
+    r"|siblings?|sisters?|brothers?|cousins?|offspring|children|twin|grandparents?|aunts?|uncles?)\b[^.;,]{0,40}$",
+    re.IGNORECASE,
+)
+
+
+def _a_relatives(rule: Rule, piece: Piece) -> bool:
+    if not isinstance(rule, (ConditionRule, DiagnosisRule)):
+        return False
+    before = piece.text[
+        max(0, rule.span.start - piece.span.start - 60) : max(0, rule.span.start - piece.span.start)
+    ]
+    return bool(_RELATIVE.search(before))
+
+
 _DRUGS = (InterventionType.DRUG, InterventionType.BIOLOGICAL, InterventionType.GENETIC)
 # Names too general to be the study's own drug ("chemotherapy" named in an exclusion is about the patient's).
 _GENERIC = re.compile(
@@ -340,6 +358,7 @@ def _parse_text(text: str, interventions: tuple[str, ...] = ()) -> tuple[Criteri
         if role is CriterionRole.REQUIREMENT:
             _own_scope(read)
             _own_interventions(read, interventions)
+            read.rules = tuple(r for r in read.rules if not _a_relatives(r, piece))
             if piece.kind is CriterionKind.INCLUSION:  # "invasive breast cancer" is not another cancer
                 read.rules = tuple(
                     r

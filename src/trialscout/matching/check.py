@@ -43,6 +43,7 @@ from trialscout.eligibility.model import (
     Criterion,
     CriterionKind,
     CriterionRole,
+    DiagnosisRule,
     Expect,
     MedicationRule,
     ParsedEligibility,
@@ -116,16 +117,20 @@ class TrialCheck(msgspec.Struct, frozen=True, kw_only=True):
     leaning_not_met: int = 0  # unknown requirements that are likely not met
 
     @property
-    def summary(self) -> str:
+    def headline(self) -> str:
+        """The verdict in words, without the trial's status."""
         if self.result is TrialResult.NOT_ELIGIBLE:
-            words = (
+            return (
                 f"Not eligible: {len(self.failing)} criteri{'on' if len(self.failing) == 1 else 'a'} not met"
             )
-        elif self.result is TrialResult.POSSIBLY_ELIGIBLE:
-            words = f"Possibly eligible: {self.met} met, {self.unknown} unknown"
-        else:
-            words = f"Eligible on all {self.met} checkable criteria"
-        return f"{words} ({self.status_note})" if self.status_note else words
+        if self.result is TrialResult.POSSIBLY_ELIGIBLE:
+            return f"Possibly eligible: {self.met} met, {self.unknown} unknown"
+        return f"Eligible on all {self.met} checkable criteria"
+
+    @property
+    def summary(self) -> str:
+        """The verdict in words, and the trial's status where it is not plainly open."""
+        return f"{self.headline} ({self.status_note})" if self.status_note else self.headline
 
 
 _REPRODUCTIVE = re.compile(
@@ -364,8 +369,31 @@ def _free_text(criterion: Criterion, reason: str, verdict: Verdict = Verdict.UNK
     )
 
 
+def _required(criteria: Sequence[Criterion]) -> frozenset[tuple[str, str]]:
+    """What the trial's inclusions ask every patient to have (its population: "pregnant women
+    with preeclampsia"), by rule type and key."""
+    return frozenset(
+        key
+        for c in criteria
+        if c.kind is CriterionKind.INCLUSION and c.scope is None and not c.alternative_to
+        for r in c.rules
+        if r.expect is Expect.PRESENT and (key := _rule_key(r)) is not None
+    )
+
+
+def _rule_key(rule: Rule) -> tuple[str, str] | None:
+    if isinstance(rule, ReproductiveRule):
+        return ("reproductive", rule.state)
+    if isinstance(rule, (ConditionRule, DiagnosisRule)):
+        return ("condition", rule.condition.lower())
+    return None
+
+
 def _check_criterion(
-    criterion: Criterion, profile: PatientProfile, children: dict[str, list[str]]
+    criterion: Criterion,
+    profile: PatientProfile,
+    children: dict[str, list[str]],
+    required: frozenset[tuple[str, str]] = frozenset(),
 ) -> CriterionVerdict:
     scope_verdict, scope_evidence, scope_questions = (
         _in_scope(criterion.scope, profile) if criterion.scope is not None else (Verdict.MET, "", [])
@@ -381,6 +409,11 @@ def _check_criterion(
         kept = [i for i in kept if not isinstance(criterion.rules[i], SexRule)]  # whom it is about
     if not kept:
         return _free_text(criterion, "not checkable from a profile: for the study team to judge")
+    if criterion.kind is CriterionKind.EXCLUSION and required:
+        # "Multifetal pregnancy" in a trial for pregnant women: the pregnancy qualifies the exclusion
+        kept = [i for i in kept if _rule_key(criterion.rules[i]) not in required]
+        if not kept:
+            return _free_text(criterion, "qualifies what the trial is for: for the study team to judge")
     rules = [criterion.rules[i] for i in kept]
     renumber = {old: new for new, old in enumerate(kept)}
     groups = [tuple(renumber[i] for i in g if i in renumber) for g in criterion.groups]
@@ -486,8 +519,9 @@ def check_trial(
         ):
             children.setdefault(criterion.parent, []).append(criterion.text)
     checked = [c for c in parsed.criteria if c.role is CriterionRole.REQUIREMENT]
+    required = _required(checked)
     for criterion in checked:
-        verdicts[criterion.id] = _check_criterion(criterion, profile, children)
+        verdicts[criterion.id] = _check_criterion(criterion, profile, children, required)
     _alternatives(checked, verdicts)
     return _summarise(trial, list(verdicts.values()), today or profile.reference_date())
 

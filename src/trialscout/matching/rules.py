@@ -176,6 +176,17 @@ def _lab(rule: LabRule, profile: PatientProfile) -> Finding:
     return Finding(has=has, evidence=shown)
 
 
+# "family history of type 1 diabetes": a relative's condition, not the patient's.
+_RELATIVES = re.compile(
+    r"\s*(?:family\s+history|fh\b|(?:mother|father|sister|brother|parent|sibling|cousin|aunt|uncle|grand\w+)'?s?\b)",
+    re.IGNORECASE,
+)
+
+
+def _own_conditions(profile: PatientProfile) -> tuple[Condition, ...]:
+    return tuple(c for c in profile.conditions() if not _RELATIVES.match(c.name))
+
+
 def _condition_terms(condition: Condition) -> Terms:
     return terms(condition.name, *condition.concepts)
 
@@ -193,7 +204,7 @@ def _find_condition(
     history: bool | None = None,
 ) -> Finding | None:
     """The patient has it (True), is known not to (False), or None when the profile is silent."""
-    for condition in profile.conditions():
+    for condition in _own_conditions(profile):
         if not matches(_condition_terms(condition), wanted):
             continue
         if active_only and condition.status == "resolved":
@@ -231,7 +242,7 @@ def _denied(profile: PatientProfile, wanted: Terms) -> Finding | None:
 
 def _diagnosis(rule: DiagnosisRule, profile: PatientProfile) -> Finding:
     wanted = terms(rule.condition, *rule.concepts)
-    for condition in profile.diagnoses + profile.other_conditions:
+    for condition in _own_conditions(profile):
         if matches(_condition_terms(condition), wanted):
             if rule.stage and condition.stage and not _stage_fits(condition.stage, rule.stage, rule.setting):
                 return Finding(has=False, evidence=f"{condition.name}, stage {condition.stage}")
@@ -243,6 +254,9 @@ def _diagnosis(rule: DiagnosisRule, profile: PatientProfile) -> Finding:
 
 
 _ROMAN = re.compile(r"\b(IV|III|II|I|0)([ABC]?)\b", re.IGNORECASE)
+_STAGE_RANGE = re.compile(
+    r"\b(IV|III|II|I|0)[ABC]?\s*(?:-|–|to|through)\s*(IV|III|II|I)[ABC]?\b", re.IGNORECASE
+)
 
 
 def _stage_fits(have: str, want: str, setting: str | None = None) -> bool:
@@ -256,6 +270,11 @@ def _stage_fits(have: str, want: str, setting: str | None = None) -> bool:
     ):
         return True
     wanted = [(m.group(1).upper(), m.group(2).upper()) for m in _ROMAN.finditer(want)]
+    for low, high in _STAGE_RANGE.findall(want):  # "I-III", "II to IV": every stage between
+        order = ["0", "I", "II", "III", "IV"]
+        if low.upper() in order and high.upper() in order:
+            start, end = order.index(low.upper()), order.index(high.upper())
+            wanted += [(n, "") for n in order[start : end + 1]]
     if have_match is None or not wanted:
         return True
     number, letter = have_match.group(1).upper(), have_match.group(2).upper()
@@ -281,7 +300,7 @@ _BRAIN = terms("brain metastases", "Brain Neoplasms", "CNS metastases", "brain m
 
 
 def _cns(rule: CnsMetastasesRule, profile: PatientProfile) -> Finding:
-    for condition in profile.conditions():
+    for condition in _own_conditions(profile):
         if not matches(_condition_terms(condition), _BRAIN):
             continue
         if rule.state == "leptomeningeal":
@@ -378,7 +397,7 @@ _AUTOIMMUNE = (
 
 
 def _autoimmune(rule: AutoimmuneRule, profile: PatientProfile) -> Finding:
-    for condition in profile.conditions():
+    for condition in _own_conditions(profile):
         named = _condition_terms(condition)
         words = " ".join(sorted(named.keys | named.concepts))
         if any(name in words for name in _AUTOIMMUNE):
@@ -392,7 +411,7 @@ def _autoimmune(rule: AutoimmuneRule, profile: PatientProfile) -> Finding:
 
 
 def _other_malignancy(rule: OtherMalignancyRule, profile: PatientProfile) -> Finding:
-    cancers = [c for c in profile.conditions() if CANCER_WORDS.search(c.name)]
+    cancers = [c for c in _own_conditions(profile) if CANCER_WORDS.search(c.name)]
     main = next((c for c in profile.diagnoses if CANCER_WORDS.search(c.name)), None)
     others = [c for c in cancers if c is not main]
     on = profile.reference_date()
