@@ -251,6 +251,14 @@ def test_a_date_relative_to_another_event_is_not_resolved(note: str) -> None:
     assert dated(read(note).profile) == {}
 
 
+@pytest.mark.parametrize("as_of", [dt.date(2026, 3, 1), dt.date(2026, 8, 31), dt.date(2024, 2, 29)])
+def test_six_months_ago_is_outside_within_six_months_on_any_day(as_of: dt.date) -> None:
+    # A calendar count would give 181 days back from March 1 (inside "within 6 months", 182.64
+    # days, and short of "at least 6 months since") but 184 from August 31.
+    profile = extract_profile("He completed chemotherapy 6 months ago.", as_of=as_of).profile
+    assert [t.end for t in profile.prior_therapies] == [as_of - dt.timedelta(days=183)]
+
+
 def test_a_future_date_is_not_read() -> None:
     assert dated(read("Her mastectomy was on March 3, 2027.").profile) == {}
 

@@ -5,8 +5,9 @@
 
 - a count back from then ("6 months ago", "2 years earlier", "3 weeks prior to admission",
   "two days before", "10 days ago"): the day that many days, weeks, months (30.44 days) or years
-  (365.25 days) before, counted as trialscout's time windows count them, rounded up to a whole
-  day, so "6 months ago" falls on the edge of "within 6 months" as the criterion reads it;
+  (365.25 days) before, counted as trialscout's time windows count them and rounded up to a
+  whole day: "6 months ago" is 183 days, just outside "within 6 months" (182.64 days) and inside
+  "at least 6 months since", whatever the day of the year;
 - a named day ("yesterday", "last night", "this morning", "the day before", "on March 3, 2025",
   "2025-03-03");
 - a calendar period: "last week", "last month", "last year", "in March 2025", "in 2019",
@@ -25,17 +26,15 @@ the biopsy") is not resolved: that event's date is not ``as_of``.
 `attach_dates` gives each expression to the nearest fact in its clause (a condition, a treatment, a
 procedure, a laboratory result, the performance status, a biomarker); when the nearest is a
 relative's, a hypothetical or a denied one, the date goes to no fact. "Underwent a lobectomy for
-lung cancer 3 years ago" dates the lobectomy, not the cancer. Its role comes from the words:
-"completed", "stopped" and "s/p" end a treatment, "started" and "since" begin one, "resolved"
-ends a condition; otherwise a condition is dated by its diagnosis (or onset) and a treatment by
-its start.
-
-A condition's role says how it is dated: an event ("had a stroke", "was hospitalized for",
-"suffered") by the day it happened; the onset of something that may go on ("developed a fever
-yesterday", "cough for 2 days") by the day it began (`trialscout.patients.note` sets that day
-only for a condition told as past: a condition that goes on has one date in the profile, which a
-window reads as when it was, so "fever within the past 24 hours" would fail for a fever that began
-5 days ago and goes on).
+lung cancer 3 years ago" dates the lobectomy, not the cancer; "carboplatin and pemetrexed, last
+dose 3 weeks ago" dates both. What it dates comes from the words: "completed", "stopped", "last
+dose", "progressed on" and "s/p" end a treatment, "started" and "since" begin one (otherwise:
+its start); "resolved", "stopped smoking" end a condition. A condition is otherwise dated as an
+event ("had a stroke", "was hospitalized for", "suffered") by the day it happened, or as something
+that may go on ("developed a fever yesterday", "cough for 2 days") by the day it began; that day
+is set (`trialscout.patients.note`) only for a condition told as past: one that goes on has one
+date in the profile, which a window reads as when it was, so "fever within the past 24 hours"
+would fail for a fever that began 5 days ago and goes on.
 
 Only a day the words name becomes a date in the profile. A calendar period or a vague expression
 is attached and shown, but its date is left unset: the profile holds one day per event and no
