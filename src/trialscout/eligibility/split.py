@@ -21,13 +21,23 @@ Text outside any heading is inclusion (a list of requirements) unless it says ot
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import msgspec
 
 from trialscout.eligibility.model import CriterionKind, Span
+from trialscout.eligibility.split_inline import Unit, enumeration, line_run, units
+from trialscout.eligibility.split_legacy import cuts, is_legacy, item_starts
 from trialscout.eligibility.text import matchable
 
+#: "Inclusion/Exclusion Criteria:", "Inclusion and exclusion criteria": one section of
+#: requirements whose items carry their own negation ("No prior chemotherapy").
+_COMBINED_HEADING = re.compile(
+    r"^(?:inclusion|exclusion|eligibility)\s*(?:/|&|\+|,|and/or|and|or)\s*(?:inclusion|exclusion|ineligibility)"
+    r"(?:\s+(?:criteria|criterion))?\b",
+    re.IGNORECASE,
+)
 _EXCLUSION_HEADING = re.compile(
     r"""^(?:key\s+|main\s+|major\s+|general\s+|additional\s+|specific\s+|other\s+|important\s+)?
         (?:exclusion|non[-\s]?inclusion|ineligibility)\s*(?:criteria|criterion)?\b
@@ -36,15 +46,16 @@ _EXCLUSION_HEADING = re.compile(
         (?:will\s+not|may\s+not|are\s+not|cannot|can\s*not|must\s+not|should\s+not)\s+(?:be\s+)?
         (?:eligible|included|enrolled|participate)
       | ^(?:you\s+)?(?:cannot|can\s*not)\s+(?:take\s+part|participate|join)
-      | ^not\s+eligible\b""",
+      | ^not\s+eligible\s*(?::|$)
+      | ^not\s+eligible\s+(?:if|when)\b.*:\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 _INCLUSION_HEADING = re.compile(
     r"""^(?:key\s+|main\s+|major\s+|general\s+|additional\s+|specific\s+|important\s+)?
         (?:inclusion|eligibility|entry|enrol?lment|selection|participant|patient)\s*(?:criteria|criterion)\b
       | ^criteria\s+for\s+(?:inclusion|eligibility|entry)\b
-      | ^(?:disease|patient|participant)\s+characteristics\b
-      | ^prior\s+(?:and\s+)?concurrent\s+therapy\b
+      | ^(?:disease|patients?|participants?)\s+characteristics\b
+      | ^prior\s*(?:/|and\s+)?\s*concurrent\s+therapy\b
       | ^protocol\s+entry\s+criteria\b
       | ^(?:patients?|participants?|subjects?|you|children|women|men|individuals|volunteers)\s+
         (?:may|will|must|can|are)\s+(?:be\s+)?(?:eligible|included|enrolled|able\s+to\s+participate)
@@ -68,12 +79,9 @@ _MARKER = re.compile(
 )
 _NOTHING_STATED = re.compile(
     r"^(?:not\s+specified|see\s+(?:disease|patient)\s+characteristics|see\s+general\s+eligibility\s+criteria"
+    r"|see\s+prior\s+concurrent\s+therapy"
     r"|none|n/?a|no\s+restrictions?|not\s+applicable)\.?$",
     re.IGNORECASE,
-)
-_SENTENCE_END = re.compile(
-    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bapprox)(?<!\bDr)(?<!\bNo)(?<!\bSt)(?<!\bFig)(?<!\bet\sal)"
-    r"[.;](?=\s+[A-Z(\"“])"
 )
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
@@ -125,9 +133,11 @@ _OUTLINE_NUMBER = re.compile(r"^(?:[IVX]+|\d+|[A-Z])(?:\.\d+)*[.)]?\s+")
 
 
 def _heading_kind(line: str) -> CriterionKind | None:
-    stripped = _OUTLINE_NUMBER.sub("", line.strip().strip("*#_").strip()).strip()
+    stripped = _OUTLINE_NUMBER.sub("", line.strip().strip("*#_=-").strip()).strip()
     if not stripped or len(stripped) > 120:
         return None
+    if _COMBINED_HEADING.match(stripped):
+        return CriterionKind.INCLUSION
     if _EXCLUSION_HEADING.match(stripped):
         return CriterionKind.EXCLUSION
     # "Patient must have ..." is a criterion, not a heading: a heading ends with ":" or is short.
@@ -140,7 +150,13 @@ def _heading_kind(line: str) -> CriterionKind | None:
 def _is_topic(content: str) -> bool:
     """An NCI-format topic line ("Age:", "Hepatic:", "Prior chemotherapy:") or a bare label."""
     words = content.rstrip(":").split()
-    return content.endswith(":") and 0 < len(words) <= 5 and not any(ch.isdigit() for ch in content)
+    return (
+        content.endswith(":")
+        and 0 < len(words) <= 5
+        and content[0].isupper()
+        and not any(ch.isdigit() for ch in content)
+        and content.count("(") == content.count(")")
+    )
 
 
 def _is_label(content: str, lines: list[tuple[int, int, str]], number: int) -> bool:
@@ -174,25 +190,123 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _sentences(view: str, start: int, end: int) -> list[tuple[int, int]]:
-    """A run-on paragraph's sentences (spans); one span when it has one sentence."""
-    spans = []
-    cursor = start
-    for match in _SENTENCE_END.finditer(view, start, end):
-        spans.append((cursor, match.end()))
-        cursor = match.end()
-    spans.append((cursor, end))
-    return [s for s in spans if view[s[0] : s[1]].strip(" \t\n.;")]
+class _Para:
+    """An unmarked paragraph: its span and the topic it stands under."""
+
+    __slots__ = ("end", "start", "topic")
+
+    def __init__(self, start: int, end: int, topic: str | None) -> None:
+        self.start, self.end, self.topic = start, end, topic
+
+
+#: What may follow a heading on its line and still be part of it: "Inclusion Criteria: Patients
+#: Must", "Exclusion criteria: subjects will not be enrolled if they:".
+_INTRO_REST = re.compile(
+    r"^\s*(?:(?:the\s+)?(?:patients?|subjects?|participants?|volunteers?|you|they|candidates)\s+"
+    r"(?:must|should|will|may|are|have|has|can|cannot)(?:\s+not)?(?:\s+(?:be|have|meet))?\s*:?|[^\n]*:)\s*$",
+    re.IGNORECASE,
+)
+
+
+#: A heading cut out of a paragraph: it ends with ":" or "--", or is in capitals.
+_FORCED_HEADING = re.compile(r"(?::|--)\s*$|^[^a-z]*$")
+
+
+def _heading_prefix(view: str, start: int, end: int) -> int | None:
+    """Where the text after a heading on the same line begins ("DISEASE CHARACTERISTICS: Stage
+    IV ...", "Exclusion Criteria: Pregnant women"), or None."""
+    colon = view.find(":", start, min(end, start + 90))
+    if colon < 0 or not view[colon + 1 : end].strip():
+        return None
+    if _heading_kind(view[start : colon + 1]) is None or _INTRO_REST.match(view[colon + 1 : end]):
+        return None
+    return colon + 1
+
+
+def _segments(view: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+    """[start, end) cut at headings and topics found inside it (all forced new lines)."""
+    found = cuts(view, start, end)
+    if not found:
+        return [(start, end, False)]  # nothing inside: read as the line it is (a label, a paragraph)
+    out = []
+    edges = [start, *found, end]
+    for a, b in itertools.pairwise(edges):
+        a, b = _trim(view, a, b)
+        if a < b:
+            out.append((a, b, True))
+    return out
+
+
+def _own_run(view: str, start: int, end: int, line: str) -> list[tuple[int, int]]:
+    """A line "1) age > 18 2) ECOG 0-1" cut before each of its markers (its items at one level)."""
+    marker = _MARKER.match(line)
+    if marker is None or marker.group("indent") or not marker.group("marker").endswith(")"):
+        return [(start, end)]
+    starts = line_run(view, start + len(marker.group("indent")), end)
+    if len(starts) < 2 or starts[0] != start:
+        return [(start, end)]
+    edges = [*starts, end]
+    return list(itertools.pairwise(edges))
+
+
+def _logical_lines(view: str, legacy: bool) -> list[tuple[int, int, bool]]:
+    """The text's lines as (start, end, forced): `forced` lines begin a new piece. A line with a
+    heading and text after it is two lines; in the PDQ layout, a paragraph without list markers
+    is one line cut at its headings and topics (its line breaks are only wrapping)."""
+    lines = _lines(view)
+    out: list[tuple[int, int, bool]] = []
+    n = 0
+    while n < len(lines):
+        start, end, line = lines[n]
+        after_blank = n == 0 or not lines[n - 1][2].strip()
+        if legacy and line.strip() and after_blank and not _MARKER.match(line):
+            last = n
+            while (
+                last + 1 < len(lines) and lines[last + 1][2].strip() and not _MARKER.match(lines[last + 1][2])
+            ):
+                last += 1
+            out.extend(_segments(view, start, lines[last][1]))
+            n = last + 1
+            continue
+        if not _MARKER.match(line):
+            a, b = _trim(view, start, end)
+            cut = _heading_prefix(view, a, b) if a < b else None
+            if cut is not None:
+                out.append((a, cut, True))
+                out.append((*_trim(view, cut, b), True))
+                n += 1
+                continue
+        out.extend((a, b, False) for a, b in _own_run(view, start, end, line))
+        n += 1
+    return out
+
+
+def _units(view: str, para: _Para, legacy: bool) -> list[Unit]:
+    """A paragraph's criteria; in the PDQ layout, each sentence also cut where a lost bullet began."""
+    found = units(view, para.start, para.end)
+    if not legacy:
+        return found
+    out = []
+    for unit in found:
+        if unit.points:
+            out.append(unit)
+            continue
+        edges = [unit.start, *item_starts(view, unit.start, unit.end), unit.end]
+        out.extend(Unit(a, b) for a, b in itertools.pairwise(edges))
+    return out
 
 
 def split_criteria(text: str) -> list[Piece]:
     """The atomic criteria of an eligibility text, in order, with exact spans."""
     view = _HTML_COMMENT.sub(lambda m: " " * len(m.group(0)), matchable(text))
+    legacy = is_legacy(view)
     kind = CriterionKind.INCLUSION
     topic: str | None = None
-    sections: list[tuple[CriterionKind, list[_Item | tuple[int, int]]]] = [(kind, [])]
+    sections: list[tuple[CriterionKind, list[_Item | _Para]]] = [(kind, [])]
     stack: list[_Item] = []
-    lines = [(start, end, line) for start, end, line in _lines(view)]
+    logical = _logical_lines(view, legacy)
+    lines = [(start, end, view[start:end]) for start, end, _ in logical]
+    forced = {start for start, _, f in logical if f}
     blank_before = True
     for number, (start, end, line) in enumerate(lines):
         content = line.strip()
@@ -202,13 +316,15 @@ def split_criteria(text: str) -> list[Piece]:
         marker = _MARKER.match(line)
         body = line[marker.end() :].strip() if marker else content
         heading = _heading_kind(body)
+        if heading is not None and start in forced and not _FORCED_HEADING.search(body):
+            heading = None  # a cut-out sentence ("Not eligible for ...") is no heading
         if heading is not None:
             kind, topic = heading, None
             sections.append((kind, []))
             stack, blank_before = [], False
             continue
         items = sections[-1][1]
-        if not marker and (_is_topic(body) or _is_label(body, lines, number)):
+        if not marker and (_is_topic(body) or (start not in forced and _is_label(body, lines, number))):
             topic, stack, blank_before = body.rstrip(":").strip(), [], False
             continue
         indent = len(line) - len(line.lstrip())
@@ -223,23 +339,30 @@ def split_criteria(text: str) -> list[Piece]:
                 stack.pop()
             (stack[-1].children if stack else items).append(item)
             stack.append(item)
+        elif start in forced:
+            items.append(_Para(start, end, topic))
+            stack = []
         elif stack and (not blank_before or indent > stack[-1].indent):
             stack[-1].end = end  # a continuation line of the current item
-        elif not blank_before and items and isinstance(items[-1], tuple):
-            items[-1] = (items[-1][0], end)  # the next line of a paragraph
+        elif not blank_before and items and isinstance(items[-1], _Para):
+            items[-1].end = end  # the next line of a paragraph
         else:
-            items.append((start, end))
+            items.append(_Para(start, end, topic))
             stack = []
         blank_before = False
 
     pieces: list[Piece] = []
     counters = {CriterionKind.INCLUSION: 0, CriterionKind.EXCLUSION: 0}
 
-    def emit(section_kind: CriterionKind, item: _Item, parent: str | None, number: str) -> None:
+    def emit(section_kind: CriterionKind, item: _Item, parent: str | None, number: str) -> bool:
+        found = enumeration(view, item.start, item.end)
+        if found is not None:  # "Women must use one of: a) ... b) ...": the items are sub-points
+            item.end = found[0]
+            item.children[:0] = [_Item(a, b, item.indent + 1, item.topic) for a, b in found[1]]
         start, end = _trim(text, item.start, item.end)
         words = text[start:end]
         if not words or (_NOTHING_STATED.match(words.strip()) and not item.children):
-            return
+            return False
         prefix = "I" if section_kind is CriterionKind.INCLUSION else "E"
         pieces.append(
             Piece(
@@ -251,19 +374,27 @@ def split_criteria(text: str) -> list[Piece]:
                 topic=item.topic,
             )
         )
-        for n, child in enumerate(item.children, start=1):
-            emit(section_kind, child, f"{prefix}{number}", f"{number}.{n}")
+        n = 0
+        for child in item.children:
+            n += 1
+            if not emit(section_kind, child, f"{prefix}{number}", f"{number}.{n}"):
+                n -= 1  # "Not specified": no criterion, no number
+        return True
 
-    for section_kind, items in sections:
-        for entry in items:
+    for section_kind, entries in sections:
+        for entry in entries:
             if isinstance(entry, _Item):
                 counters[section_kind] += 1
-                emit(section_kind, entry, None, str(counters[section_kind]))
+                if not emit(section_kind, entry, None, str(counters[section_kind])):
+                    counters[section_kind] -= 1
                 continue
-            start, end = entry
+            start, end = entry.start, entry.end
             if view[start:end].rstrip().endswith(":") and len(view[start:end].split()) <= 20:
                 continue  # a preamble to the list that follows ("... if all of the following apply:")
-            for s_start, s_end in _sentences(view, start, end):
+            for unit in _units(view, entry, legacy):
                 counters[section_kind] += 1
-                emit(section_kind, _Item(s_start, s_end, 0, None), None, str(counters[section_kind]))
+                piece = _Item(unit.start, unit.end, 0, entry.topic)
+                piece.children = [_Item(a, b, 1, entry.topic) for a, b in unit.points]
+                if not emit(section_kind, piece, None, str(counters[section_kind])):
+                    counters[section_kind] -= 1
     return pieces
