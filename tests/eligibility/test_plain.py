@@ -26,7 +26,7 @@ from trialscout.eligibility.model import (
 )
 from trialscout.eligibility.parse import parse_criteria_text
 from trialscout.eligibility.plain import plain_sentence, plain_sentences
-from trialscout.eligibility.plain.sentences import compose
+from trialscout.eligibility.plain.sentences import Unsayable, compose
 from trialscout.eligibility.plain.text import explain, glossary, strip_explanations, tidy
 
 INC = CriterionKind.INCLUSION
@@ -216,7 +216,8 @@ def test_negated_inclusions_stay_negated() -> None:
     assert plain_sentence(criterion("Patients must not have received prior radiotherapy")).startswith(
         "I have not received prior radiotherapy"
     )
-    assert plain_sentence(criterion("No more than 2 prior regimens")).startswith("The trial requires:")
+    # a comparison, not a negation, and no frame fits it: the registry's words are shown instead
+    assert plain_sentence(criterion("No more than 2 prior regimens")) == ""
 
 
 def test_exclusions_never_read_as_what_the_patient_must_be() -> None:
@@ -236,7 +237,7 @@ def test_exceptions_are_kept_after_the_main_clause_as_exceptions() -> None:
     assert said.startswith("You cannot join if you have had cetuximab, unless as curative")
     assert "at least 6 months" in said
     said = plain_sentence(criterion("Except for alopecia, toxicities from prior therapy must have resolved"))
-    assert said.index("toxicities") < said.index("except for alopecia")
+    assert said.lower().index("toxicities") < said.index("except for alopecia")
     said = plain_sentence(
         criterion("Small cell lung NEC (except as a minor \\<30% component in mixed tumors)", EXC)
     )
@@ -392,6 +393,10 @@ def test_any_criterion_gives_a_sentence(
         ),
     )
     parent = Criterion(id="E1", kind=kind, span=Span(0, 0), text=f"{text}:") if with_parent else None
-    said = compose(item, parent)  # the rewrite itself, not its safety net
-    assert isinstance(said, str) and said
-    assert plain_sentence(item, parent=parent)
+    try:
+        said = compose(item, parent)  # the rewrite itself, not its safety net
+    except Unsayable:
+        said = ""  # no faithful sentence: the registry's words are shown
+    assert isinstance(said, str)
+    shown = plain_sentence(item, parent=parent)
+    assert shown in {said, ""}

@@ -30,7 +30,8 @@ _I = re.IGNORECASE
 _SENTENCE = re.compile(
     r"(?<=[A-Za-z0-9%)\]³]{2})\.\s+(?=[A-Z(])|;\s+(?=(?:note\b|however\b|but\b|(?:patients|subjects|participants)\b"
     r"[^;]{0,200}?\b(?:are|is|will\s+be|may\s+be|can\s+be)\s+(?:also\s+)?(?:eligible|allowed|permitted|included)\b))"
-    r"|,?\s+but\s+(?=[^;]{0,200}?\b(?:may|can|will|are|is)\s+(?:also\s+)?(?:be\s+)?(?:eligible|included|allowed|permitted)\b)",
+    r"|,?\s+but\s+(?!(?:no|not|without|never)\b)(?=[^;]{0,200}?\b(?:may|can|could|would|will|shall|are|is)\s+(?:also\s+|still\s+)?(?:be\s+)?"
+    r"(?:considered\s+)?(?:eligible|included|allowed|permitted|enrolled|enrol?l|participate)\b)",
     _I,
 )
 CUE = re.compile(

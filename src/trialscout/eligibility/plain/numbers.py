@@ -161,7 +161,7 @@ def karnofsky_sentence(low: float, voice: Voice, scale: str = "KARNOFSKY") -> st
 
 _SCORE_RANGE = re.compile(
     r"^(?:of\s+|score\s+of\s+|:\s*|=\s*|is\s+|must\s+be\s+)?"
-    r"(?:(?P<a>\d{1,3})\s*%?\s*(?:-|to|or|,)\s*(?:(?:\d{1,3})\s*,?\s*(?:or\s+)?)?(?P<b>\d{1,3})\s*%?"
+    r"(?:(?P<a>\d{1,3})\s*%?\s*(?:-|to|or|,)\s*(?:\d{1,3}\s*(?:,\s*(?:or\s+)?|or\s+))?(?P<b>\d{1,3})\s*%?"
     r"|at\s+most\s+(?P<le>\d{1,3})|less\s+than\s+(?P<lt>\d{1,3})|at\s+least\s+(?P<ge>\d{1,3})\s*%?"
     r"|more\s+than\s+(?P<gt>\d{1,3})\s*%?|(?P<one>\d{1,3})\s*%?)"
     r"(?:\s+or\s+(?:less|lower|better|below))?(?P<ormore>\s+or\s+(?:more|higher|greater|above))?\s*$",

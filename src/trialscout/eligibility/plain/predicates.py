@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from trialscout.eligibility.model import CriterionKind
+from trialscout.eligibility.plain.course import tested
 from trialscout.eligibility.plain.text import lower_first
 from trialscout.eligibility.plain.voice import Aux, Clause, to_base
 
@@ -178,7 +179,18 @@ _DO_START = re.compile(
 )
 
 
+#: "had (previously) been treated": a past perfect, said "have (previously) been treated".
+_PLUPERFECT = re.compile(
+    r"^had\s+(?P<rest>(?:(?:previously|already|ever|recently|also|only|not|never|once|first)\s+)*"
+    r"(?:been|received|undergone|had|taken|completed|failed|progressed|experienced|developed|shown|achieved|used)\b.*)$",
+    _I,
+)
+
+
 def perfect_rest(words: str) -> str:
+    pluperfect = _PLUPERFECT.match(words)
+    if pluperfect is not None:
+        return pluperfect.group("rest")
     first, _, rest = words.partition(" ")
     participle = _PARTICIPLE.get(
         first.lower(), first.lower() if first[:1].isupper() and first[1:].islower() else first
@@ -206,6 +218,11 @@ def predicate(words: str, *, bare: bool = False) -> Clause | None:
     if _BE_START.match(words) and not (
         bare and low.startswith(("a ", "an ", "male", "female", "men ", "women "))
     ):
+        if _ADVERB_NOUN.match(words) and CONDITION.search(
+            " ".join(_head(words.replace(",", " ")).split()[:12])
+        ):
+            # "clinically significant lung disease": a condition had, not a state the patient is in
+            return Clause(aux=Aux.HAVE, rest=lower_first(words))
         return Clause(aux=Aux.BE, rest=lower_first(words))
     match = _DO_START.match(words)
     if match is not None:
@@ -216,6 +233,11 @@ def predicate(words: str, *, bare: bool = False) -> Clause | None:
     return None
 
 
+_ADVERB_NOUN = re.compile(
+    r"^(?:clinically|medically|hemodynamically|haemodynamically|currently|known)\s+(?!stable\b|able\b|unable\b"
+    r"|fit\b|well\b|indicated\b|necessary\b|required\b|to\b|eligible\b|free\b)",
+    _I,
+)
 _AND_VERB = re.compile(r"(\s+(?:and|or|and/or)\s+)(\w+s)\b(?=\s+(?:to|the|all|with|a|an|by|in)\b)", _I)
 
 
@@ -236,7 +258,7 @@ def _modal(match: re.Match[str]) -> Clause | None:
     )
     rest = match.group("rest")
     if rest.lower().startswith("be "):
-        inner = Clause(aux=Aux.BE, rest=rest[3:].strip())
+        inner = tested(rest[3:]) or Clause(aux=Aux.BE, rest=rest[3:].strip())
     elif rest.lower().startswith(("have ", "has ")):
         inner = _have(rest.split(" ", 1)[1])
     if inner is None:
@@ -325,7 +347,10 @@ _PREDICATES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Clause | None
     (
         re.compile(r"^(?P<verb>had|were|was)\s+(?P<rest>.+)$", _I),
         lambda m: Clause(
-            aux=Aux.PERFECT, rest=f"{_PARTICIPLE.get(m.group('verb').lower(), 'had')} {m.group('rest')}"
+            aux=Aux.PERFECT,
+            rest=perfect_rest(m.group(0))
+            if _PLUPERFECT.match(m.group(0))
+            else f"{_PARTICIPLE.get(m.group('verb').lower(), 'had')} {m.group('rest')}",
         ),
     ),
     (re.compile(r"^having\s+(?P<rest>.+)$", _I), lambda m: _have(m.group("rest"))),

@@ -191,6 +191,8 @@ def rule_clause(rule: Rule) -> Clause | None:
             return Clause(aux=Aux.PERFECT, rest=f"taken {rule.medication}{dose} {window_words(rule.window)}")
         return Clause(aux=Aux.BE, rest=f"taking {rule.medication}{dose}")
     if isinstance(rule, ProcedureRule):
+        if not _NAMES_A_THING.search(rule.procedure):
+            return None  # "pathologically" (of "pathologically confirmed") names no procedure
         when = f" {window_words(rule.window)}" if rule.window else ""
         return Clause(aux=Aux.PERFECT, rest=f"had {rule.procedure}{when}")
     if isinstance(rule, ConditionRule):
@@ -202,6 +204,9 @@ def rule_clause(rule: Rule) -> Clause | None:
         return Clause(aux=Aux.HAVE, rest=f"{qualifier}{rule.condition}")
     return None
 
+
+#: A name with a word that is not an adverb: what a procedure or condition rule can be said from.
+_NAMES_A_THING = re.compile(r"\b(?![a-z]+ly\b)[A-Za-z]{2,}", re.IGNORECASE)
 
 _SMALL = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
@@ -263,13 +268,14 @@ def _biomarker_clause(rule: BiomarkerRule) -> Clause:
             rest=f"positive for {rule.marker} in {bound_words(rule.expression, '%')} of its cells",
         )
     qualifier = f"{rule.qualifier} " if rule.qualifier else ""
-    alteration = f" {rule.alteration}" if rule.alteration else ""
-    words = f"{qualifier}{rule.marker}{alteration}"
-    return Clause(
-        aux=Aux.POSSESSIVE,
-        subject="cancer",
-        rest=f"has {article(words)} {words}".replace(" is has ", " has "),
-    )
+    alteration = (rule.alteration or "").lower()
+    if not alteration or alteration in {"positive", "positivity", "expression", "positive expression"}:
+        # "ALK positive", "PD-L1 expression": the cancer tests positive for the marker
+        return Clause(
+            aux=Aux.POSSESSIVE, subject="cancer", verb="tests", rest=f"positive for {qualifier}{rule.marker}"
+        )
+    words = f"{qualifier}{rule.marker} {rule.alteration}"
+    return Clause(aux=Aux.POSSESSIVE, subject="cancer", verb="has", rest=f"{article(words)} {words}")
 
 
 def _therapy_clause(rule: PriorTherapyRule) -> Clause:

@@ -31,7 +31,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from trialscout.eligibility.model import Criterion, CriterionKind
+import msgspec
+
+from trialscout.eligibility.model import Criterion, CriterionKind, Expect
 from trialscout.eligibility.plain.clauses import (
     EXCLUDED,
     NOT_ALLOWED,
@@ -44,9 +46,20 @@ from trialscout.eligibility.plain.clauses import (
     split_exception,
     states_itself,
 )
+from trialscout.eligibility.plain.negation import NoReading, exclusion_negation, without_no
 from trialscout.eligibility.plain.predicates import SUBJECT
 from trialscout.eligibility.plain.rules import rules_in, typed_sentence
-from trialscout.eligibility.plain.text import finish, glossary, lower_first, protect, tidy, unprotect
+from trialscout.eligibility.plain.scope import scoped_sentence
+from trialscout.eligibility.plain.sound import sound
+from trialscout.eligibility.plain.text import (
+    finish,
+    glossary,
+    lower_first,
+    protect,
+    strip_explanations,
+    tidy,
+    unprotect,
+)
 from trialscout.eligibility.plain.voice import Aux, Clause, Voice, personal
 from trialscout.eligibility.plain.words import clause_of
 
@@ -106,10 +119,14 @@ def _said(clause: Clause, kind: CriterionKind) -> str:
     return f"{EXCLUDED} {clause.say(Voice.SECOND, negated=negated)}"
 
 
+class Unsayable(Exception):
+    """No faithful, grammatical sentence can be built: the registry's own words are shown instead."""
+
+
 def _fallback(words: str, kind: CriterionKind) -> str:
-    if kind is CriterionKind.EXCLUSION:
-        return f"{EXCLUDED}: {lower_first(words)}"
-    return f"{REQUIRED} {lower_first(words)}"
+    """No frame is safe for these words: the criterion gets no sentence of ours (see `plain_sentence`)."""
+    del words, kind
+    raise Unsayable
 
 
 def _topic_frame(words: str, kind: CriterionKind, topic: str | None) -> tuple[str, str | None]:
@@ -154,6 +171,12 @@ def _topic_clause(words: str, topic: str | None) -> Clause | None:
     return None
 
 
+#: A requirement with its own subject and "must": "Toxicities from prior therapy must have resolved".
+_OWN_MODAL = re.compile(
+    r"^(?!(?:no|not|none|never|without)\b)[A-Za-z][\w-]*(?:\s+[\w/-]+){0,8}?\s+(?:must|should|shall)\s+(?:have|be)\b"
+    r"(?!.*\b(?:not|no|never|unless|except)\b)[^;:]*$",
+    _I,
+)
 _FINITE_WORD = re.compile(r"\b(?:is|are|was|were|has|have|had|must|should|will|can|may|would)\b", _I)
 
 
@@ -179,6 +202,9 @@ def _main_sentence(criterion: Criterion, sentence: str, topic: str | None) -> st
         return personal(sentence, Voice.FIRST if kind is CriterionKind.INCLUSION else Voice.SECOND)
     if allows(sentence):
         return allowance_sentence(sentence, kind, first=True)
+    scoped = scoped_sentence(sentence, kind)
+    if scoped is not None:
+        return scoped
     framed, whole = _topic_frame(sentence, kind, topic)
     if whole is not None:
         return whole
@@ -191,21 +217,37 @@ def _main_sentence(criterion: Criterion, sentence: str, topic: str | None) -> st
         return f"{REQUIRED} {lower_first(main[: required.start()])}" + personal(tail, voice)
     head = None
     rules = rules_in(criterion, main) if criterion.rules else []
+    if kind is CriterionKind.EXCLUSION:
+        reading = exclusion_negation(main)
+        if reading is NoReading.UNSURE:
+            raise Unsayable  # "No X" under an exclusion heading, X neither a harm nor a need
+        if reading is NoReading.RESTATES:
+            # "No major surgery within 4 weeks" as an exclusion: you cannot join if you had it
+            main = without_no(main)
+            rules = [msgspec.structs.replace(r, expect=Expect.ABSENT) for r in rules]
     if rules:
         typed = typed_sentence(rules, kind, main)
         if typed is not None:
             head = protect(typed)
     if head is None:
         clause = clause_of(main, kind) or _topic_clause(main, topic)
+        if clause is None and kind is CriterionKind.INCLUSION and _OWN_MODAL.match(main):
+            # "Toxicities from prior therapy must have resolved": a requirement that says itself
+            return main[:1].upper() + main[1:] + personal(tail, voice)
         head = _said(clause, kind) if clause is not None else _fallback(main, kind)
     if tail:
         head += personal(tail, voice)
     return head
 
 
+_THOSE_WHO = re.compile(r"^(?:those\s+|ones\s+)?(?=(?:who|whose|with)\b)", _I)
+
+
 def _later_sentence(criterion: Criterion, sentence: str) -> str:
     kind = criterion.kind
     sentence = NOTE.sub("", sentence)
+    # "Patients who had X, but who had only Y could be enrolled": the second part's subject is the first's
+    sentence = _THOSE_WHO.sub("Patients ", sentence, count=1)
     disallowed = disallowance_sentence(sentence)
     if disallowed is not None:
         return disallowed
@@ -289,11 +331,7 @@ def compose(criterion: Criterion, parent: Criterion | None = None) -> str:
     said as conditions of that exception, the items under "The following are allowed:" as allowed."""
     text = tidy(criterion.text)
     if not text:
-        return finish(
-            f"{REQUIRED} (no words)"
-            if criterion.kind is CriterionKind.INCLUSION
-            else f"{EXCLUDED}: (no words)"
-        )
+        return ""
     sentences = sentences_of(text) or [text]
     if parent is not None and lists_conditions(parent):
         clause = clause_of(sentences[0], CriterionKind.INCLUSION)
@@ -320,20 +358,18 @@ def compose(criterion: Criterion, parent: Criterion | None = None) -> str:
     return " ".join(p for p in explained if p)
 
 
-def _faithful(criterion: Criterion) -> str:
-    """The frame with the words whole: what is shown when a rewrite fails."""
-    words = " ".join(criterion.text.split()) or "(no words)"
-    return finish(_fallback(words, criterion.kind))
-
-
 def plain_sentence(criterion: Criterion, *, parent: Criterion | None = None) -> str:
-    """A short sentence a patient understands, faithful to the criterion (never raises).
+    """A short sentence a patient understands, faithful to the criterion, or "" where none can be
+    built faithfully (the caller then shows the registry's own words, marked as such). Never raises.
 
     ``parent``, when given, is the criterion this one sits under (see `compose`)."""
     try:
-        return compose(criterion, parent)
+        said = compose(criterion, parent)
+    except Unsayable:
+        return ""
     except Exception:  # noqa: BLE001 - a bug in a rewrite must cost the rewrite, not the criterion
-        return _faithful(criterion)
+        return ""
+    return said if sound(strip_explanations(said)) else ""
 
 
 def context(criteria: Sequence[Criterion]) -> dict[str, Criterion]:

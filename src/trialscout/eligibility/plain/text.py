@@ -262,11 +262,92 @@ class Glossary:
                 continue  # an acronym the registry defines: "upper limit of normal (ULN)"
             if after.lstrip().startswith("(") and not _EXAMPLE_BRACKET.match(after.lstrip()):
                 continue  # the registry explains it already: "ULN (upper limit of normal)"
+            compound = _compound(after)
+            if compound:
+                follower = _FOLLOWER.match(after)
+                head = follower.group("word").lower() if follower is not None else ""
+                movable = entry.term.lower() in _MODIFIERS or head in _GENERIC_HEADS
+                if (
+                    not movable
+                    or compound_words(after) >= _COMPOUND_WORDS
+                    or after[compound:].startswith(("(", " (", "/", "-"))
+                ):
+                    seen.discard(entry.explanation)
+                    continue  # inside a longer term ("in situ hybridization"): not this term
+                # a modifier ("autoimmune disease", "concurrent serious illness"): explained after the term
+                close = end + compound
+                out.append(sentence[cursor:close])
+                out.append(f" ({sentence[start:end]}: {entry.explanation})")
+                cursor = close
+                while index < len(words) and words[index][0] < cursor:
+                    index += 1
+                continue
             out.append(sentence[cursor:end])
             out.append(f" ({entry.explanation})")
             cursor = end
         out.append(sentence[cursor:])
         return "".join(out)
+
+
+#: The word after a term, when it goes on the same term ("in situ hybridization"); ``more`` is a
+#: further word of it ("autoimmune disease activity").
+def _word_set(*lines: str) -> frozenset[str]:
+    return frozenset(" ".join(lines).split())
+
+
+_FOLLOWER = re.compile(r"^[ ]+(?P<word>[A-Za-z][\w'’]*(?:-[\w'’]+)*)")
+_COMPOUND_WORDS = 3
+
+
+def compound_words(after: str) -> int:
+    """How many content words follow a term on the same noun (at most three)."""
+    count, offset = 0, 0
+    for _ in range(_COMPOUND_WORDS):
+        follower = _FOLLOWER.match(after[offset:])
+        if follower is None or follower.group("word").lower() in _FUNCTION_WORDS:
+            break
+        offset += follower.end()
+        count += 1
+    return count
+
+
+def _compound(after: str) -> int:
+    """How far the words right after a term go on the same noun ("in situ| hybridization",
+    "autoimmune| disease"): the end offset in ``after`` of up to three content words, 0 if none."""
+    offset = 0
+    for _ in range(_COMPOUND_WORDS):
+        follower = _FOLLOWER.match(after[offset:])
+        if follower is None or follower.group("word").lower() in _FUNCTION_WORDS:
+            break
+        offset += follower.end()
+    return offset
+
+
+_FUNCTION_WORDS = _word_set(
+    "of or and and/or with in to for on at by from as than that which who whose within during after",
+    "before since is are was were be been has have had not no nor the a an including such e.g i.e",
+    "requiring due per unless except but if when while where over under between greater less more at",
+    "least most above below prior following defined confirmed documented being must should will may",
+    "can could would etc",
+)
+_GENERIC_HEADS = _word_set(
+    "disease diseases disorder disorders function failure insufficiency impairment dysfunction",
+    "infection infections condition conditions involvement damage toxicity",
+)
+
+
+#: Terms that modify the noun after them: explained after that noun ("concurrent illness
+#: (concurrent: at the same time)"); other terms followed by a noun are part of a longer term
+#: ("in situ hybridization") and are not explained.
+_MODIFIERS = _word_set(
+    "concurrent concomitant systemic asymptomatic symptomatic metastatic investigational autoimmune",
+    "renal hepatic cardiac pulmonary adjuvant neoadjuvant refractory recurrent relapsed prophylactic",
+    "cytotoxic malignant benign palliative intravenous immunosuppressive unresectable resectable",
+    "myelosuppressive nephrotoxic hepatotoxic cardiotoxic neurotoxic ototoxic hematologic",
+    "haematologic hematological thromboembolic anticoagulant antiplatelet antiretroviral",
+    "antineoplastic cerebrovascular cardiovascular gastrointestinal neurological psychiatric",
+    "endocrine hormonal biologic targeted curative",
+)
 
 
 _EXAMPLE_BRACKET = re.compile(
@@ -305,7 +386,11 @@ def strip_explanations(sentence: str) -> str:
         if inner in explanations:
             return ""
         if rest in explanations:
-            return f" ({acronym})"
+            # "autoimmune disease (autoimmune: ...)": a term explained after the longer term it is in
+            said_before = re.search(
+                rf"\b{re.escape(acronym)}\b", match.string[: match.start()], re.IGNORECASE
+            )
+            return "" if said_before else f" ({acronym})"
         return match.group(0)
 
     for pattern in (_EXPLANATION_NESTED, _EXPLANATION, _EXPLANATION_NESTED):

@@ -49,6 +49,7 @@ class Clause(msgspec.Struct, frozen=True, kw_only=True):
     subject: str = ""  # for POSSESSIVE: "age", "creatinine clearance"
     plural: bool = False  # for POSSESSIVE: "my AST and ALT are"
     restated: bool = False  # "must not have" in an exclusion: the exclusion said again, not a double negative
+    verb: str = ""  # for POSSESSIVE: a verb other than "is"/"are" ("my cancer has ...", "tests ...")
 
     def say(self, voice: Voice, negated: bool | None = None) -> str:
         """The clause in a voice; ``negated`` (default: the clause's own) puts "not" in."""
@@ -72,6 +73,15 @@ class Clause(msgspec.Struct, frozen=True, kw_only=True):
             return f"{i} {modal} {rest}"
         if self.aux is Aux.POSSESSIVE:
             my = "my" if first else "your"
+            if self.verb:
+                if not negate:
+                    return f"{my} {self.subject} {self.verb} {rest}"
+                if self.verb in {"has", "have"}:
+                    return f"{my} {self.subject} does not have {rest}"
+                if self.verb.startswith(("has ", "have ")):
+                    have, _, done = self.verb.partition(" ")
+                    return f"{my} {self.subject} {have} not {done} {rest}"
+                return f"{my} {self.subject} does not {to_base(self.verb)} {rest}"
             verb = "are" if self.plural else "is"
             return (
                 f"{my} {self.subject} {verb} not {rest}" if negate else f"{my} {self.subject} {verb} {rest}"

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 
 from trialscout.eligibility.model import CriterionKind
+from trialscout.eligibility.plain.course import COURSE_FRAMES
 from trialscout.eligibility.plain.frames import GROUP, NOUN_FRAMES, PREGNANCY, group_clause, pregnancy_clause
 from trialscout.eligibility.plain.predicates import (
     CONDITION,
@@ -171,7 +172,7 @@ def clause_of(words: str, kind: CriterionKind, *, negations: bool = True) -> Cla
     group = GROUP.match(words)
     if group is not None:
         return group_clause(group, kind)
-    for pattern, handler in NOUN_FRAMES:
+    for pattern, handler in (*COURSE_FRAMES, *NOUN_FRAMES):
         match = pattern.match(words)
         if match is not None:
             found = handler(match, kind)
