@@ -57,16 +57,18 @@ def keys(rule: Rule) -> tuple[str, ...]:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "name"),
     [
-        "Eastern Cooperative Oncology Group (ECOG) score standard: 0-2.",  # NCT02778893
-        "Patients must have Gynecologic Oncology Group (GOG) performance status 0, 1, or 2",  # NCT00492778
-        "World Health Organisation (WHO) performance status 0-2",  # NCT02179567
+        ("Eastern Cooperative Oncology Group (ECOG) score standard: 0-2.", "Eastern"),  # NCT02778893
+        # NCT00492778
+        ("Patients must have Gynecologic Oncology Group (GOG) performance status 0, 1, or 2", "Gynecologic"),
+        ("World Health Organisation (WHO) performance status 0-2", "World"),  # NCT02179567
     ],
 )
-def test_the_group_that_wrote_a_scale_is_no_condition(text: str) -> None:
-    rules = read_rules(text, INC)
-    assert [type(r) for r in rules] == [PerformanceStatusRule]
+def test_the_group_that_wrote_a_scale_is_no_condition(text: str, name: str) -> None:
+    (rule,) = read_rules(text, INC)
+    assert isinstance(rule, PerformanceStatusRule)
+    assert text[rule.span.start :].startswith(name)  # the scale's words, its full name with them
 
 
 def test_a_cooperative_group_s_protocol_is_no_condition() -> None:
@@ -197,6 +199,34 @@ def test_a_body_part_is_no_condition_the_whole_phrase_is() -> None:
     rules = read_rules(text, EXC)
     assert [type(r) for r in rules][:1] == [CnsMetastasesRule]
     assert not any("nervous system" in key.lower() for r in rules for key in keys(r))
+
+
+def test_a_body_part_with_its_condition_is_the_whole_phrase() -> None:
+    # NCT00001927: "vascular" alone was the condition
+    assert seen("History of aneurysm or vascular malformations.", EXC) == [
+        ("ConditionRule", "aneurysm"),
+        ("ConditionRule", "vascular malformations"),
+    ]
+
+
+# ------------------------------------------------------------------ sections of legacy records
+
+
+def test_a_section_that_states_nothing_asks_nothing() -> None:
+    # NCT00002545: "Biologic therapy: Not specified" was a biologic therapy the patient must take,
+    # and the surgery's "5 weeks" the chemotherapy's window
+    text = (
+        "PRIOR CONCURRENT THERAPY: Biologic therapy: Not specified Chemotherapy: No prior chemotherapy"
+        " Endocrine therapy: Not specified Radiotherapy: No prior radiotherapy to the head and neck"
+        " Surgery: No more than 5 weeks between surgery and initiation of treatment Recovery from surgery"
+        " and any postoperative complications required"
+    )
+    rules = read_rules(text, INC)
+    named = [key.lower() for r in rules for key in keys(r)]
+    assert "biological therapy" not in named and "hormone therapy" not in named
+    (prior,) = [r for r in rules if isinstance(r, PriorTherapyRule)]
+    assert prior.expect is Expect.ABSENT and prior.therapies == ("chemotherapy", "radiotherapy")
+    assert prior.window is None
 
 
 # ------------------------------------------------------------------- values and test results

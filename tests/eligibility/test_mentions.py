@@ -107,6 +107,26 @@ def test_lexicon_from_entries() -> None:
     assert (mention.text, mention.concept) == ("solid-organ transplants", "solid organ transplantation")
 
 
+def test_a_name_that_is_no_concept_hides_the_terms_inside_it() -> None:
+    entries = [
+        LexiconEntry(term="oncology", kind=C, concept="oncology"),
+        LexiconEntry(term="solid tumors", kind=C, concept="solid tumors"),
+        LexiconEntry(term="central nervous system metastases", kind=C, concept="brain metastases"),
+    ]
+    plain = Lexicon(entries)
+    named = Lexicon(
+        entries,
+        not_concepts=["eastern cooperative oncology group", "response evaluation criteria in solid tumors"],
+    )
+    text = "Eastern Cooperative Oncology Group 0-1; Response Evaluation Criteria in Solid Tumors"
+    assert [m.text for m in plain.find(text)] == ["Oncology", "Solid Tumors"]
+    assert named.find(text) == []
+    # a bracketed acronym between a term's words does not split it, once names are given
+    text = "no central nervous system (CNS) metastases"
+    assert [m.text for m in plain.find(text)] == []
+    assert [m.text for m in named.find(text)] == ["central nervous system (CNS) metastases"]
+
+
 def test_keys_and_cleaning() -> None:
     assert term_key("Crohn's  Disease") == "crohn s disease"
     assert clean_key("the brain metastases") == "brain metastases"

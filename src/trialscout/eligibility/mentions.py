@@ -132,6 +132,7 @@ class _Pattern(msgspec.Struct, frozen=True):
 
 
 _NAME = _Pattern(None, "", None)
+_BODY_PART = _Pattern(None, "body part", None)  # a condition with the words after it, or nothing
 
 
 def _inside_a_name(lowered: str, kind: MentionKind, start: int, end: int) -> bool:
@@ -176,11 +177,12 @@ class Lexicon:
                         patterns.setdefault(form, _Pattern(entry.kind, entry.concept, None))
         not_concepts = list(not_concepts)
         self._names = bool(not_concepts)
+        body_parts = {term_key(part) for part in names.BODY_PARTS}
         for name in not_concepts:
             key = term_key(name)
             for form in (key, *inflections(key)):
                 if form:
-                    patterns[form] = _NAME
+                    patterns[form] = _BODY_PART if key in body_parts else _NAME
         self._keys = list(patterns)
         self._patterns = [patterns[key] for key in self._keys]
         # Each key is matched with a space either side, in the view padded with a space either
@@ -259,6 +261,19 @@ class Lexicon:
                 letters = _letters(words_here)
                 if letters != pattern.cased and letters != pattern.cased + "s":
                     continue
+            if pattern is _BODY_PART:
+                condition = names.CONDITION_AFTER.match(lowered, end)
+                if condition is not None:  # "central nervous system toxicity": the whole phrase
+                    end = condition.end()
+                    words_here = text[start:end]
+                    concept = " ".join(_WORD.findall(lowered[start:end]))
+                    mentions.append(
+                        Mention(
+                            MentionKind.CONDITION, Span(offset + start, offset + end), words_here, concept
+                        )
+                    )
+                position = end
+                continue
             if pattern.kind is None or (self._names and _inside_a_name(lowered, pattern.kind, start, end)):
                 position = end  # a name's words: no mention, nor any inside them
                 continue

@@ -242,8 +242,6 @@ OTHER = (
     "independent",
     "extension",
     "etiology",
-    "absorption",
-    "drug absorption",
     "good health",
     "general health",
     "cholesterol",
@@ -280,6 +278,15 @@ OTHER = (
 
 #: Genes and proteins named alone: the biomarker reader reads them, with their alteration.
 MARKERS = ("neu", "her 2", "her2", "her 2 neu", "her2 neu", "bcr abl", "bcr abl1")
+
+#: After a part of the body, the words that make it a condition, the whole phrase the concept:
+#: "central nervous system toxicity", "vascular malformation", "CNS (central nervous system) disease".
+CONDITION_AFTER = re.compile(
+    r"(?:\s*[(\[]\s*[a-z0-9]+\s*[)\]])?[\s-]+(?:toxicit(?:y|ies)|diseases?|disorders?|infections?|involvement"
+    r"|tumou?rs?|lesions?|injur(?:y|ies)|damage|dysfunction|malformations?|bleeding|ha?emorrhages?|vasculitis"
+    r"|abnormalit(?:y|ies)|anomal(?:y|ies)|insufficiency|impairment|complications?|events?|aneurysms?"
+    r"|thrombosis|occlusions?|stenosis|inflammation|depression|suppression|neoplasms?|cancers?)\b"
+)
 
 NOT_CONCEPTS: tuple[str, ...] = (
     *ORGANISATIONS,

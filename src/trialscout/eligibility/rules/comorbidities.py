@@ -38,8 +38,8 @@ from trialscout.eligibility.rules.clauses import (
     left_context,
     parts_for,
     sentence,
-    window_for,
 )
+from trialscout.eligibility.rules.sections import window_for
 
 _CNS = re.compile(
     r"\b(?:(?P<lepto>lepto-?meningeal|meningeal)\s+(?:disease|metastas[ie]s|carcinomatosis|involvement|spread"

@@ -29,8 +29,8 @@ from trialscout.eligibility.rules.clauses import (
     parts_for,
     qualified_condition,
     sentence,
-    window_for,
 )
+from trialscout.eligibility.rules.sections import states_nothing, window_for
 
 _QUALIFIER = re.compile(
     r"\b(?:active|uncontrolled|poorly\s+controlled|symptomatic|history\s+of|clinically\s+significant|significant"
@@ -104,7 +104,11 @@ def read_conditions(reading: Reading, claimed: Claimed) -> list[Rule]:
             list_start = start
         if excepted(reading, start, end) or claimed.overlaps(start, end):
             continue
-        if _not_a_condition(mention.text) or _not_a_condition(mention.concept):
+        if (
+            _not_a_condition(mention.text)
+            or _not_a_condition(mention.concept)
+            or states_nothing(reading, end)
+        ):
             continue
         if _ASIDE.search(reading.lower, max(low, start - 40), start):
             continue

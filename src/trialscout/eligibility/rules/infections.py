@@ -25,8 +25,8 @@ from trialscout.eligibility.rules.clauses import (
     left_context,
     parts_for,
     sentence,
-    window_for,
 )
+from trialscout.eligibility.rules.sections import window_for
 
 _GATE = re.compile(r"hiv|immun|aids|hepat|hbv|hcv|hbsag|hep\s*[bc]|tubercul|tb|infect|covid|sars")
 # (infection, pattern, whether it runs on the lowercase view); "AIDS" and "TB" only in capitals.

@@ -41,8 +41,8 @@ from trialscout.eligibility.rules.thresholds import (
 _SCALE = re.compile(
     r"(?P<ECOG>\bEastern\s+Cooperative\s+Oncology\s+Group\b|\bECOG\b)"
     r"|(?P<ZUBROD>\bZubrod\b)"
-    r"|(?P<SWOG>\bSWOG\b)"
-    r"|(?P<GOG>\bGOG\b)"
+    r"|(?P<SWOG>\bSouthwest\s+Oncology\s+Group\b|\bSWOG\b)"
+    r"|(?P<GOG>\bGyna?ecologic\s+Oncology\s+Group\b|\bGOG\b)"
     r"|(?P<CTC>\bCTC\b)"
     r"|(?P<WHO>\bWHO\b|\bWorld\s+Health\s+Organi[sz]ation\b)"
     r"|(?P<KARNOFSKY>\bKarnofsky\b|\bKPS\b)"

@@ -42,8 +42,8 @@ from trialscout.eligibility.rules.clauses import (
     parts_for,
     qualified_condition,
     sentence,
-    window_for,
 )
+from trialscout.eligibility.rules.sections import restated_label, section_start, states_nothing, window_for
 
 _MODALITY = re.compile(
     r"therap|chemo|radia|radio|irradia|brachy|immuno|treatment|regimen|car\s*t|vaccin", re.I
@@ -258,6 +258,8 @@ def read_therapy(reading: Reading, claimed: Claimed) -> list[Rule]:
         start, end = mention.span.start, mention.span.end
         if excepted(reading, start, end) or claimed.overlaps(start, end) or _skip(reading, start):
             continue
+        if states_nothing(reading, end) or restated_label(reading, mention):
+            continue  # "Biologic therapy: Not specified" asks nothing; "Chemotherapy: No prior chemotherapy"
         if _CONTRACEPTION.search(mention.text) or mention.concept in _THE_TRIALS_OWN:
             continue  # the reproductive rules read contraception; "study drug" is the trial's
         if qualified_condition(reading, mention) is not None:
@@ -442,7 +444,8 @@ def _therapy_in(
         else:
             # "No prior therapy for metastatic NSCLC including therapy with ALK inhibitors": the
             # negation stands before the sentence's first cue of the past.
-            first_cue = next((m.start() for m in _PRIOR_CUE.finditer(reading.lower, low, start)), start)
+            section = section_start(reading, low, start)  # "Chemotherapy: No prior ..."
+            first_cue = next((m.start() for m in _PRIOR_CUE.finditer(reading.lower, section, start)), start)
             cue_start = min([start, first_cue] + ([lines.start()] if lines else []))
             rule_expect = expected(reading, cue_start)
         extras = [m for m in (lines, progression, setting) if m is not None]

@@ -1,0 +1,60 @@
+"""Sections of a legacy criterion: "PRIOR CONCURRENT THERAPY: Biologic therapy: Not specified
+Chemotherapy: No prior chemotherapy ... Surgery: No more than 5 weeks between surgery and ...".
+
+Such a criterion is one sentence of labelled sections. A label that states nothing ("Biologic
+therapy: Not specified") asks nothing of the patient; a time window belongs to the section it is
+in, never to a drug named under another label ("5 weeks" is the surgery's, not the biologic
+therapy's).
+"""
+
+from __future__ import annotations
+
+import re
+
+from trialscout.eligibility.mentions import Mention
+from trialscout.eligibility.model import TimeWindow
+from trialscout.eligibility.rules import clauses
+from trialscout.eligibility.rules.clauses import Reading
+
+# A label: up to four words, the first capitalised, then a colon ("Endocrine therapy: ").
+_LABEL = re.compile(r"(?<![\w,;(/-])[A-Z][A-Za-z/&-]*(?:[ \t]+[A-Za-z/&-]+){0,3}:(?=\s)")
+_STATES_NOTHING = re.compile(
+    r"\s*:\s*(?:not\s+specified|none|n/?a|not\s+applicable|unspecified|see\s+(?:\w+\s+){0,2}characteristics)\b"
+)
+
+
+_COLON = re.compile(r"\s*:\s")
+
+
+def restated_label(reading: Reading, mention: Mention) -> bool:
+    """Whether the mention is a section's label that its words name again ("Chemotherapy: No
+    prior chemotherapy"): the words after it say what the section asks, the label nothing."""
+    end = mention.span.end
+    if _COLON.match(reading.view, end) is None:
+        return False
+    following = _LABEL.search(reading.view, end + 1)
+    stop = following.start() if following else len(reading.view)
+    return any(m.concept == mention.concept and end < m.span.start < stop for m in reading.mentions)
+
+
+def section_start(reading: Reading, low: int, start: int) -> int:
+    """Where the section holding ``start`` begins: after the last label before it, or ``low``."""
+    labels = [m.end() for m in _LABEL.finditer(reading.view, low, start)]
+    return labels[-1] if labels else low
+
+
+def states_nothing(reading: Reading, end: int) -> bool:
+    """Whether the words ending at ``end`` are a label that states nothing ("Chemotherapy: Not
+    specified")."""
+    return _STATES_NOTHING.match(reading.lower, end) is not None
+
+
+def window_for(reading: Reading, start: int, end: int) -> TimeWindow | None:
+    """`clauses.window_for`, in the phrase's own section: none from across a label."""
+    window = clauses.window_for(reading, start, end)
+    if window is None or window.span is None:
+        return window
+    low, high = (end, window.span.start) if window.span.start >= end else (window.span.end, start)
+    if low < high and _LABEL.search(reading.view, low, high):
+        return None
+    return window
