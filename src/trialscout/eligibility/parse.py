@@ -20,6 +20,7 @@ import msgspec
 from trialscout.eligibility import structure
 from trialscout.eligibility.model import (
     PARSER_VERSION,
+    AgeRule,
     ConditionRule,
     Criterion,
     CriterionKind,
@@ -277,6 +278,32 @@ def _a_relatives(rule: Rule, piece: Piece) -> bool:
     return bool(_RELATIVE.search(before))
 
 
+# Ages that are not the patient's age now: which threshold applies ("> 60 bpm for age < 1 y"),
+# the age at onset or diagnosis, who gives consent or assent.
+_AGE_AS_SCOPE = re.compile(
+    r"\b(?:for|in|if|when)\s+(?:(?:an?\s+)?ages?d?|patients?|children|subjects?|those|infants)?\s*$",
+    re.IGNORECASE,
+)
+_AGE_AT_EVENT = re.compile(
+    r"^[^.;]{0,25}?\b(?:at|of)\s+(?:the\s+time\s+of\s+)?(?:onset|diagnosis|first\s+symptoms)", re.IGNORECASE
+)
+_ONSET_BEFORE = re.compile(r"\b(?:onset|diagnosed|diagnosis)\b[^.;]{0,25}$", re.IGNORECASE)
+_CONSENT = re.compile(r"\b(?:consent|assent)\b", re.IGNORECASE)
+
+
+def _not_the_patients_age(rule: Rule, piece: Piece) -> bool:
+    if not isinstance(rule, AgeRule):
+        return False
+    start, end = rule.span.start - piece.span.start, rule.span.end - piece.span.start
+    before, after = piece.text[max(0, start - 30) : max(0, start)], piece.text[max(0, end) :]
+    return bool(
+        _AGE_AS_SCOPE.search(before)
+        or _AGE_AT_EVENT.match(after)
+        or _ONSET_BEFORE.search(before)
+        or _CONSENT.search(piece.text)
+    )
+
+
 _DRUGS = (InterventionType.DRUG, InterventionType.BIOLOGICAL, InterventionType.GENETIC)
 # Names too general to be the study's own drug ("chemotherapy" named in an exclusion is about the patient's).
 _GENERIC = re.compile(
@@ -358,7 +385,9 @@ def _parse_text(text: str, interventions: tuple[str, ...] = ()) -> tuple[Criteri
         if role is CriterionRole.REQUIREMENT:
             _own_scope(read)
             _own_interventions(read, interventions)
-            read.rules = tuple(r for r in read.rules if not _a_relatives(r, piece))
+            read.rules = tuple(
+                r for r in read.rules if not _a_relatives(r, piece) and not _not_the_patients_age(r, piece)
+            )
             if piece.kind is CriterionKind.INCLUSION:  # "invasive breast cancer" is not another cancer
                 read.rules = tuple(
                     r

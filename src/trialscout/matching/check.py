@@ -39,6 +39,8 @@ from enum import StrEnum
 import msgspec
 
 from trialscout.eligibility.model import (
+    AgeRule,
+    Bound,
     ConditionRule,
     Criterion,
     CriterionKind,
@@ -81,8 +83,9 @@ class RuleVerdict(msgspec.Struct, frozen=True, kw_only=True):
     verdict: Verdict
     evidence: str  # the profile fact, in words ("platelets 90 10^9/L")
     span: Span  # the criterion words the rule was read from
-    # The verdict would be "not met" on an inference (what the profile does not list, an old result):
-    # shown as unknown, and weighed as likely failing in the ranking.
+    # The verdict would be "not met" on an inference (what the profile does not list, an old
+    # result) or on words that qualify what the patient has ("severe", "refractory to"): shown
+    # as unknown, and weighed as likely failing in the ranking.
     leaning_not_met: bool = False
 
 
@@ -197,13 +200,18 @@ def check_rules(
     text: str = "",
     groups: Sequence[Sequence[int]] = (),
     kind: CriterionKind = CriterionKind.INCLUSION,
+    offset: int | None = None,
+    ages: Bound | None = None,
 ) -> tuple[Verdict, list[RuleVerdict], list[Question]]:
     """The combined verdict of one criterion's rules, each rule's verdict, and the questions.
     ``groups`` say how the rules combine (`Criterion.groups`; none: each must hold). ``text``
-    is the criterion's words: where a treatment is named as a cause ("toxicity from prior
-    therapy"), having had it does not decide the criterion."""
+    is the criterion's words, its first character at ``offset`` in the eligibility text: where
+    a treatment is named as a cause ("toxicity from prior therapy"), having had it does not
+    decide the criterion, nor does having a condition the words grade ("severe asthma").
+    Without ``offset``, a grading word anywhere in the words counts. ``ages`` are the
+    registry's age limits, which an exclusion of every age they allow contradicts."""
     as_cause = bool(_CAUSE.search(text))
-    graded = bool(_GRADED.search(text))
+    whole_graded = bool(_GRADED.search(text))
     # "No prior chemotherapy" under an exclusion heading: a restated exclusion or an inclusion
     # filed under the wrong heading; a rule it turns around never rules a patient out.
     doubled = kind is CriterionKind.EXCLUSION and bool(_LEADING_NO.match(text))
@@ -235,13 +243,20 @@ def check_rules(
                     or (systemic and _LOCAL_ROUTE.search(finding.evidence))
                 )
             ):
-                verdict = Verdict.UNKNOWN  # about an effect, a response, a place or a route of the treatment
+                # about an effect, a response, a place or a route of the treatment
+                verdict, leaning = Verdict.UNKNOWN, True
             elif verdict is Verdict.NOT_MET and (
-                _implausible(rule) or (doubled and rule.expect is Expect.PRESENT)
+                _implausible(rule, ages) or (doubled and rule.expect is Expect.PRESENT)
             ):
                 verdict = Verdict.UNKNOWN
-            elif verdict is Verdict.NOT_MET and finding.has and graded and isinstance(rule, ConditionRule):
-                verdict = Verdict.UNKNOWN  # "severe hypertension": having hypertension does not decide it
+            elif (
+                verdict is Verdict.NOT_MET
+                and finding.has
+                and isinstance(rule, ConditionRule)
+                and _graded(rule, text, offset, whole_graded)
+            ):
+                # "severe hypertension": having hypertension does not decide it
+                verdict, leaning = Verdict.UNKNOWN, True
         tag = rule.__struct_config__.tag
         verdicts.append(
             RuleVerdict(
@@ -266,9 +281,27 @@ _DIAGNOSTIC = re.compile(
 )
 
 
-def _implausible(rule: Rule) -> bool:
-    """A rule no trial means as read: excluding a good performance status (ECOG 0) is a
-    requirement filed under the wrong heading; a scan or a biopsy is how a finding is made."""
+def _graded(rule: ConditionRule, text: str, offset: int | None, whole: bool) -> bool:
+    """Whether the words grade the condition: its qualifier, or grading words just before it or
+    in its own words ("uncontrolled hypertension"), not a definition elsewhere in the criterion
+    ("hypertension (blood pressure greater than 145/95)")."""
+    if rule.qualifier and _GRADED.search(rule.qualifier):
+        return True
+    if offset is None:
+        return whole
+    start, end = rule.span.start - offset, rule.span.end - offset
+    return bool(_GRADED.search(text[max(0, start - 40) : max(0, end)]))
+
+
+def _implausible(rule: Rule, ages: Bound | None = None) -> bool:
+    """A rule no trial means as read: excluding a good performance status (ECOG 0), or every
+    age the registry's own age limits allow (``ages``), is a requirement filed under the wrong
+    heading; a scan or a biopsy is how a finding is made."""
+    if isinstance(rule, AgeRule) and rule.expect is Expect.ABSENT and ages is not None:
+        low, high = rule.years.low, rule.years.high
+        return (low is None or (ages.low is not None and low <= ages.low)) and (
+            high is None or (ages.high is not None and high >= ages.high)
+        )
     if isinstance(rule, PerformanceStatusRule):
         return rule.expect is Expect.ABSENT and rule.ecog.contains(0.0)
     return isinstance(rule, ProcedureRule) and bool(_DIAGNOSTIC.search(rule.procedure))
@@ -394,6 +427,7 @@ def _check_criterion(
     profile: PatientProfile,
     children: dict[str, list[str]],
     required: frozenset[tuple[str, str]] = frozenset(),
+    ages: Bound | None = None,
 ) -> CriterionVerdict:
     scope_verdict, scope_evidence, scope_questions = (
         _in_scope(criterion.scope, profile) if criterion.scope is not None else (Verdict.MET, "", [])
@@ -418,7 +452,7 @@ def _check_criterion(
     renumber = {old: new for new, old in enumerate(kept)}
     groups = [tuple(renumber[i] for i in g if i in renumber) for g in criterion.groups]
     verdict, rule_verdicts, questions = check_rules(
-        rules, profile, criterion.text, [g for g in groups if g], criterion.kind
+        rules, profile, criterion.text, [g for g in groups if g], criterion.kind, criterion.span.start, ages
     )
     exceptions = [e.text for e in criterion.exceptions] + children.get(criterion.id, [])
     exceptions += [
@@ -434,6 +468,7 @@ def _check_criterion(
             + (f" ({scope_evidence})" if scope_evidence else "")
             + f": {reason}"
         )
+    rescued = verdict is Verdict.NOT_MET  # failed as read, but the words allow another answer
     if verdict is Verdict.NOT_MET and exceptions:
         verdict = Verdict.UNKNOWN
         reason += f"; but the criterion allows an exception: {_quoted(exceptions[0])}"
@@ -447,7 +482,7 @@ def _check_criterion(
         verdict = Verdict.UNKNOWN
         reason += "; it applies only if this describes you"
         questions.extend(scope_questions)
-    leaning = verdict is Verdict.UNKNOWN and any(v.leaning_not_met for v in rule_verdicts)
+    leaning = verdict is Verdict.UNKNOWN and (rescued or any(v.leaning_not_met for v in rule_verdicts))
     return CriterionVerdict(
         id=criterion.id,
         kind=criterion.kind,
@@ -520,8 +555,16 @@ def check_trial(
             children.setdefault(criterion.parent, []).append(criterion.text)
     checked = [c for c in parsed.criteria if c.role is CriterionRole.REQUIREMENT]
     required = _required(checked)
+    limits_given = trial.eligibility is not None and (
+        trial.eligibility.minimum_age_years is not None or trial.eligibility.maximum_age_years is not None
+    )
+    ages = (
+        Bound(low=trial.eligibility.minimum_age_years, high=trial.eligibility.maximum_age_years)
+        if trial.eligibility is not None and limits_given
+        else None
+    )
     for criterion in checked:
-        verdicts[criterion.id] = _check_criterion(criterion, profile, children, required)
+        verdicts[criterion.id] = _check_criterion(criterion, profile, children, required, ages)
     _alternatives(checked, verdicts)
     return _summarise(trial, list(verdicts.values()), today or profile.reference_date())
 

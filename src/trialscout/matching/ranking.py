@@ -19,14 +19,19 @@ from trialscout.model.trial import Trial
 ABOUT_WEIGHT = 0.3
 
 
+#: How much each unknown criterion that leans "not met" (the patient has what an exclusion
+#: grades, a drug the profile does not list) lowers the chance the patient can join.
+LEANING_FACTOR = 0.8
+
+
 def eligibility_score(check: TrialCheck) -> float:
     """How likely the patient can join, 0-1, from the verdicts: failing criteria weigh most,
-    then the share of checkable criteria already met."""
+    then unknowns that lean towards failing, then the share of checkable criteria met."""
     checked = check.met + check.unknown + len(check.failing)
     met_share = check.met / checked if checked else 0.0
     if check.failing:
         return 0.25 * met_share / (1 + len(check.failing))
-    return 0.5 + 0.5 * met_share
+    return (0.5 + 0.5 * met_share) * LEANING_FACTOR**check.leaning_not_met
 
 
 def match_score(relevance: float, check: TrialCheck) -> float:

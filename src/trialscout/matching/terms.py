@@ -245,8 +245,18 @@ def terms(*names: str) -> Terms:
     keys = {k for name in names if (k := term_key(name))}
     concepts = {name.lower() for name in names if name}
     for name in names:
-        concepts |= {m.concept.lower() for m in find_mentions(name)}
+        concepts |= {m.concept.lower() for m in find_mentions(name) if not _negated_in(name, m.span.start)}
     return Terms(frozenset(keys), frozenset(concepts))
+
+
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:no|not|non|without|denies|negative\s+for|free\s+of)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+)
+
+
+def _negated_in(name: str, start: int) -> bool:
+    """ "type 2 diabetes, no neuropathy": a mention a name itself negates is not its concept."""
+    return bool(_NEGATED_BEFORE.search(name[max(0, start - 40) : start]))
 
 
 _NEGATING = ("non", "not", "no", "without", "anti")
