@@ -128,7 +128,7 @@ def test_a_run_together_patient_section() -> None:
     text = (
         "PATIENT CHARACTERISTICS: Age: 18 and over Performance status: ECOG 0-1 Hematopoietic: WBC\n"
         "at least 3,000/mm3 Platelet count at least 100,000/mm3 Hepatic: Bilirubin normal Other: No\n"
-        "history of Parkinson's disease Not pregnant\n\n"
+        "active infection (e.g., hepatitis B or C) No history of Parkinson's disease Not pregnant\n\n"
         "PRIOR CONCURRENT THERAPY: Biologic therapy: No prior Herceptin therapy"
     )
     assert seen(split_criteria(text)) == [
@@ -137,9 +137,10 @@ def test_a_run_together_patient_section() -> None:
         ("I3", "Hematopoietic", None, "WBC at least 3,000/mm3"),
         ("I4", "Hematopoietic", None, "Platelet count at least 100,000/mm3"),
         ("I5", "Hepatic", None, "Bilirubin normal"),
-        ("I6", "Other", None, "No history of Parkinson's disease"),  # not cut before a name
-        ("I7", "Other", None, "Not pregnant"),
-        ("I8", "Biologic therapy", None, "No prior Herceptin therapy"),
+        ("I6", "Other", None, "No active infection (e.g., hepatitis B or C)"),
+        ("I7", "Other", None, "No history of Parkinson's disease"),  # not cut before a name
+        ("I8", "Other", None, "Not pregnant"),
+        ("I9", "Biologic therapy", None, "No prior Herceptin therapy"),
     ]
 
 

@@ -14,9 +14,17 @@ The registry's text takes many shapes, all handled here:
   of the criteria under them, not as criteria; "Not specified" under a topic states nothing and
   is skipped;
 - run-on paragraphs: split into sentences, keeping abbreviations ("e.g.", "i.e.", "approx.")
-  and decimals whole.
+  and decimals whole;
+- inline enumerations, "(a) female; (b) aged 45 or older", "1) ... 2) ...", "i) ... ii) ...":
+  each item is a criterion, a sub-point of the words that introduce it when there are any
+  (`split_inline`);
+- a heading with text on its line ("DISEASE CHARACTERISTICS: Stage IV ...", "Exclusion
+  Criteria: Pregnant women"), and PDQ records that lost their line breaks, where headings,
+  topics ("Age: 18 and over Performance status: ECOG 0-1 ...") and items run together
+  (`split_legacy`).
 
-Text outside any heading is inclusion (a list of requirements) unless it says otherwise.
+Text outside any heading is inclusion (a list of requirements) unless it says otherwise; so is
+a combined heading ("Inclusion/Exclusion Criteria:"), whose items carry their own negation.
 """
 
 from __future__ import annotations

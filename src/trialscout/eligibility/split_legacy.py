@@ -331,8 +331,8 @@ def _can_end(word: str) -> bool:
     """Whether an item can end with this word (a noun, a number, a unit, "ULN", a ")")."""
     if word.lower() in _CONTINUES or word[-1] in ",:;(/-":
         return False
-    if word in _UPPER_ENDS:
-        return True
+    if word in _UPPER_ENDS or word.endswith(")"):
+        return True  # "... 2.5 times ULN", "... (e.g., HIV, hepatitis B or C)"
     letters = [ch for ch in word if ch.isalpha()]
     if letters and letters[0].isupper():
         return False  # a name ("Ann Arbor | Stage") or an acronym ("FIGO | Stage")
