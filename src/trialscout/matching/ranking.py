@@ -19,19 +19,25 @@ from trialscout.model.trial import Trial
 ABOUT_WEIGHT = 0.3
 
 
-#: How much each unknown criterion that leans "not met" (the patient has what an exclusion
-#: grades, a drug the profile does not list) lowers the chance the patient can join.
-LEANING_FACTOR = 0.8
+#: The chance that one checkable criterion the profile cannot settle turns out failed, and
+#: the same for one that leans towards failing (the patient has what an exclusion grades, a
+#: drug the profile does not list). Rough priors, not fitted: each unknown lowers the chance
+#: the patient can join by its share.
+UNKNOWN_FAILS = 0.1
+LEANING_FAILS = 0.5
 
 
 def eligibility_score(check: TrialCheck) -> float:
-    """How likely the patient can join, 0-1, from the verdicts: failing criteria weigh most,
-    then unknowns that lean towards failing, then the share of checkable criteria met."""
+    """How likely the patient can join, 0-1, from the verdicts: any failing criterion puts a
+    trial below every trial without one (0-0.25, by the share met); otherwise the chance that
+    none of the unknowns fails, as if each were independent (0.3-1)."""
     checked = check.met + check.unknown + len(check.failing)
-    met_share = check.met / checked if checked else 0.0
     if check.failing:
+        met_share = check.met / checked if checked else 0.0
         return 0.25 * met_share / (1 + len(check.failing))
-    return (0.5 + 0.5 * met_share) * LEANING_FACTOR**check.leaning_not_met
+    plain_unknowns = check.unknown - check.leaning_not_met
+    chance = (1 - UNKNOWN_FAILS) ** plain_unknowns * (1 - LEANING_FAILS) ** check.leaning_not_met
+    return 0.3 + 0.7 * chance
 
 
 def match_score(relevance: float, check: TrialCheck) -> float:
