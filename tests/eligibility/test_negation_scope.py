@@ -82,6 +82,50 @@ def test_not_pregnant_nor_breast_feeding_is_absent_both() -> None:
     assert states["pregnant"] is Expect.ABSENT and states["breastfeeding"] is Expect.ABSENT
 
 
+def test_an_exclusion_list_past_the_reach_of_its_no_is_ruled_out() -> None:
+    # NCT00004149: read literally, the double negative would require a psychiatric condition
+    text = (
+        "No other debilitating acute or chronic co-morbid medical, neurological, or psychiatric "
+        "condition that would preclude study compliance"
+    )
+    assert set(_expects(text, EXCLUSION).values()) == {Expect.ABSENT}
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "expect"),
+    [
+        # NCT00006039: "HIV negative" states its own polarity
+        (
+            "No active uncontrolled infections or infections requiring systemic antibiotics HIV negative",
+            "HIV",
+            Expect.ABSENT,
+        ),
+        # NCT00005896: a new sentence ran on without its full stop
+        (
+            "No acute viral, bacterial, or fungal infection Not pregnant or nursing Negative pregnancy test "
+            "Fertile patients must use effective contraception",
+            "contraception",
+            Expect.PRESENT,
+        ),
+        # NCT00004080: the tumour the trial is for is no item of the list
+        (
+            "No prior interstitial chemotherapy such as Gliadel wafer implantation for present brain tumor",
+            "brain tumor",
+            Expect.PRESENT,
+        ),
+        # an age in a run-on list is never negated by the list's "No"
+        (
+            "No FAB L3 morphology CNS or overt testicular leukemia at diagnosis allowed "
+            "High risk status 10-21 years old",
+            "10-21 years old",
+            Expect.PRESENT,
+        ),
+    ],
+)
+def test_a_list_negation_stops_where_the_list_does(text: str, words: str, expect: Expect) -> None:
+    assert _expects(text, INCLUSION)[words] is expect
+
+
 def test_a_negation_does_not_cross_its_clause() -> None:
     found = _expects("No prior chemotherapy; brain metastases", EXCLUSION)
     assert found.get("brain metastases") is Expect.ABSENT

@@ -57,10 +57,11 @@ def expect(kind: CriterionKind, negated: bool) -> Expect:
     return Expect.PRESENT if present else Expect.ABSENT
 
 
-def negated(view: str, start: int, end: int = -1) -> bool:
+def negated(view: str, start: int, end: int = -1, kind: CriterionKind | None = None) -> bool:
     """Whether a negation cue governs the phrase at ``view[start:end]``: one in the same clause,
-    at most about ten words before it, whose list does not change kind before the phrase; or
-    one that opens a list of one kind in which the phrase is an item (see the module's rule)."""
+    at most about ten words before it, whose list does not change kind before the phrase; or, in
+    an inclusion (``kind``), one that opens a list of one kind in which the phrase is an item,
+    however far (see the module's rule)."""
     window_start = max(0, start - _NEGATION_REACH)
     before = view[window_start:start]
     breaks = list(_CLAUSE_BREAK.finditer(before))
@@ -69,16 +70,16 @@ def negated(view: str, start: int, end: int = -1) -> bool:
     cues = list(_NEGATION_CUE.finditer(before))
     if cues:
         cue_end = start - len(before) + cues[-1].end()
-        return not _kind_changes(view, cue_end, start, end)
-    return list_negated(view, start, end)
+        return not _kind_changes(_plain_negations(view), cue_end, start, end)
+    return kind is CriterionKind.INCLUSION and list_negated(view, start, end)
 
 
-# What a patient does or gives, against what a patient has or is.
+# What a patient does or gives (consent, willingness, compliance, availability), against what a
+# patient has or is (a condition, a treatment, a state, a result).
 _DOES = re.compile(
-    r"\b(?:consent\w*|willing\w*|unwilling\w*|able\s+to|unable\s+to|ability|inability|comply\w*|complian\w*"
-    r"|agree\w*|understand\w*|sign(?:ed|ing|ature)?|cooperat\w*|availab\w*|access|permission|guardian\w*|language"
-    r"|literate|illitera\w*|read|speak\w*|insurance|follow[\s-]?up|return\w*|travel\w*|participat\w*|commit\w*"
-    r"|telephone|phone|transport\w*)\b",
+    r"\b(?:consent\w*|willing\w*|unwilling\w*|comply\w*|complian\w*|non-?complian\w*|agree\w*|understand\w*"
+    r"|sign(?:ed|ing|ature)?|cooperat\w*|availab\w*|permission|guardian\w*|language|literate|illitera\w*|read"
+    r"|speak\w*|insurance|follow[\s-]?up|travel\w*|telephone|transport\w*)\b",
     re.IGNORECASE,
 )
 _HAS = re.compile(
@@ -96,11 +97,39 @@ _LEADING_CUE = re.compile(
     r"(?:no|not|without|absence\s+of|none\s+of|free\s+of|never)\b",
     re.IGNORECASE,
 )
+# An item's own words end where a clause about it begins: "altered mental status that prevents consent".
+_ITEM_CLAUSE = re.compile(
+    r"\b(?:that|which|who|whose|to|because|since|so\s+that|preventing|precluding)\b", re.I
+)
+# Words that begin a clause of their own inside a list's stretch: past them, the words are no item.
+_NEW_CLAUSE = re.compile(
+    r"\b(?:that|which|who|whose|because|since|if|unless|known\s+to|must|should|shall|will|may|can|could|would"
+    r"|allowed|permitted|eligible|for\s+(?:the|present|current|his|her|their|this|a|an))\b",
+    re.IGNORECASE,
+)
+# An item that states its own polarity after it: "HIV negative", "hepatitis B free".
+_OWN_POLARITY = re.compile(
+    r"[\w\s/-]{0,12}?\b(?:negative|non-?reactive|free|absent|ruled\s+out)\b", re.IGNORECASE
+)
+# Words that look like negations and are not: comparisons, "not limited to", "non-".
+_NOT_NEGATION = re.compile(
+    r"\bnon-(?=\w)|\b(?:no|not)\s+(?:more|less|greater|longer|fewer|higher|lower)\s+than\b"
+    r"|\bnot\s+(?:be\s+)?limited\s+to\b|\bnot\s+(?:to\s+)?exceed(?:ing)?\b|\bnot\s+otherwise\s+specified\b"
+    r"|\bwhether\s+or\s+not\b|\bor\s+not\b|\bif\s+not\b",
+    re.IGNORECASE,
+)
+
+
+def _plain_negations(view: str) -> str:
+    """``view`` with the words that only look like negations blanked (same length)."""
+    return _NOT_NEGATION.sub(lambda m: " " * len(m.group(0)), view)
 
 
 def _kind(words: str) -> str | None:
-    """ "does" (consent, willingness, ability to comply), "has" (a condition, a treatment, a
-    state), or None when the words say neither."""
+    """ "does" (consent, willingness, compliance), "has" (a condition, a treatment, a state),
+    or None when an item's own words (before any clause about it) say neither."""
+    cut = _ITEM_CLAUSE.search(words)
+    words = words[: cut.start()] if cut else words
     if _DOES.search(words):
         return "does"
     if _HAS.search(words):
@@ -108,13 +137,13 @@ def _kind(words: str) -> str | None:
     return None
 
 
-def _phrase_item(view: str, start: int, end: int) -> str:
-    """The words of the list item that holds the phrase at ``start``."""
+def _phrase_words(view: str, item_start: int, start: int, end: int) -> str:
+    """The words of the list item that holds the phrase at ``start``, up to the phrase's end."""
     stop = end if end > start else start
-    following = _LIST_SEPARATOR.search(view, stop, min(len(view), stop + _LIST_ITEM_CHARS))
-    clause_end = _CLAUSE_BREAK.search(view, stop, min(len(view), stop + _LIST_ITEM_CHARS))
-    ends = [m.start() for m in (following, clause_end) if m is not None]
-    return view[start : min(ends) if ends else min(len(view), stop + 40)]
+    if stop == start:
+        following = _LIST_SEPARATOR.search(view, start, min(len(view), start + 30))
+        stop = following.start() if following else min(len(view), start + 30)
+    return view[item_start:stop]
 
 
 def _kind_changes(view: str, cue_end: int, start: int, end: int) -> bool:
@@ -124,7 +153,7 @@ def _kind_changes(view: str, cue_end: int, start: int, end: int) -> bool:
     if not separators:
         return False
     first = _kind(view[cue_end : separators[0].start()])
-    phrase = _kind(view[separators[-1].end() : start] + _phrase_item(view, start, end))
+    phrase = _kind(_phrase_words(view, separators[-1].end(), start, end))
     return first is not None and phrase is not None and first != phrase
 
 
@@ -132,9 +161,10 @@ def list_cut(view: str, start: int, end: int = -1) -> bool:
     """Whether the nearest negation cue before the phrase at ``start`` (in its clause) opens a
     list whose items change kind before the phrase: "No informed consent, pregnancy" -> the
     "no" does not reach "pregnancy"."""
-    low = _clause_start(view, start)
-    cues = list(_NEGATION_CUE.finditer(view, low, start))
-    return bool(cues) and _kind_changes(view, cues[-1].end(), start, end)
+    plain = _plain_negations(view)
+    low = _clause_start(plain, start)
+    cues = list(_NEGATION_CUE.finditer(plain, low, start))
+    return bool(cues) and _kind_changes(plain, cues[-1].end(), start, end)
 
 
 def _clause_start(view: str, start: int) -> int:
@@ -145,30 +175,37 @@ def _clause_start(view: str, start: int) -> int:
 
 def list_negated(view: str, start: int, end: int = -1) -> bool:
     """Whether the phrase at ``start`` is an item of a list that a negation opens, however long
-    the list, its items of one kind ("No concurrent ethanol, ephedrine, ..., or barbiturates")."""
+    the list, its items of one kind ("No concurrent ethanol, ephedrine, ..., or barbiturates").
+    Only an inclusion's lists are read so (`negated` with its kind): in an exclusion, the items
+    past a negation's reach are named as they are, ruled out."""
+    view = _plain_negations(view)
     low = _clause_start(view, start)
     if low == max(0, start - _LIST_REACH) and low > 0:
         return False  # the clause began too far back to be read as one list
     lead = _LEADING_CUE.match(view, low, start)
     if lead is None:
         return False
+    after = end if end > start else start
+    if _OWN_POLARITY.match(view, after):
+        return False  # "HIV negative" says its own polarity
+    if _NEW_CLAUSE.search(view, lead.end(), start):
+        return (
+            False  # "No drugs known to inhibit ... vinorelbine", "... Fertile patients must use": not a list
+        )
     separators = list(_LIST_SEPARATOR.finditer(view, lead.end(), start))
     if not separators:
-        return False  # within the cue's own item, and past its reach
+        # in the cue's own first item: negated when the item is short enough to be one
+        return start - lead.end() <= _LIST_ITEM_CHARS and _ITEM_CLAUSE.search(view, lead.end(), start) is None
+    if separators[0].start() - lead.end() < 3:
+        return False  # "No or only one ...": no item before the first "or"
     edges = [lead.end()] + [m.end() for m in separators]
     if any(b - a > _LIST_ITEM_CHARS for a, b in zip(edges, [m.start() for m in separators], strict=False)):
         return False  # a long stretch is a clause, not an item of the list
     if start - separators[-1].end() > _LIST_ITEM_CHARS:
         return False
-    first = _kind(view[lead.end() : separators[0].start()])
-    kinds = {
-        _kind(view[a:b])
-        for a, b in zip(edges[1:], [m.start() for m in separators[1:]] + [start], strict=False)
-    }
-    kinds.add(_kind(view[separators[-1].end() : start] + _phrase_item(view, start, end)))
+    kinds = {_kind(view[a:b]) for a, b in zip(edges, [m.start() for m in separators], strict=False)}
+    kinds.add(_kind(_phrase_words(view, separators[-1].end(), start, end)))
     kinds.discard(None)
-    if first is not None:
-        kinds.add(first)
     return len(kinds) <= 1
 
 

@@ -225,7 +225,7 @@ def is_negated(reading: Reading, start: int) -> bool:
     """Whether the phrase at ``start`` is negated: a NegEx cue before it ("no", "without",
     "nonreactive for", "clear of"), or, in an inclusion, a sentence that excludes it ("HIV
     positive patients will be excluded")."""
-    if negated(reading.negation_view, start):
+    if negated(reading.negation_view, start, kind=reading.kind):
         return True
     low, high = sentence(reading, start)
     if _MORE_NEGATION.search(reading.lower, max(low, start - 40), start):

@@ -45,13 +45,23 @@ from trialscout.eligibility.rules.thresholds import (
 )
 
 
-def _negated(view: str, start: int, end: int, floor: int = 0, *, extra: bool = False) -> bool:
+def _negated(
+    view: str,
+    start: int,
+    end: int,
+    kind: CriterionKind,
+    floor: int = 0,
+    *,
+    extra: bool = False,
+    lists: bool = True,
+) -> bool:
     """NegEx over the words at [start, end) (comparators are no negations), with the reach of a
     negation in a list (`polarity`): "No informed consent, pregnancy" leaves "pregnancy" as it
-    is; "No pregnant females, nursing mothers, ..." negates every item."""
+    is; an inclusion's "No pregnant females, nursing mothers, ..." negates every item (with
+    ``lists``: an age or a sex is no item of such a list)."""
     if (negated_before(view, start, floor) or extra) and not list_cut(view, start, end):
         return True
-    return list_negated(view, start, end)
+    return lists and kind is CriterionKind.INCLUSION and list_negated(view, start, end)
 
 
 # ---------------------------------------------------------------------------------------------- age
@@ -258,7 +268,7 @@ def _age_rule(
         parts.append(Part(PartRole.PERSON, Span(tail.start("ofage"), tail.end("ofage"))))
     span = Span(min(span_start, start), max(tail_end, end))
     return AgeRule(
-        expect=expect(kind, _negated(view, span.start, span.end)),
+        expect=expect(kind, _negated(view, span.start, span.end, kind, lists=False)),
         span=span,
         parts=tuple(parts),
         years=years,
@@ -343,7 +353,7 @@ def _either_ages(view: str, age_view: str, kind: CriterionKind) -> tuple[list[Ag
             continue  # "under 65 or over 18" is no pair of ages either side of a range
         if not _either_is_age(age_view, match.start(), match.end(), unit or second_unit):
             continue
-        negation = _negated(view, match.start(), match.end())
+        negation = _negated(view, match.start(), match.end(), kind, lists=False)
         first_end = _side_end(age_view, match.start(), second_start)
         limits = [
             (
@@ -512,7 +522,7 @@ def read_sex(text: str, view: str, kind: CriterionKind) -> list[Rule]:
         span = Span(mention.start(), mention.end())
         return [
             SexRule(
-                expect=expect(kind, _negated(view, mention.start(), mention.end())),
+                expect=expect(kind, _negated(view, mention.start(), mention.end(), kind, lists=False)),
                 span=span,
                 parts=(Part(PartRole.PERSON, span),),
                 sex=sexes.pop(),
@@ -600,7 +610,7 @@ def read_reproductive(text: str, view: str, kind: CriterionKind) -> list[Rule]:
             previous_end >= sentence_start and _COORDINATION.fullmatch(view, previous_end, start) is not None
         )
         window = view[max(floor, start - 60) : start]
-        is_negated = _negated(view, start, end, floor, extra=_EXTRA_NEGATION.search(window) is not None)
+        is_negated = _negated(view, start, end, kind, floor, extra=_EXTRA_NEGATION.search(window) is not None)
         # "must not be pregnant", "must use contraception" state the requirement in any section
         deontic = _DEONTIC.search(view, max(floor, start - 60), start)
         test = _TEST_AFTER.match(view, end) if state == "pregnant" else None
@@ -704,7 +714,7 @@ def read_menopause(text: str, view: str, kind: CriterionKind) -> list[Rule]:
         span = Span(start, end)
         return [
             ReproductiveRule(
-                expect=expect(kind, _negated(view, start, end)),
+                expect=expect(kind, _negated(view, start, end, kind, lists=False)),
                 span=span,
                 parts=(Part(PartRole.CONDITION, span),),
                 state=state,
