@@ -250,7 +250,13 @@ def _diagnosis(rule: DiagnosisRule, profile: PatientProfile) -> Finding:
     denied = _denied(profile, wanted)
     if denied is not None:
         return denied
-    return _unknown(f"diagnosis:{rule.condition.lower()}", f"Have you been diagnosed with {rule.condition}?")
+    question = Question(
+        f"diagnosis:{rule.condition.lower()}", f"Have you been diagnosed with {rule.condition}?"
+    )
+    if profile.diagnoses:  # a profile names the disease it is about: another one is likely not it
+        named = ", ".join(d.name for d in profile.diagnoses)
+        return _assumed(False, f"not among the diagnoses given ({named})", question)
+    return Finding(has=None, question=question)
 
 
 _ROMAN = re.compile(r"\b(IV|III|II|I|0)([ABC]?)\b", re.IGNORECASE)
