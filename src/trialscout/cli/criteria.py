@@ -11,7 +11,7 @@ from rich.text import Text
 from trialscout.cli.app import Context, cli
 from trialscout.cli.reports import print_parse_report
 from trialscout.eligibility.describe import describe_rule
-from trialscout.eligibility.model import CriterionKind
+from trialscout.eligibility.model import Criterion, CriterionKind, CriterionRole
 from trialscout.model.labels import readable_text
 from trialscout.model.nct import normalise_nct_id
 from trialscout.services.ingest import update_criteria
@@ -67,6 +67,18 @@ def criteria_command(obj: Context, nct_ids: tuple[str, ...], as_json: bool, rebu
         obj.out.print(render_criteria(result))
 
 
+_ROLE_WORDS = {
+    CriterionRole.EXCEPTION: "exception (can only allow, never exclude)",
+    CriterionRole.EXCEPTION_CONDITION: "condition of an exception",
+    CriterionRole.DEFINITION: "definition (asks nothing itself)",
+    CriterionRole.NOTE: "note (asks nothing itself)",
+}
+
+
+def _groups(criterion: Criterion) -> tuple[tuple[int, ...], ...]:
+    return criterion.groups or tuple((i,) for i in range(len(criterion.rules)))
+
+
 def render_criteria(criteria: TrialCriteria) -> RenderableType:
     result, trial = criteria.parsed, criteria.trial
     blocks: list[RenderableType] = [Text(f"{result.nct_id}  {trial.title}", style="bold")]
@@ -88,16 +100,37 @@ def render_criteria(criteria: TrialCriteria) -> RenderableType:
             blocks.append(Text(f"\n{title}", style="bold underline"))
         depth = c.id.count(".")
         head = Text(f"{'  ' * depth}{c.id:<6}", style="bold cyan")
-        head.append(" typed" if c.rules else " free text", style="green" if c.rules else "dim")
+        if c.role is CriterionRole.REQUIREMENT:
+            head.append(" typed" if c.rules else " free text", style="green" if c.rules else "dim")
+        else:
+            head.append(f" {_ROLE_WORDS[c.role]}", style="yellow")
         if c.topic:
             head.append(f"  [{c.topic}]", style="dim")
         lines: list[RenderableType] = [head]
         indent = 2 + 2 * depth
-        for rule in c.rules:
+        if c.scope is not None:
+            scope = " ".join(c.scope.text.split())
+            lines.append(Padding(Text(f"for:      {scope} (only those it describes)"), (0, 0, 0, indent)))
+        if c.alternative_to:
             lines.append(
-                Padding(Text("rule:     " + describe_rule(rule), style="magenta"), (0, 0, 0, indent))
+                Padding(
+                    Text(f"or:       one of this and {', '.join(c.alternative_to)} is enough"),
+                    (0, 0, 0, indent),
+                )
             )
-        lines.append(Padding(Text("plain:    " + c.plain), (0, 0, 0, indent)))
+        for number, group in enumerate(_groups(c)):
+            for position, index in enumerate(group):
+                joined = "or" if position else ("and" if number else "rule:")
+                words = describe_rule(c.rules[index])
+                lines.append(Padding(Text(f"{joined:<9} {words}", style="magenta"), (0, 0, 0, indent)))
+        plain = (
+            "(no plain version could be written faithfully: see the original words)"
+            if c.plain_original
+            else c.plain
+        )
+        lines.append(
+            Padding(Text("plain:    " + plain, style="dim" if c.plain_original else ""), (0, 0, 0, indent))
+        )
         original = " ".join(readable_text(c.text, trial).split())
         lines.append(Padding(Text(f"original: {original}", style="dim"), (0, 0, 0, indent)))
         blocks.append(Group(*lines))
