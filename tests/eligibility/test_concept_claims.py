@@ -254,6 +254,14 @@ def test_an_antibody_a_test_finds_is_no_medication() -> None:
     rules = read_rules(text, EXC)
     assert not any(isinstance(r, MedicationRule) for r in rules)
     assert {getattr(r, "infection", None) for r in rules} >= {"HIV", "HBV", "HCV"}
+    # NCT00000721, NCT00000431: antibodies the patient has, not a medication to stop
+    assert seen("Preexisting antibodies to rCD4.", EXC) == []
+    assert [
+        name for name, _ in seen("Seropositive for hepatitis B surface antigen or hepatitis C antibody.", EXC)
+    ] == [
+        "InfectionRule",
+        "InfectionRule",
+    ]
     # NCT00496860: ... while an antibody given is still a prior therapy
     assert seen("More than 8 weeks since prior monoclonal antibody therapy", EXC) == [
         ("PriorTherapyRule", "monoclonal antibody therapies")

@@ -147,6 +147,7 @@ def _inside_a_name(lowered: str, kind: MentionKind, start: int, end: int) -> boo
         return True
     return "antibod" in lowered[start:end] and bool(
         names.FOUND_ANTIBODY.search(lowered, max(0, start - 50), end)
+        or names.ANTIBODY_FOUND_AFTER.match(lowered, end)
     )
 
 

@@ -149,6 +149,7 @@ DOCUMENTS = (
     "informed consent form",
     "declaration of helsinki",
     "good clinical practice",
+    "et al",
     "health insurance portability and accountability act",
 )
 
@@ -316,7 +317,8 @@ EXTRA_CONDITIONS: tuple[tuple[str, str], ...] = (
 #: "Cancer Center", "Lymphoma Study Group".
 NAME_HEAD = re.compile(
     r"(?:[\s-]+(?:rating|activity|severity|symptoms?|status|functional|area|and|assessment|impact|staging"
-    r"|prognostic|screening|study|trials?|working|research|cooperative|co-operative|clinical|oncology)){0,3}"
+    r"|prognostic|screening|study|trials?|working|research|cooperative|co-operative|clinical|oncology|handicap"
+    r"|safety|disability)){0,3}"
     r"[\s-]+(?:scale|score|index|questionnaire|inventory|classification|group|society|association"
     r"|institute|foundation|network|committee|consortium|cent(?:er|re)s?|department|hospital|registry"
     r"|alliance|organi[sz]ation|federation)\b"
@@ -336,11 +338,17 @@ ANALYTE_AFTER = re.compile(
     r"(?:[\d.,]+\s*(?:(?:mg|g|ng|pg|µg|μg|ug|mcg|mmol|µmol|μmol|umol|nmol|pmol|meq|m?iu|u)\s*/\s*(?:d?l|ml|µl|ul)"
     r"|x\s*uln)|uln|lln|institutional\s+(?:upper|lower)|the\s+(?:upper|lower)\s+limit)\b"
 )
+#: An antibody the patient has: "antibodies to rCD4", "antibody to HIV", "antiphospholipid
+#: antibody syndrome" (the words after it).
+ANTIBODY_FOUND_AFTER = re.compile(
+    r"\s+(?:to|against)\s+(?:hiv|hcv|hbv|hepatitis|r?cd4|the\s+study)|\s+syndrome\b"
+)
 #: An antibody a test finds ("anti-HCV antibody", "HIV antibody", "anti-DNA antibodies"),
 #: not one given: the words up to the mention's end.
 FOUND_ANTIBODY = re.compile(
     r"\b(?:positive|negative|detectable|hiv(?:[\s-]*[12])?|hcv|hbv|hbs|hbc|hbe|hav|cmv|ebv|htlv(?:[\s-]*\w+)?"
-    r"|vzv|hsv|toxoplasma|treponemal|anti[\s-]*(?:dna|ds[\s-]*dna|nuclear|hcv|hiv|hbc|hbs|hbe|hav|cmv|ebv"
+    r"|vzv|hsv|toxoplasma|treponemal|hepatitis[\s-]+[abcde](?:[\s-]+(?:virus|surface|core|e))?"
+    r"|anti[\s-]*(?:dna|ds[\s-]*dna|nuclear|hcv|hiv|hbc|hbs|hbe|hav|cmv|ebv"
     r"|thyroid|tpo|thyroglobulin|phospholipid|cardiolipin|gad|islet|ssa|ssb|ro|la|neutrophil|drug|aqp4"
     r"|mog|nmda|hla))[\s/()-]*(?:\w+[\s/()-]+)?antibod(?:y|ies)$"
 )
