@@ -300,7 +300,7 @@ def _not_the_patients_age(rule: Rule, piece: Piece) -> bool:
         _AGE_AS_SCOPE.search(before)
         or _AGE_AT_EVENT.match(after)
         or _ONSET_BEFORE.search(before)
-        or _CONSENT.search(piece.text)
+        or _CONSENT.search(piece.text[: max(0, start)])  # "... consent, children of 7 or more who ..."
     )
 
 

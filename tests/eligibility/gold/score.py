@@ -96,7 +96,9 @@ _NEIGHBOURS = {
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP and len(w) > 1}
+    """Content words, singular ("malformations" and "malformation" are one word)."""
+    words = (w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP and len(w) > 1)
+    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words}
 
 
 def _same_words(gold: str, ours: Iterable[str]) -> bool:
@@ -236,10 +238,17 @@ def _position(text: str, starts: str, lo: int, hi: int) -> int:
 
 
 def _polarity(sentence: str) -> str | None:
-    words = sentence.lower()
-    if re.search(r"cannot join|can't join|not be able to join|you are not eligible|cannot take part", words):
+    """Whether a sentence says what keeps a patient out or what lets them in (first person
+    statements, "I have ...", are requirements)."""
+    words = sentence.lower().strip()
+    if re.search(
+        r"cannot join|can't join|not be able to join|not eligible|cannot take part|not allowed|excluded",
+        words,
+    ):
         return "excludes"
-    if re.search(r"can join|can take part|you must|you need|only if|must be|eligible", words):
+    if re.search(
+        r"can join|can take part|\byou must|\byou need|only if|must be|eligible|allowed|required", words
+    ) or (re.match(r"(?:if [^,]+, )?(?:i|my|i'm|i am|i have)\b", words)):
         return "requires"
     return None
 
