@@ -113,6 +113,19 @@ def test_an_exclusion_list_past_the_reach_of_its_no_is_ruled_out() -> None:
             "brain tumor",
             Expect.PRESENT,
         ),
+        # NCT00000294: an item that is a predicate of its own ("using ...") is no item of the list
+        (
+            "Not pregnant as determined by pregnancy screening nor breast feeding, using acceptable birth "
+            "control methods",
+            "birth control",
+            Expect.PRESENT,
+        ),
+        # NCT00739882: "No washout period is required for ... psoriasis agents"
+        (
+            "No washout period is required for these traditional systemic psoriasis agents prior to study entry",
+            "psoriasis",
+            Expect.PRESENT,
+        ),
         # an age in a run-on list is never negated by the list's "No"
         (
             "No FAB L3 morphology CNS or overt testicular leukemia at diagnosis allowed "

@@ -78,7 +78,7 @@ def negated(view: str, start: int, end: int = -1, kind: CriterionKind | None = N
 # patient has or is (a condition, a treatment, a state, a result).
 _DOES = re.compile(
     r"\b(?:consent\w*|willing\w*|unwilling\w*|comply\w*|complian\w*|non-?complian\w*|agree\w*|understand\w*"
-    r"|sign(?:ed|ing|ature)?|cooperat\w*|availab\w*|permission|guardian\w*|language|literate|illitera\w*|read"
+    r"|sign(?:ed|ing|ature)?|cooperat\w*|availab\w*|permission|guardian\w*|fluen\w*|literate|illitera\w*|read"
     r"|speak\w*|insurance|follow[\s-]?up|travel\w*|telephone|transport\w*)\b",
     re.IGNORECASE,
 )
@@ -104,7 +104,9 @@ _ITEM_CLAUSE = re.compile(
 # Words that begin a clause of their own inside a list's stretch: past them, the words are no item.
 _NEW_CLAUSE = re.compile(
     r"\b(?:that|which|who|whose|because|since|if|unless|known\s+to|must|should|shall|will|may|can|could|would"
-    r"|allowed|permitted|eligible|for\s+(?:the|present|current|his|her|their|this|a|an))\b",
+    r"|is|are|was|were|required|evidenced|documented|determined|defined|allowed|permitted|eligible"
+    r"|for\s+(?:the|present|current|his|her|their|this|a|an))\b"
+    r"|,\s*(?:and\s+)?(?:using|practi[cs]ing|willing|agreeing|able|taking|receiving|having)\b",
     re.IGNORECASE,
 )
 # An item that states its own polarity after it: "HIV negative", "hepatitis B free".
