@@ -122,7 +122,7 @@ def test_an_exclusion_list_past_the_reach_of_its_no_is_ruled_out() -> None:
         ),
         # NCT00739882: "No washout period is required for ... psoriasis agents"
         (
-            "No washout period is required for these traditional systemic psoriasis agents prior to study entry",
+            "No washout period is required for these traditional systemic psoriasis agents before entry",
             "psoriasis",
             Expect.PRESENT,
         ),
