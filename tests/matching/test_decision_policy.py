@@ -9,7 +9,15 @@ import pytest
 
 from trialscout.matching.check import TrialResult, Verdict, check_trial
 from trialscout.model.enums import OverallStatus, SourceFormat
-from trialscout.model.patient import Condition, Finding, LabResult, Medication, PatientProfile, PatientSex
+from trialscout.model.patient import (
+    Condition,
+    Finding,
+    LabResult,
+    Medication,
+    PatientProfile,
+    PatientSex,
+    Therapy,
+)
 from trialscout.model.trial import Eligibility, SourceInfo, Trial
 from trialscout.store.criteria import current_criteria
 from trialscout.store.sqlite import SQLiteStore
@@ -155,3 +163,28 @@ def test_the_issue_cases_on_the_real_record(registry: SQLiteStore) -> None:
     by_id = {v.id: v for v in check.criteria}
     assert by_id["I7.1"].verdict is Verdict.MET
     assert "E2.4" not in by_id  # an exception, not a requirement
+
+
+def test_a_treatment_with_no_end_date_may_still_be_going_on() -> None:
+    started = PatientProfile(
+        age=61,
+        as_of=TODAY,
+        prior_therapies=(
+            Therapy(name="carboplatin", drug_class="platinum-based chemotherapy", start=dt.date(2025, 6, 1)),
+        ),
+    )
+    washout = "Exclusion Criteria:\n- Chemotherapy within 4 weeks before the first dose\n"
+    assert verdicts(started, washout)["E1"] is Verdict.UNKNOWN  # not "does not apply": it may be ongoing
+    stopped = PatientProfile(
+        age=61,
+        as_of=TODAY,
+        prior_therapies=(
+            Therapy(
+                name="carboplatin",
+                drug_class="platinum-based chemotherapy",
+                start=dt.date(2025, 6, 1),
+                end=dt.date(2025, 9, 1),
+            ),
+        ),
+    )
+    assert verdicts(stopped, washout)["E1"] is Verdict.MET

@@ -112,3 +112,19 @@ def in_window(event: dt.date | None, window: TimeWindow, on: dt.date) -> bool | 
     if window.relation == "at_least":
         return days >= window.days
     return 0 <= days <= window.days if days >= 0 else True  # a planned or ongoing event counts as within
+
+
+def therapy_in_window(
+    start: dt.date | None, end: dt.date | None, window: TimeWindow, on: dt.date
+) -> bool | None:
+    """Whether a treatment's last dose falls inside ``window``. With no end date it may still
+    be going on: its start proves it was given within a window, but not that it stopped before
+    one (None then)."""
+    if end is not None:
+        return in_window(end, window, on)
+    started = in_window(start, window, on)
+    if started is None:
+        return None
+    if window.relation == "at_least":
+        return None if started else False  # started long ago, maybe still taken
+    return True if started else None

@@ -36,7 +36,7 @@ from trialscout.eligibility.model import (
     TimeWindow,
     TransplantRule,
 )
-from trialscout.matching.facts import ecog_score, in_window, lab_value
+from trialscout.matching.facts import ecog_score, in_window, lab_value, therapy_in_window
 from trialscout.matching.terms import Terms, class_members, classes_named, denied_by, matches, terms
 from trialscout.model.labs import ULN, name_of
 from trialscout.model.patient import Biomarker, Condition, PatientProfile, PatientSex
@@ -477,7 +477,7 @@ def _medication(rule: MedicationRule, profile: PatientProfile) -> Finding:
     if rule.window is not None:
         for therapy in profile.prior_therapies:
             if matches(terms(therapy.name, *(c for c in [therapy.drug_class] if c)), wanted):
-                inside = in_window(therapy.end or therapy.start, rule.window, profile.reference_date())
+                inside = therapy_in_window(therapy.start, therapy.end, rule.window, profile.reference_date())
                 return (
                     Finding(has=inside, evidence=therapy.name)
                     if inside is not None
@@ -539,7 +539,7 @@ def _prior_therapy(rule: PriorTherapyRule, profile: PatientProfile) -> Finding:
             )
         hits = progressed
     if rule.window is not None:
-        dated = [(t, in_window(t.end or t.start, rule.window, on)) for t in hits]
+        dated = [(t, therapy_in_window(t.start, t.end, rule.window, on)) for t in hits]
         if any(inside for _, inside in dated):
             therapy = next(t for t, inside in dated if inside)
             return Finding(has=True, evidence=f"{therapy.name} (last {therapy.end or therapy.start})")
@@ -584,7 +584,7 @@ def _procedure(rule: ProcedureRule, profile: PatientProfile) -> Finding:
             return Finding(has=True, evidence=procedure.name)
     for therapy in profile.prior_therapies:
         if matches(terms(therapy.name), wanted) and rule.window is not None:
-            inside = in_window(therapy.end or therapy.start, rule.window, profile.reference_date())
+            inside = therapy_in_window(therapy.start, therapy.end, rule.window, profile.reference_date())
             if inside is not None:
                 return Finding(has=inside, evidence=therapy.name)
     if rule.window is None:

@@ -276,7 +276,7 @@ def score_items(items: list[dict[str, Any]], trials: dict[str, Trial], report: R
                 report.by_type[rule["type"]] += 1
             if mine is not None and gold["role"] == "requirement" and gold.get("plain"):
                 report.plain_checked += 1
-                report.plain_built += not mine.plain_original
+                report.plain_built += not getattr(mine, "plain_original", False)
                 want = _polarity(gold["plain"])
                 report.polarity_agrees += want is None or want == _polarity(mine.plain)
         found = list(_rules_in(ours, lo, hi))
@@ -300,7 +300,8 @@ def _criterion_at(criteria: Iterable[Criterion], at: int) -> Criterion | None:
 
 def _rules_in(criteria: Iterable[Criterion], lo: int, hi: int) -> Iterator[Rule]:
     for criterion in criteria:
-        scope_rules = criterion.scope.rules if criterion.scope is not None else ()
+        scope = getattr(criterion, "scope", None)  # (parsers before the structure had none)
+        scope_rules = scope.rules if scope is not None else ()
         for rule in (*criterion.rules, *scope_rules):
             if lo - SLACK <= rule.span.start and rule.span.end <= hi + SLACK:
                 yield rule
