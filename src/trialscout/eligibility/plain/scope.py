@@ -89,6 +89,18 @@ _RESULT = re.compile(
 )
 
 
+_REQUIRED = re.compile(r"^(?:must|should|shall|need\s+to|are\s+required\s+to|have\s+to)\s", _I)
+
+
+def _must(said: str) -> str:
+    """ "I am X" -> "I must be X", "I have X" -> "I must have X", "I use X" -> "I must use X"."""
+    if said.startswith("I must "):
+        return said
+    if said.startswith("I am "):
+        return "I must be " + said.removeprefix("I am ")
+    return "I must " + said.removeprefix("I ")
+
+
 def scoped_sentence(words: str, kind: CriterionKind) -> str | None:
     """The sentence of words that start with whom they apply to, or None (not such words, or
     the rest cannot be said)."""
@@ -102,8 +114,9 @@ def scoped_sentence(words: str, kind: CriterionKind) -> str | None:
     if kind is CriterionKind.INCLUSION:
         condition = _CONDITIONS[group][0]
         said = clause.say(Voice.FIRST)
-        if clause.aux is Aux.HAVE and not clause.modal and not said.startswith("I do not"):
-            said = "I must " + said.removeprefix("I ")
+        required = _REQUIRED.match(match.group("rest")) is not None
+        if not clause.negated and clause.aux is not Aux.MODAL and (required or clause.aux is Aux.HAVE):
+            said = _must(said)
         return f"If {condition}, {said}"
     condition = _CONDITIONS[group][1]
     said = clause.say(Voice.SECOND).removeprefix("you ")

@@ -49,7 +49,7 @@ from trialscout.eligibility.plain.clauses import (
 from trialscout.eligibility.plain.negation import NoReading, exclusion_negation, without_no
 from trialscout.eligibility.plain.predicates import SUBJECT
 from trialscout.eligibility.plain.rules import rules_in, typed_sentence
-from trialscout.eligibility.plain.scope import scoped_sentence
+from trialscout.eligibility.plain.scope import scope_condition, scoped_sentence
 from trialscout.eligibility.plain.sound import sound
 from trialscout.eligibility.plain.text import (
     finish,
@@ -332,6 +332,8 @@ def compose(criterion: Criterion, parent: Criterion | None = None) -> str:
     text = tidy(criterion.text)
     if not text:
         return ""
+    if criterion.scope is not None:
+        return _scoped(criterion, parent, text)
     sentences = sentences_of(text) or [text]
     if parent is not None and lists_conditions(parent):
         clause = clause_of(sentences[0], CriterionKind.INCLUSION)
@@ -356,6 +358,59 @@ def compose(criterion: Criterion, parent: Criterion | None = None) -> str:
     for part in parts:
         explained.append(finish(unprotect(glossary().explain(part, used))))
     return " ".join(p for p in explained if p)
+
+
+_SCOPE_FILLER = frozenset(
+    re.findall(
+        r"\w+",
+        "a an the and or of for with who whose are is if in on patients patient subjects subject participants"
+        " participant people persons individuals those",
+    )
+)
+
+
+def _scoped(criterion: Criterion, parent: Criterion | None, text: str) -> str:
+    """A criterion with a ``scope``: said as a condition (`_within_scope`), else as its words
+    frame it when the sentence names the scope itself ("You can still join if you have treated
+    brain metastases, provided ...") or the criterion sits under the point that states it."""
+    assert criterion.scope is not None
+    said = compose(msgspec.structs.replace(criterion, scope=None), parent)
+    if scoped_sentence(text, criterion.kind) is not None:
+        return said  # the words start with whom they are for, and the sentence says it
+    try:
+        return _within_scope(criterion, parent)
+    except Unsayable:
+        pass
+    inherited = not (criterion.span.start <= criterion.scope.span.start < criterion.span.end)
+    if inherited and (parent is not None or criterion.parent is not None):
+        return said  # the point above states the scope and is shown with it
+    named = {w for w in re.findall(r"[a-z0-9]+", criterion.scope.text.lower()) if w not in _SCOPE_FILLER}
+    shown = set(re.findall(r"[a-z0-9]+", strip_explanations(said).lower()))
+    if named <= shown:
+        return said
+    raise Unsayable
+
+
+def _within_scope(criterion: Criterion, parent: Criterion | None) -> str:
+    """A criterion for some people only (its ``scope``), said as a condition: "If I have brain
+    metastases, ...", "You cannot join if you could become pregnant and ..."."""
+    assert criterion.scope is not None
+    voice = Voice.FIRST if criterion.kind is CriterionKind.INCLUSION else Voice.SECOND
+    condition = scope_condition(criterion.scope.text, voice)
+    start = criterion.scope.span.start - criterion.span.start
+    end = criterion.scope.span.end - criterion.span.start
+    if condition is None or not 0 <= start < end <= len(criterion.text):
+        raise Unsayable
+    rest = (criterion.text[:start] + " " + criterion.text[end:]).strip(" ,:;")
+    rest = re.sub(r"^(?:,|:|;|\bthen\b)\s*", "", rest, flags=_I)
+    if not rest:
+        raise Unsayable
+    main = compose(msgspec.structs.replace(criterion, text=rest, scope=None, rules=()), parent)
+    if criterion.kind is CriterionKind.INCLUSION and main.startswith(("I ", "My ")):
+        return f"If {condition}, {main[0].lower() if main.startswith('My ') else 'I'}{main[1:]}"
+    if criterion.kind is CriterionKind.EXCLUSION and main.startswith(f"{EXCLUDED} you "):
+        return f"{EXCLUDED} {condition} and {main.removeprefix(EXCLUDED + ' you ')}"
+    raise Unsayable
 
 
 def plain_sentence(criterion: Criterion, *, parent: Criterion | None = None) -> str:
