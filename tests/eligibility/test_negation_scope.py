@@ -214,6 +214,7 @@ def test_both_sexes_is_no_sex_rule(text: str) -> None:
         # NCT05482516
         "A woman is considered to be of childbearing potential if she is postmenarchal, has not reached a "
         "postmenopausal state (≥ 12 continuous months of amenorrhea)",
+        "Premenopausal women are defined as women who have had a menstrual period in the last 12 months",
         "Measurable disease is defined as any lesion that can be accurately measured in one dimension",
     ],
 )
@@ -236,6 +237,8 @@ def test_a_definition_is_one_and_states_no_requirement(text: str) -> None:
         "Women of childbearing potential must use contraception",
         "Patients must practice effective means of birth control.",  # NCT00001930
         "Postmenopausal women",
+        # NCT00002580: the requirement, then what it means
+        "Premenopausal, defined by 1 of the following criteria: Last menstrual period less than 1 year ago",
     ],
 )
 def test_a_requirement_stated_with_a_definition_is_no_definition(text: str) -> None:

@@ -400,7 +400,7 @@ _SUBJECT = r"(?:an?\s+|the\s+)?(?:(?:wom[ae]n|females?|subjects?|patients?|parti
 # "Post-menopausal defined as ...", "A woman is considered to be of childbearing potential if ...",
 # "Highly effective methods of contraception include ...": a reproductive term is being defined.
 _DEFINES_REPRODUCTIVE = re.compile(
-    rf"^\W*(?:{_LEAD}{_REPRODUCTIVE_TERM}\s*(?:\([^()]{{0,30}}\)\s*)?,?\s*(?:(?:is|are)\s+)?(?:defined|determined)\s+(?:as|by)\b"
+    rf"^\W*(?:{_LEAD}{_REPRODUCTIVE_TERM}\s*(?:\([^()]{{0,30}}\)\s*)?(?:(?:is|are)\s+)?(?:defined|determined)\s+(?:as|by)\b"
     rf"|{_SUBJECT}(?:is|are)\s+(?:considered|deemed|regarded)\s+(?:to\s+be\s+|as\s+)?(?:of\s+|being\s+)?(?:not\s+)?(?:an?\s+)?"
     rf"(?:woman\s+of\s+|women\s+of\s+)?{_REPRODUCTIVE_TERM}"
     rf"|(?:\w+\s+){{0,4}}(?:methods?|forms?)\s+of\s+(?:\w+\s+){{0,2}}(?:contraception|birth\s+control)\s+(?:include|includes|consist|are\s*(?::|as\s+follows|the\s+following)))",
@@ -418,7 +418,8 @@ def is_definition(text: str) -> bool:
     to"). "X defined as" without the verb is a requirement stated with its measure ("Adequate
     renal function defined as creatinine ≤ 1.5 mg/dL"), unless X is a reproductive term
     (menopause, childbearing potential, contraception, sterility), which trials define for the
-    criteria that use it ("Postmenopausal defined as 12 months of amenorrhea")."""
+    criteria that use it ("Postmenopausal defined as 12 months of amenorrhea"); "Premenopausal,
+    defined by ..." (a comma) states the requirement, then says what it means."""
     view = text[:400]
     match = _DEFINES.match(view)
     if match and match.group("term") is not None:

@@ -113,9 +113,11 @@ _DURATION_AFTER = re.compile(
     re.IGNORECASE,
 )
 _GESTATION = re.compile(
-    r"[^.;,]{0,25}?\b(?:gestation\w*|EGA|GA|post[\s-]?(?:conception\w*|menstrual)|PMA|PCA|corrected)\b",
+    r"[^.;,]{0,40}?\b(?:gestation\w*|EGA|GA|post[\s-]?(?:conception\w*|menstrual)|PMA|PCA|corrected|sonogra\w*"
+    r"|ultrasound|trimester)\b",
     re.IGNORECASE,
 )
+_TERM_BEFORE = re.compile(r"\b(?:(?:full|pre|post)[\s-]?)?term\s+$|\bprematur\w*\s+$", re.IGNORECASE)
 _BETWEEN_BEFORE = re.compile(r"\bbetween\s+(?:the\s+)?(?:ages?\s+(?:of\s+)?)?$", re.IGNORECASE)
 _PERCENT_AFTER = re.compile(r"\s*%")
 # "an injury over 4 weeks old", "scars > 360 days old": the age of a thing, not of the patient
@@ -251,7 +253,11 @@ def _age_rule(
             age_view, max(0, start - 40), start
         )
     elif person is not None:
-        young = _young_person(age_view[person.start : person.end]) and not _GESTATION.match(age_view, end)
+        young = (  # "Term infant (>= 37 weeks by sonogram)" is a gestational age
+            _young_person(age_view[person.start : person.end])
+            and not _GESTATION.match(age_view, end)
+            and not _TERM_BEFORE.search(age_view, max(0, person.start - 12), person.start)
+        )
         accepted = (scoped or _is_years(unit) or (young and unit is not None)) and not duration_after
     else:
         initial = _BULLET_ONLY.fullmatch(age_view, 0, start) is not None
