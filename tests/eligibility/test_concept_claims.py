@@ -224,9 +224,23 @@ def test_a_section_that_states_nothing_asks_nothing() -> None:
     rules = read_rules(text, INC)
     named = [key.lower() for r in rules for key in keys(r)]
     assert "biological therapy" not in named and "hormone therapy" not in named
-    (prior,) = [r for r in rules if isinstance(r, PriorTherapyRule)]
-    assert prior.expect is Expect.ABSENT and prior.therapies == ("chemotherapy", "radiotherapy")
-    assert prior.window is None
+    prior = [r for r in rules if isinstance(r, PriorTherapyRule)]  # one a section
+    assert [r.therapies for r in prior] == [("chemotherapy",), ("radiotherapy",)]
+    assert all(r.expect is Expect.ABSENT and r.window is None for r in prior)
+
+
+def test_a_label_s_section_says_what_it_asks() -> None:
+    # NCT00006108: "Biologic therapy: No prior trastuzumab" asked for prior trastuzumab
+    text = (
+        "PRIOR CONCURRENT THERAPY: Biologic therapy: No prior trastuzumab (Herceptin) No concurrent"
+        " hematopoietic growth factors Chemotherapy: No prior chemotherapy for metastatic disease"
+    )
+    rules = [r for r in read_rules(text, INC) if isinstance(r, PriorTherapyRule)]
+    assert rules and all(r.expect is Expect.ABSENT for r in rules)
+    assert "biological therapy" not in [t for r in rules for t in r.therapies]
+    # NCT00005598: an allowance asks for nothing
+    text = "Radiotherapy: Prior radiotherapy for nonleukemic malignancy allowed Surgery: Not specified"
+    assert seen(text, INC) == []
 
 
 # ------------------------------------------------------------------- values and test results

@@ -26,15 +26,37 @@ _STATES_NOTHING = re.compile(
 _COLON = re.compile(r"\s*:\s")
 
 
-def restated_label(reading: Reading, mention: Mention) -> bool:
-    """Whether the mention is a section's label that its words name again ("Chemotherapy: No
-    prior chemotherapy"): the words after it say what the section asks, the label nothing."""
+def label_over_its_words(reading: Reading, mention: Mention) -> bool:
+    """Whether the mention is a section's label with other drugs or procedures named under it
+    ("Chemotherapy: No prior chemotherapy", "Biologic therapy: No prior trastuzumab"): the words
+    under it say what the section asks, the label nothing."""
     end = mention.span.end
     if _COLON.match(reading.view, end) is None:
         return False
     following = _LABEL.search(reading.view, end + 1)
     stop = following.start() if following else len(reading.view)
-    return any(m.concept == mention.concept and end < m.span.start < stop for m in reading.mentions)
+    return any(end < m.span.start < stop for m in reading.mentions)
+
+
+def after_label(reading: Reading, start: int, end: int) -> int:
+    """Where the words under a label begin ("Chemotherapy: |At least 4 weeks since prior"), for
+    the phrase at [start, end) when it is one; else ``start``."""
+    colon = _COLON.match(reading.view, end)
+    return colon.end() if colon is not None else start
+
+
+def section(reading: Reading, start: int) -> tuple[int, int]:
+    """The section holding ``start``: from the last label at or before it (the label's words are
+    its section's) to the next label, within the sentence; the sentence where it has no labels."""
+    low, high = clauses.sentence(reading, start)
+    section_low, section_high = low, high
+    for label in _LABEL.finditer(reading.view, low, high):
+        if label.start() <= start:
+            section_low = label.start()
+        else:
+            section_high = label.start()
+            break
+    return section_low, section_high
 
 
 def section_start(reading: Reading, low: int, start: int) -> int:

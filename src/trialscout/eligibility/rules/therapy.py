@@ -21,6 +21,7 @@ import re
 from trialscout.eligibility.mentions import Mention, MentionKind
 from trialscout.eligibility.model import (
     Bound,
+    Expect,
     MedicationRule,
     Part,
     PartRole,
@@ -43,7 +44,14 @@ from trialscout.eligibility.rules.clauses import (
     qualified_condition,
     sentence,
 )
-from trialscout.eligibility.rules.sections import restated_label, section_start, states_nothing, window_for
+from trialscout.eligibility.rules.sections import (
+    after_label,
+    label_over_its_words,
+    section,
+    section_start,
+    states_nothing,
+    window_for,
+)
 
 _MODALITY = re.compile(
     r"therap|chemo|radia|radio|irradia|brachy|immuno|treatment|regimen|car\s*t|vaccin", re.I
@@ -94,6 +102,10 @@ _SPECIMEN_CUE = re.compile(
     r"|agree\w*|undergo|mandatory|required|requirement|fresh|archival|research|site|date|after|following"
     r"|tissue|specimens?|blocks?|slides?|samples?|at\s+the\s+time|time\s+of|prior\s+to\s+(?:the\s+)?"
     r"(?:first\s+)?biops\w*)\b"
+)
+# An allowance, not a requirement: "Prior chemotherapy for nonleukemic malignancy allowed".
+_ALLOWED_AFTER = re.compile(
+    r"[^.;:]{0,50}?\b(?:is\s+|are\s+)?(?:allowed|permitted|acceptable)\b(?!\s+(?:only|if|provided|unless))"
 )
 _WITH_AFTER = re.compile(r"\s+(?:with|of|using|by)\s")
 _EXAMPLE_CUE = re.compile(r"\b(?:e\.\s*g\.?|i\.\s*e\.?|such\s+as|including|includes|like|for\s+example)\b")
@@ -258,7 +270,7 @@ def read_therapy(reading: Reading, claimed: Claimed) -> list[Rule]:
         start, end = mention.span.start, mention.span.end
         if excepted(reading, start, end) or claimed.overlaps(start, end) or _skip(reading, start):
             continue
-        if states_nothing(reading, end) or restated_label(reading, mention):
+        if states_nothing(reading, end) or label_over_its_words(reading, mention):
             continue  # "Biologic therapy: Not specified" asks nothing; "Chemotherapy: No prior chemotherapy"
         if _CONTRACEPTION.search(mention.text) or mention.concept in _THE_TRIALS_OWN:
             continue  # the reproductive rules read contraception; "study drug" is the trial's
@@ -273,7 +285,7 @@ def read_therapy(reading: Reading, claimed: Claimed) -> list[Rule]:
                 rules.append(_procedure(reading, mention))
             claimed.add(start, end)
             continue
-        by_sentence.setdefault(sentence(reading, start), []).append(mention)
+        by_sentence.setdefault(section(reading, start), []).append(mention)
     for low, high in _therapy_sentences(reading, by_sentence):
         rules.extend(_therapy_in(reading, claimed, low, high, by_sentence.get((low, high), [])))
     return rules
@@ -302,7 +314,7 @@ def _therapy_sentences(
     for pattern in patterns:
         for match in pattern.finditer(reading.view if pattern is _TARGETED else lower):
             if not excepted(reading, match.start(), match.end()):
-                found.add(sentence(reading, match.start()))
+                found.add(section(reading, match.start()))
     return sorted(found)
 
 
@@ -444,10 +456,26 @@ def _therapy_in(
         else:
             # "No prior therapy for metastatic NSCLC including therapy with ALK inhibitors": the
             # negation stands before the sentence's first cue of the past.
-            section = section_start(reading, low, start)  # "Chemotherapy: No prior ..."
-            first_cue = next((m.start() for m in _PRIOR_CUE.finditer(reading.lower, section, start)), start)
-            cue_start = min([start, first_cue] + ([lines.start()] if lines else []))
+            # A section's label stands before its words: "Chemotherapy: No prior ..." is negated.
+            cue_from = min(after_label(reading, *span) for _, span, _ in group)
+            # ... from the end of the drugs named before (another window's), not across them
+            before = [
+                e
+                for other in groups.values()
+                if other is not group
+                for _, (_, e), _ in other
+                if e <= cue_from
+            ]
+            section = max([section_start(reading, low, cue_from), *before])
+            first_cue = next(
+                (m.start() for m in _PRIOR_CUE.finditer(reading.lower, section, cue_from)), cue_from
+            )
+            cue_start = min([cue_from, first_cue] + ([lines.start()] if lines else []))
             rule_expect = expected(reading, cue_start)
+        if rule_expect is Expect.PRESENT and any(_ALLOWED_AFTER.match(reading.lower, e) for _, e in spans):
+            for _, span, _ in group:  # "Prior radiotherapy for nonleukemic malignancy allowed"
+                claimed.add(*span)
+            continue
         extras = [m for m in (lines, progression, setting) if m is not None]
         exceptions = exceptions_for(reading, start)
         rules.append(
@@ -476,6 +504,19 @@ def _therapy_in(
         for _, span, _ in group:
             claimed.add(*span)
     return rules
+
+
+def _label_cue(reading: Reading, start: int, end: int) -> int:
+    """Where the negation of the phrase at [start, end) is looked for: before it, or, for a
+    section's label, before its words' first cue of the present or the past ("Chemotherapy: No
+    concurrent ..." is negated)."""
+    position = after_label(reading, start, end)
+    if position == start:
+        return start
+    cue = _CONCURRENT_CUE.search(reading.lower, position, position + 20) or _PRIOR_CUE.search(
+        reading.lower, position, position + 20
+    )
+    return cue.start() if cue is not None else position
 
 
 def _setting_name(match: re.Match[str] | None) -> str | None:
@@ -517,7 +558,7 @@ def _medications(
         exceptions = exceptions_for(reading, start, stop)
         rules.append(
             MedicationRule(
-                expect=expected(reading, start),
+                expect=expected(reading, _label_cue(reading, start, end)),
                 span=covering(head.span, dose.span() if dose else None, *(m.span for m in examples)),
                 parts=parts_for(
                     reading,
