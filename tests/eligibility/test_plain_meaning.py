@@ -91,6 +91,25 @@ def test_allowances_inside_real_exclusions(registry: SQLiteStore) -> None:
     assert "You cannot join if you have high blood pressure" not in sentence
 
 
+def test_items_that_are_exceptions_are_said_as_allowances() -> None:
+    criteria = parse_criteria_text(
+        "Inclusion Criteria:\n- No other malignancy within 5 years except:\n"
+        "  - Adequately treated basal cell skin cancer\n  - Carcinoma in situ of the cervix"
+    )
+    said_items = [strip_explanations(c.plain) for c in criteria if c.parent is not None]
+    assert said_items == [
+        "You can still join if you have adequately treated basal cell skin cancer.",
+        "You can still join if you have carcinoma in situ of the cervix.",
+    ]
+
+
+def test_real_exception_items(registry: SQLiteStore) -> None:
+    # listed under "No concurrent corticosteroids except:", not a requirement to be on them
+    assert real(registry, "NCT00002662", "Chronic therapy (more than 6 months)").startswith(
+        "You can still join if you are receiving chronic therapy"
+    )
+
+
 # --- an inclusion phrased as a failure is a requirement --------------------------------------------------
 
 

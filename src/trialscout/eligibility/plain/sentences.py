@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from trialscout.eligibility.model import Criterion, CriterionKind, Expect
+from trialscout.eligibility.model import Criterion, CriterionKind, CriterionRole, Expect
 from trialscout.eligibility.plain.clauses import (
     EXCLUDED,
     NOT_ALLOWED,
@@ -335,6 +335,8 @@ def compose(criterion: Criterion, parent: Criterion | None = None) -> str:
     if criterion.scope is not None:
         return _scoped(criterion, parent, text)
     sentences = sentences_of(text) or [text]
+    if criterion.role is CriterionRole.EXCEPTION and not is_allowance(criterion):
+        return _exception_item(criterion, text)
     if parent is not None and lists_conditions(parent):
         clause = clause_of(sentences[0], CriterionKind.INCLUSION)
         said = (
@@ -389,6 +391,17 @@ def _scoped(criterion: Criterion, parent: Criterion | None, text: str) -> str:
     if named <= shown:
         return said
     raise Unsayable
+
+
+def _exception_item(criterion: Criterion, text: str) -> str:
+    """A sub-point that is an exception to the point above ("No concurrent corticosteroids
+    except:" / "- Chronic therapy at low doses"): said as what it allows, never as a requirement."""
+    main, tail = split_exception(text)
+    clause = clause_of(main, CriterionKind.INCLUSION)
+    if clause is None or clause.negated or clause.aux is Aux.PLAIN or sentences_of(text)[1:]:
+        raise Unsayable
+    said = f"You can still join if {clause.say(Voice.SECOND)}" + personal(tail, Voice.SECOND)
+    return finish(unprotect(glossary().explain(said, set())))
 
 
 def _within_scope(criterion: Criterion, parent: Criterion | None) -> str:
