@@ -672,16 +672,19 @@ def _applies_to(view: str, state: str, sentence_start: int, start: int) -> tuple
 # ---------------------------------------------------------------------------------------------- menopause
 
 _MENOPAUSE = re.compile(
-    r"\b(?P<state>post|pre|peri)[\s-]?menopaus(?:al|e)\b(?![\s-]+(?:osteoporosis|hormone|symptoms?|bleeding"
-    r"|status\s+(?:is|will|must)|women\s+(?:must|should|will|who|need|are\s+not)))",
+    r"\b(?P<state>post|pre|peri)[\s-]?menopaus(?:al|e)\b(?![\s-]+(?:osteoporosis|hormon\w*|estrogen|oestrogen"
+    r"|therapy|HRT|replacement|symptoms?|bleeding|status\s+(?:is|will|must)"
+    r"|women\s+(?:must|should|will|who|need|are\s+not)))",
     re.IGNORECASE,
 )
 # Where the words make the state a requirement: at the head ("Postmenopausal women", "Post-menopausal
-# female patients aged ..."), or said of the patient ("Women must be postmenopausal", "Female
-# patients who are post-menopausal", "Patients must have postmenopausal status").
+# female patients aged ..."), or said of the patient as the criterion's subject ("Women must be
+# postmenopausal", "Female patients who are post-menopausal"); never in a later clause or sentence
+# ("Women 56 and older will be assumed to be postmenopausal", "(including women who are ...)").
 _STATED_OF = re.compile(
-    r"(?:\b(?:must|should|shall|will|to)\s+(?:be|have)\s+|\b(?:who|that)\s+(?:are|is)\s+|\b(?:are|is|being)\s+)"
-    r"(?:(?:clinically|confirmed|documented|naturally|surgically|currently|already)\s+)?$",
+    r"\W*(?:(?:\w+\s+){0,2}?(?:wom[ae]n|females?|patients?|subjects?|participants?)\s+)?"
+    r"(?:(?:must|should|shall|will)\s+(?:be|have)|(?:who|that)\s+(?:are|is)|are|is|being)\s+"
+    r"(?:(?:clinically|confirmed|documented|naturally|surgically|currently|already)\s+)?",
     re.IGNORECASE,
 )
 # "postmenopausal or surgically sterile", "pre- or post-menopausal": one of several states will do,
@@ -692,6 +695,7 @@ _OTHER_STATE_AFTER = re.compile(
     r"|males?\b|premenopausal|wom[ae]n\b)",
     re.IGNORECASE,
 )
+_OR_NEAR = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?,?\s*(?:or|and/or)\b", re.IGNORECASE)
 _MENOPAUSE_SCOPE_AFTER = re.compile(
     r"[\s\w,-]{0,30}?\b(?:must|should|need|needs|required?|may|can|will|do\s+not|does\s+not)\b", re.IGNORECASE
 )
@@ -708,11 +712,10 @@ def read_menopause(text: str, view: str, kind: CriterionKind) -> list[Rule]:
     for match in _MENOPAUSE.finditer(view):
         start, end = match.start(), match.end()
         head = _HEAD.fullmatch(view, 0, start) is not None
-        sentence_start = _last_break_end([m.end() for m in _SENTENCE_BREAK.finditer(view, 0, start)], start)
-        stated = _STATED_OF.search(view, max(sentence_start, start - 40), start) is not None
-        if not (head or stated) or _CONDITIONAL.search(view, max(sentence_start, start - 40), start):
+        stated = _STATED_OF.fullmatch(view, 0, start) is not None
+        if not (head or stated):
             continue
-        if _OTHER_STATE_AFTER.match(view, end) or re.search(r"\bor\s+$", view[max(0, start - 20) : start]):
+        if _OTHER_STATE_AFTER.match(view, end) or _OR_NEAR.match(view, end):
             continue
         if _MENOPAUSE_SCOPE_AFTER.match(view, end) and not stated:
             continue  # "Postmenopausal women must have ...": the state says whom it concerns
