@@ -674,7 +674,10 @@ def _applies_to(view: str, state: str, sentence_start: int, start: int) -> tuple
 _MENOPAUSE = re.compile(
     r"\b(?P<state>post|pre|peri)[\s-]?menopaus(?:al|e)\b(?![\s-]+(?:osteoporosis|hormon\w*|estrogen|oestrogen"
     r"|therapy|HRT|replacement|symptoms?|bleeding|status\s+(?:is|will|must)"
-    r"|women\s+(?:must|should|will|who|need|are\s+not)))",
+    r"|women\s+(?:must|should|will|who|need|are\s+not)))"
+    # said of the patient, not of a condition ("premenopausal myocardial infarction")
+    r"(?=\s*(?:$|[,.;:()\[]|wom[ae]n|females?|patients?|subjects?|participants?|volunteers?|status|state|for\b"
+    r"|at\s+least|by\b|as\b|and\b|with\b|defined|per\b|according|since|\d))",
     re.IGNORECASE,
 )
 # Where the words make the state a requirement: at the head ("Postmenopausal women", "Post-menopausal
@@ -692,7 +695,7 @@ _STATED_OF = re.compile(
 _OTHER_STATE_AFTER = re.compile(
     r"[^.;:]{0,60}?\b(?:or|and/or)\b\s+(?:\w+\s+){0,3}?(?:steril|hysterectom|oophorectom|ovariectom|not\s+of"
     r"|non[\s-]?child|child|(?:pre|post|peri)[\s-]?menopaus|amenorr|infertil|using|use|on\s|receiving|men\b"
-    r"|males?\b|premenopausal|wom[ae]n\b)",
+    r"|males?\b|premenopausal|wom[ae]n\b|practi[cs]|contracep|birth|abstin)|[^.;:]{0,60}?\bor\s*$",
     re.IGNORECASE,
 )
 _OR_NEAR = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?,?\s*(?:or|and/or)\b", re.IGNORECASE)
