@@ -238,6 +238,21 @@ def test_a_label_s_section_says_what_it_asks() -> None:
     rules = [r for r in read_rules(text, INC) if isinstance(r, PriorTherapyRule)]
     assert rules and all(r.expect is Expect.ABSENT for r in rules)
     assert "biological therapy" not in [t for r in rules for t in r.therapies]
+    # NCT00003779: the label's section is negated; NCT00003357: its window is the section's own
+    text = "Biologic therapy: No prior BCG therapy Chemotherapy: At least 3 months since prior chemotherapy"
+    assert all(r.expect is Expect.ABSENT for r in read_rules(text, INC))
+    text = "Biologic therapy: At least 6 weeks since prior immunotherapy Chemotherapy: At least 4 weeks since"
+    (immunotherapy,) = [r for r in read_rules(text, INC) if isinstance(r, PriorTherapyRule)][:1]
+    assert immunotherapy.expect is Expect.ABSENT and immunotherapy.window is not None
+    assert immunotherapy.window.days == 42
+    # NCT00004885: "Concurrent corticosteroids allowed" is no corticosteroid the patient must take
+    assert (
+        seen(
+            "Endocrine therapy: Concurrent corticosteroids allowed Radiotherapy: See Disease Characteristics",
+            INC,
+        )
+        == []
+    )
     # NCT00005598: an allowance asks for nothing
     text = "Radiotherapy: Prior radiotherapy for nonleukemic malignancy allowed Surgery: Not specified"
     assert seen(text, INC) == []

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 
+import msgspec
+
 from trialscout.eligibility.mentions import Mention
 from trialscout.eligibility.model import TimeWindow
 from trialscout.eligibility.rules import clauses
 from trialscout.eligibility.rules.clauses import Reading
 
-# A label: up to four words, the first capitalised, then a colon ("Endocrine therapy: ").
-_LABEL = re.compile(r"(?<![\w,;(/-])[A-Z][A-Za-z/&-]*(?:[ \t]+[A-Za-z/&-]+){0,3}:(?=\s)")
+# A label: a capitalised word and up to three lowercase ones, then a colon ("Endocrine therapy: ";
+# in "... corticosteroids allowed Radiotherapy:" the label is "Radiotherapy").
+_LABEL = re.compile(r"(?<![\w,;(/-])[A-Z][A-Za-z/&-]*(?:[ \t]+[a-z/&-][A-Za-z/&-]*){0,3}:(?=\s)")
 _STATES_NOTHING = re.compile(
     r"\s*:\s*(?:not\s+specified|none|n/?a|not\s+applicable|unspecified|see\s+(?:\w+\s+){0,2}characteristics)\b"
 )
@@ -72,11 +75,10 @@ def states_nothing(reading: Reading, end: int) -> bool:
 
 
 def window_for(reading: Reading, start: int, end: int) -> TimeWindow | None:
-    """`clauses.window_for`, in the phrase's own section: none from across a label."""
-    window = clauses.window_for(reading, start, end)
-    if window is None or window.span is None:
-        return window
-    low, high = (end, window.span.start) if window.span.start >= end else (window.span.end, start)
-    if low < high and _LABEL.search(reading.view, low, high):
-        return None
-    return window
+    """`clauses.window_for`, among the windows of the phrase's own section: none from across a
+    label ("5 weeks" under "Surgery:" is no window of the chemotherapy before it)."""
+    low, high = section(reading, start)
+    if (low, high) == clauses.sentence(reading, start):
+        return clauses.window_for(reading, start, end)
+    inside = tuple(w for w in reading.windows if w.span is not None and low <= w.span.start < high)
+    return clauses.window_for(msgspec.structs.replace(reading, windows=inside), start, end)

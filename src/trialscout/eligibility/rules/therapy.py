@@ -107,6 +107,7 @@ _SPECIMEN_CUE = re.compile(
 _ALLOWED_AFTER = re.compile(
     r"[^.;:]{0,50}?\b(?:is\s+|are\s+)?(?:allowed|permitted|acceptable)\b(?!\s+(?:only|if|provided|unless))"
 )
+_ALLOWED_BEFORE = re.compile(r"\b(?:allowed|permitted)\s*\(?\s*(?:e\.\s*g\.?|such\s+as|including)[^)]*$")
 _WITH_AFTER = re.compile(r"\s+(?:with|of|using|by)\s")
 _EXAMPLE_CUE = re.compile(r"\b(?:e\.\s*g\.?|i\.\s*e\.?|such\s+as|including|includes|like|for\s+example)\b")
 
@@ -457,7 +458,7 @@ def _therapy_in(
             # "No prior therapy for metastatic NSCLC including therapy with ALK inhibitors": the
             # negation stands before the sentence's first cue of the past.
             # A section's label stands before its words: "Chemotherapy: No prior ..." is negated.
-            cue_from = min(after_label(reading, *span) for _, span, _ in group)
+            cue_from = min(_label_cue(reading, *span) for _, span, _ in group)
             # ... from the end of the drugs named before (another window's), not across them
             before = [
                 e
@@ -504,6 +505,15 @@ def _therapy_in(
         for _, span, _ in group:
             claimed.add(*span)
     return rules
+
+
+def _allowed(reading: Reading, start: int, end: int) -> bool:
+    """Whether the drug at [start, end) is one the words allow, not one they ask for
+    ("Concurrent corticosteroids allowed", "medications for hot flashes allowed (e.g., clonidine")."""
+    return bool(
+        _ALLOWED_AFTER.match(reading.lower, end)
+        or _ALLOWED_BEFORE.search(reading.lower, max(0, start - 60), start)
+    )
 
 
 def _label_cue(reading: Reading, start: int, end: int) -> int:
@@ -556,9 +566,14 @@ def _medications(
             unit = f"{unit} prednisone-equivalent"
         window = window_for(reading, start, end)
         exceptions = exceptions_for(reading, start, stop)
+        rule_expect = expected(reading, _label_cue(reading, start, end))
+        if rule_expect is Expect.PRESENT and _allowed(reading, start, end):
+            for mention in (head, *examples):  # "Concurrent corticosteroids allowed"
+                claimed.add(mention.span.start, mention.span.end)
+            continue
         rules.append(
             MedicationRule(
-                expect=expected(reading, _label_cue(reading, start, end)),
+                expect=rule_expect,
                 span=covering(head.span, dose.span() if dose else None, *(m.span for m in examples)),
                 parts=parts_for(
                     reading,
