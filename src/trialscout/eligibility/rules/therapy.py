@@ -104,9 +104,7 @@ _SPECIMEN_CUE = re.compile(
     r"(?:first\s+)?biops\w*)\b"
 )
 # An allowance, not a requirement: "Prior chemotherapy for nonleukemic malignancy allowed".
-_ALLOWED_AFTER = re.compile(
-    r"[^.;:]{0,50}?\b(?:is\s+|are\s+)?(?:allowed|permitted|acceptable)\b(?!\s+(?:only|if|provided|unless))"
-)
+_ALLOWED_AFTER = re.compile(r"[^.;:]{0,50}?\b(?:is\s+|are\s+)?(?:allowed|permitted|acceptable)\b")
 _ALLOWED_BEFORE = re.compile(r"\b(?:allowed|permitted)\s*\(?\s*(?:e\.\s*g\.?|such\s+as|including)[^)]*$")
 _WITH_AFTER = re.compile(r"\s+(?:with|of|using|by)\s")
 _EXAMPLE_CUE = re.compile(r"\b(?:e\.\s*g\.?|i\.\s*e\.?|such\s+as|including|includes|like|for\s+example)\b")
@@ -283,7 +281,9 @@ def read_therapy(reading: Reading, claimed: Claimed) -> list[Rule]:
             mention.concept + " " + mention.text
         ):
             if not _PLANNED_AFTER.match(reading.lower, end) and not _a_specimen(reading, mention):
-                rules.append(_procedure(reading, mention))
+                procedure = _procedure(reading, mention)
+                if procedure.expect is Expect.ABSENT or not _allowed(reading, start, end):
+                    rules.append(procedure)  # "Prior surgery allowed" asks for none
             claimed.add(start, end)
             continue
         by_sentence.setdefault(section(reading, start), []).append(mention)
