@@ -182,7 +182,7 @@ def test_an_excluded_menopausal_state_does_not_exclude_every_woman() -> None:
         "Postmenopausal estrogen therapy and 55 years of age or older",  # NCT00002920
         "Premenopausal myocardial infarction",  # NCT00000419: said of the infarction
         # NCT00005571
-        "Women must be post-menopausal, surgically sterile or practicing an approved method of contraception.",
+        "Women must be post-menopausal, surgically sterile or practicing approved contraception.",
     ],
 )
 def test_a_menopausal_state_among_alternatives_or_in_a_later_clause_is_no_requirement(text: str) -> None:
