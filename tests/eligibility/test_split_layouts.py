@@ -124,6 +124,14 @@ def test_topic_and_content_on_one_line_and_every_heading_variant() -> None:
     ]
 
 
+def test_a_mixed_case_heading_with_text_keeps_the_text() -> None:
+    text = "Disease Characteristics: Stage IV breast cancer\n\nPATIENT CHARACTERISTICS: Age: 18 and over"
+    assert seen(split_criteria(text)) == [
+        ("I1", None, None, "Stage IV breast cancer"),
+        ("I2", "Age", None, "18 and over"),
+    ]
+
+
 def test_a_run_together_patient_section() -> None:
     text = (
         "PATIENT CHARACTERISTICS: Age: 18 and over Performance status: ECOG 0-1 Hematopoietic: WBC\n"
@@ -245,6 +253,7 @@ def test_a_combined_heading_is_a_section_of_requirements() -> None:
         "Exclusion/Inclusion criteria:",
         "Eligibility criteria:",
         "INCLUSION / EXCLUSION CRITERIA",
+        "Key Inclusion & Exclusion Criteria:",
     ):
         pieces = split_criteria(f"{heading}\n\n- Age 18 or over\n- No prior chemotherapy")
         assert [(p.kind, p.text) for p in pieces] == [

@@ -42,7 +42,8 @@ from trialscout.eligibility.text import matchable
 #: "Inclusion/Exclusion Criteria:", "Inclusion and exclusion criteria": one section of
 #: requirements whose items carry their own negation ("No prior chemotherapy").
 _COMBINED_HEADING = re.compile(
-    r"^(?:inclusion|exclusion|eligibility)\s*(?:/|&|\+|,|and/or|and|or)\s*(?:inclusion|exclusion|ineligibility)"
+    r"^(?:(?:key|main|major|general|study|additional)\s+)?(?:inclusion|exclusion|eligibility)\s*"
+    r"(?:/|&|\+|,|and/or|and|or)\s*(?:inclusion|exclusion|ineligibility)"
     r"(?:\s+(?:criteria|criterion))?\b",
     re.IGNORECASE,
 )
@@ -273,20 +274,23 @@ def _logical_lines(view: str, legacy: bool) -> list[tuple[int, int, bool]]:
                 last + 1 < len(lines) and lines[last + 1][2].strip() and not _MARKER.match(lines[last + 1][2])
             ):
                 last += 1
-            out.extend(_segments(view, start, lines[last][1]))
+            for a, b, forced in _segments(view, start, lines[last][1]):
+                out.extend(_after_heading(view, a, b) or [(a, b, forced)])
             n = last + 1
             continue
-        if not _MARKER.match(line):
-            a, b = _trim(view, start, end)
-            cut = _heading_prefix(view, a, b) if a < b else None
-            if cut is not None:
-                out.append((a, cut, True))
-                out.append((*_trim(view, cut, b), True))
-                n += 1
-                continue
-        out.extend((a, b, False) for a, b in _own_run(view, start, end, line))
+        split = None if _MARKER.match(line) else _after_heading(view, start, end)
+        out.extend(split or [(a, b, False) for a, b in _own_run(view, start, end, line)])
         n += 1
     return out
+
+
+def _after_heading(view: str, start: int, end: int) -> list[tuple[int, int, bool]] | None:
+    """A heading and the text after it on its line, as two lines; None if there is no such heading."""
+    a, b = _trim(view, start, end)
+    cut = _heading_prefix(view, a, b) if a < b else None
+    if cut is None:
+        return None
+    return [(a, cut, True), (*_trim(view, cut, b), True)]
 
 
 def _units(view: str, para: _Para, legacy: bool) -> list[Unit]:
