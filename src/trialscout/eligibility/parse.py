@@ -217,7 +217,8 @@ def _inherit(reads: list[_Read]) -> None:
         ):
             # An exclusion's intro means what its points say; "Prior immunotherapy resulting
             # in:" is also whom they are about ("any of the following:" is only an intro).
-            if read.rules and text.endswith(":") and not structure.introduces_list(text):
+            qualifies = read.rules or structure.names_examples(text)
+            if qualifies and text.endswith(":") and not structure.only_points_below(text):
                 scope = Scope(text=read.piece.text, span=read.piece.span, rules=_as_scope(read.rules))
                 for kid in kids:
                     kid.scope = kid.scope or scope
@@ -289,6 +290,21 @@ _AGE_AT_EVENT = re.compile(
 )
 _ONSET_BEFORE = re.compile(r"\b(?:onset|diagnosed|diagnosis)\b[^.;]{0,25}$", re.IGNORECASE)
 _CONSENT = re.compile(r"\b(?:consent|assent)\b", re.IGNORECASE)
+
+
+# "No more than 1 prior dose of intrathecal chemotherapy": a cap, which an untreated patient meets.
+_CAP = re.compile(
+    r"\b(?:no|not)\s+more\s+than\s+\w+|\bat\s+most\s+\w+|\bup\s+to\s+\w+|\bmaximum\s+(?:of\s+)?\w+|[≤<]\s*\d+"
+    r"[^.;]{0,40}$",
+    re.IGNORECASE,
+)
+
+
+def _a_cap(rule: Rule, piece: Piece) -> bool:
+    if not isinstance(rule, PriorTherapyRule) or rule.expect is not Expect.PRESENT or rule.lines is not None:
+        return False
+    start = rule.span.start - piece.span.start
+    return bool(_CAP.search(piece.text[max(0, start - 60) : max(0, start)]))
 
 
 def _not_the_patients_age(rule: Rule, piece: Piece) -> bool:
@@ -369,8 +385,36 @@ def parse_criteria_text(text: str, interventions: tuple[str, ...] = ()) -> tuple
     return (*read, rest)
 
 
+def _a_short_name(text: str) -> bool:
+    """A few words naming a thing, not a sentence: an example in a list that lost its bullets."""
+    return len(text.split()) <= 8 and not re.search(r"[.;]\s|\b(?:is|are|has|have|must|will|who)\b", text)
+
+
+def _adopt_lost_points(pieces: list[Piece]) -> list[Piece]:
+    """An item ending with ":" and with no points of its own, followed by items in lower case
+    ("... conditions other than heart failure such as:" / "- peripheral vascular disease"): a
+    copy lost the indentation, and those items are its points."""
+    has_children = {p.parent for p in pieces if p.parent}
+    adopted: list[Piece] = []
+    intro: Piece | None = None
+    for piece in pieces:
+        if (
+            intro is not None
+            and piece.parent == intro.parent
+            and piece.kind is intro.kind
+            and (piece.text[:1].islower() or _a_short_name(piece.text))
+        ):
+            piece = msgspec.structs.replace(piece, parent=intro.id)
+        elif piece.text.rstrip().endswith(":") and piece.id not in has_children:
+            intro = piece
+        elif not (intro is not None and piece.parent == intro.parent and _a_short_name(piece.text)):
+            intro = None
+        adopted.append(piece)
+    return adopted
+
+
 def _parse_text(text: str, interventions: tuple[str, ...] = ()) -> tuple[Criterion, ...]:
-    pieces = split_criteria(text)
+    pieces = _adopt_lost_points(split_criteria(text))
     parents = {p.id: p for p in pieces}
     roles = _roles(pieces)
     allowances: dict[str, list[StatedException]] = {}
@@ -386,7 +430,9 @@ def _parse_text(text: str, interventions: tuple[str, ...] = ()) -> tuple[Criteri
             _own_scope(read)
             _own_interventions(read, interventions)
             read.rules = tuple(
-                r for r in read.rules if not _a_relatives(r, piece) and not _not_the_patients_age(r, piece)
+                r
+                for r in read.rules
+                if not _a_relatives(r, piece) and not _not_the_patients_age(r, piece) and not _a_cap(r, piece)
             )
             if piece.kind is CriterionKind.INCLUSION:  # "invasive breast cancer" is not another cancer
                 read.rules = tuple(

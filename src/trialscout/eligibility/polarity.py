@@ -30,14 +30,18 @@ import re
 from trialscout.eligibility.model import CriterionKind, Expect, Span, StatedException
 from trialscout.eligibility.text import matchable
 
+# "No more than 2 prior regimens", "not less than 18": a bound, not a negation.
 _NEGATION_CUE = re.compile(
-    r"\b(?:no|not|none|never|without|absence\s+of|absent|free\s+of|negative\s+(?:for|test)|denies|denied"
+    r"\b(?:no(?!\s+(?:more|less|greater|fewer|later|earlier|longer|sooner|older|younger)\s+than\b)"
+    r"|not(?!\s+(?:more|less|greater|fewer|later|earlier|longer|exceeding|older|younger)\b)|none|never|without|absence\s+of|absent|free\s+of|negative\s+(?:for|test)|denies|denied"
     r"|lack\s+of|rule[sd]?\s+out|cannot\s+have|must\s+not|should\s+not|may\s+not|unable\s+to)\b",
     re.IGNORECASE,
 )
 # A negation does not reach past these: "no fever but cough", "not pregnant; active HIV".
 _CLAUSE_BREAK = re.compile(
-    r"[.;:]|\b(?:but|however|although|except|unless|or\s+if|and\s+(?:has|have|is|are))\b", re.IGNORECASE
+    r"[.;:]|\b(?:but|however|although|except|unless|or\s+if|and\s+(?:has|have|is|are|must|should|will|need)"
+    r"|(?:and|but)\s+(?:who|with))\b",
+    re.IGNORECASE,
 )
 _NEGATION_REACH = 60
 
@@ -45,7 +49,8 @@ _EXCEPTION = re.compile(
     r"\b(?:unless|except(?:\s+(?:for|in|when|if|that))?|excepting|excluding|with\s+the\s+exception\s+of|other\s+than"
     r"|apart\s+from|aside\s+from|provided(?:\s+that)?|as\s+long\s+as|so\s+long\s+as|if\s+(?:they|the\s+patient|subjects?|patients?)\s+(?:have|has|are|is)"
     r"|(?:is|are)\s+(?:eligible|allowed|permitted|acceptable)(?:\s+(?:if|provided|when|as\s+long\s+as))?"
-    r"|(?:may|can|will)\s+be\s+(?:included|enrolled|eligible|allowed|permitted|considered))\b",
+    r"|(?:may|can|will)\s+be\s+(?:included|enrolled|eligible|allowed|permitted|considered)"
+    r"|(?:should|will|shall|are|is|need)\s+not\s+(?:be\s+)?(?:excluded|an\s+exclusion))\b",
     re.IGNORECASE,
 )
 _EXCEPTION_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)\.(?:\s|$)|;|\n\s*\n", re.IGNORECASE)
@@ -211,9 +216,30 @@ def list_negated(view: str, start: int, end: int = -1) -> bool:
     return len(kinds) <= 1
 
 
+# An allowance stated after what it allows: "Patients whose disease is controlled under
+# antiviral therapy should not be excluded." (the whole sentence is the exception).
+_TRAILING_ALLOWANCE = re.compile(
+    r"(?:^|(?<=[.;]\s))(?P<sentence>[^.;]*?\b(?:should|will|shall|are|is|need)\s+not\s+be\s+excluded"
+    r"|[^.;]*?\b(?:are|is)\s+(?:also\s+)?(?:eligible|allowed|permitted|acceptable))\s*[.;]?\s*$",
+    re.IGNORECASE,
+)
+
+
 def find_exceptions(text: str, offset: int = 0) -> tuple[StatedException, ...]:
-    """The exceptions a criterion states, each from its cue to the end of its clause."""
+    """The exceptions a criterion states, each from its cue to the end of its clause, and a
+    closing sentence that allows something ("... should not be excluded.")."""
     view = matchable(text)
+    trailing = _TRAILING_ALLOWANCE.search(view)
+    if trailing is not None and trailing.start("sentence") > 0:
+        start = trailing.start("sentence")
+        start += len(view[start:]) - len(view[start:].lstrip())
+        words = text[start : trailing.end("sentence")].strip()
+        tail = (StatedException(text=words, span=Span(offset + start, offset + start + len(words))),)
+        return _cue_exceptions(text[:start], view[:start], offset) + tail
+    return _cue_exceptions(text, view, offset)
+
+
+def _cue_exceptions(text: str, view: str, offset: int) -> tuple[StatedException, ...]:
     found = []
     position = 0
     for match in _EXCEPTION.finditer(view):

@@ -167,6 +167,29 @@ def refers_below(text: str) -> bool:
     return bool(_REFERS_BELOW.search(matchable(text)))
 
 
+_ONLY_BELOW = re.compile(
+    r"\b(?:any|one|all|each|either|none|both)\s+(?:one\s+)?of\s+the\s+following\b", re.IGNORECASE
+)
+
+
+def only_points_below(text: str) -> bool:
+    """ "Any of the following ...:": the intro names nothing of its own (unlike "Cardiac
+    disease such as:", whose points are examples of what it names)."""
+    return bool(_ONLY_BELOW.search(matchable(text)))
+
+
+_EXAMPLES = re.compile(
+    r"\b(?:such\s+as|including|e\.g\.|for\s+example|due\s+to|resulting\s+in|caused\s+by|secondary\s+to)\s*:?\s*$",
+    re.IGNORECASE,
+)
+
+
+def names_examples(text: str) -> bool:
+    """ "Physical activity impairment due to conditions other than heart failure such as:": the
+    points below are examples of what it names, and only count for patients it describes."""
+    return bool(_EXAMPLES.search(matchable(text)))
+
+
 def introduces_alternatives(text: str) -> bool:
     view = matchable(text)
     return bool(_ALTERNATIVES_BELOW.search(view)) and not _ALL_BELOW.search(view)
