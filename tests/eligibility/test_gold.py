@@ -79,3 +79,24 @@ def test_typed_rules_split_and_plain_sentences_hold_their_measured_quality(
 
 #: Measured on 2026-12-02 (docs/eligibility-gold.md), less a margin of about 0.02.
 FLOORS = {"split": 0.82, "kind": 0.88, "precision": 0.46, "recall": 0.49, "plain_built": 0.80}
+
+
+def test_plain_sentences_keep_their_meaning_and_grammar(gold_trials: dict[str, Trial]) -> None:
+    """The hand review (gold/plain-review.json) of each built sentence. The targets are at most
+    2% with a changed meaning and 5% with a grammar slip; measured on 2026-12-02: 23 and 51 of
+    297 (7.7%, 17.2%), so these ceilings hold today's figures until the sentences improve. A
+    sentence that changed since its review counts as not reviewed; at least 90% must be
+    reviewed, so a change to the sentences needs a new review."""
+    reviewed = {(r["n"], r["starts"], r["sentence"]): r for r in score.gold_reviews()}
+    current = list(score.built_sentences(score.gold_items(), gold_trials))
+    assert len(current) > 250
+    found = [reviewed[key] for key in current if key in reviewed]
+    assert len(found) >= 0.9 * len(current), f"{len(current) - len(found)} sentences not reviewed"
+    changed = [r for r in found if r["meaning"] != "same"]
+    slips = [r for r in found if r["grammar"] != "ok"]
+    assert len(changed) <= PLAIN_CEILINGS["changed"] * len(found), changed
+    assert len(slips) <= PLAIN_CEILINGS["slips"] * len(found), slips
+
+
+#: Today's review figures (targets: 0.02 and 0.05); lower them as the sentences improve.
+PLAIN_CEILINGS = {"changed": 0.08, "slips": 0.175}

@@ -103,7 +103,7 @@ def test_schema_migrations_are_recorded_once_and_the_store_uses_wal(tmp_path: Pa
     SQLiteStore(db).close()
     SQLiteStore(db).close()
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,)]
+    assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,), (3,)]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

@@ -25,6 +25,7 @@ CRITERIA_COLUMNS = (
     "plain",
     "exceptions",
     "rules",
+    "structure",
 )
 
 
@@ -64,15 +65,29 @@ def criteria_rows(
                     "|".join(dict.fromkeys(rule_type(r) for r in c.rules)) or None,
                     _ENCODE.encode(c.exceptions).decode(),
                     _ENCODE.encode(c.rules).decode(),
+                    _ENCODE.encode(_structure(c)).decode(),
                 )
             )
     return heads, rows, typed_total
 
 
+def _structure(criterion: Criterion) -> dict[str, object]:
+    """What the structure adds to a criterion (`trialscout.eligibility.structure`), without
+    its defaults: scope, rule groups, alternatives, whether ``plain`` is the original words."""
+    fields = {
+        "groups": criterion.groups,
+        "scope": criterion.scope,
+        "alternative_to": criterion.alternative_to,
+        "plain_original": criterion.plain_original,
+    }
+    return {k: v for k, v in fields.items() if v}
+
+
 def criterion_from_row(row: Sequence[Any]) -> Criterion:
-    cid, kind, role, parent, topic, start, end, text, plain, exceptions, rules = row
+    cid, kind, role, parent, topic, start, end, text, plain, exceptions, rules, structure = row
     return msgspec.convert(
         {
+            **msgspec.json.decode(structure),
             "id": cid,
             "kind": kind,
             "role": role,

@@ -130,6 +130,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        3,
+        "criteria structure: scope, rule groups, alternatives (parser version 3)",
+        """
+        ALTER TABLE criteria ADD COLUMN structure TEXT NOT NULL DEFAULT '{}';
+        """,
+    ),
 )
 
 

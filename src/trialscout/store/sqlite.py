@@ -393,7 +393,7 @@ class SQLiteStore:
                 " summary=excluded.summary, criteria=excluded.criteria, typed=excluded.typed",
                 heads,
             )
-            conn.executemany(f"INSERT INTO criteria VALUES ({','.join('?' * 14)})", rows)
+            conn.executemany(f"INSERT INTO criteria VALUES ({','.join('?' * 15)})", rows)
         return len(rows), typed_total
 
     # --- writing -------------------------------------------------------------------------

@@ -75,6 +75,24 @@ def gold_cases() -> list[dict[str, Any]]:
     return list(json.loads((GOLD / "cases.json").read_text()))
 
 
+def gold_reviews() -> list[dict[str, Any]]:
+    """The hand review of the built plain sentences (meaning, grammar), by (n, starts, sentence)."""
+    path = GOLD / "plain-review.json"
+    return list(json.loads(path.read_text())) if path.exists() else []
+
+
+def built_sentences(items: list[dict[str, Any]], trials: dict[str, Trial]) -> Iterator[tuple[int, str, str]]:
+    """(n, starts, sentence) of every gold criterion our parser writes a plain sentence for."""
+    for item in items:
+        trial = trials[item["nct_id"]]
+        text = trial.eligibility.criteria if trial.eligibility and trial.eligibility.criteria else ""
+        ours = parse_eligibility(trial).criteria
+        for gold in item["criteria"]:
+            mine = _criterion_at(ours, _position(text, gold["starts"], *item["span"]))
+            if mine is not None and mine.plain and not mine.plain_original:
+                yield item["n"], gold["starts"], mine.plain
+
+
 def trials_for(data: Path, nct_ids: Iterable[str]) -> dict[str, Trial]:
     wanted = set(nct_ids)
     return {t.nct_id: t for t in registry_trials(data) if t.nct_id in wanted}
