@@ -156,6 +156,13 @@ def _heading_kind(line: str) -> CriterionKind | None:
     return None
 
 
+_SUBJECT_SENTENCE = re.compile(
+    r"(?:patients?|subjects?|participants?|individuals|those|children|women|men|volunteers)\s+"
+    r"(?:must|should|who|with|may|will|are|have)\b",
+    re.IGNORECASE,
+)
+
+
 def _is_topic(content: str) -> bool:
     """An NCI-format topic line ("Age:", "Hepatic:", "Prior chemotherapy:") or a bare label."""
     words = content.rstrip(":").split()
@@ -359,6 +366,8 @@ def split_criteria(text: str) -> list[Piece]:
         elif not blank_before and items and isinstance(items[-1], _Para):
             items[-1].end = end  # the next line of a paragraph
         else:
+            if _SUBJECT_SENTENCE.match(body):
+                topic = None  # "Patients must have: ..." starts its own list, under no label
             items.append(_Para(start, end, topic))
             stack = []
         blank_before = False
