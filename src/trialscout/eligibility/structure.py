@@ -132,13 +132,6 @@ def points_below_only(text: str, scope_end: int) -> bool:
     return bool(_POINTS_BELOW.match(rest)) or not rest.strip(" :.")
 
 
-def allowance_rest(text: str, scope_end: int) -> int:
-    """Where the requirement starts after an allowance's scope ("... are eligible provided they")."""
-    rest = matchable(text)[scope_end:]
-    allowed = _ALLOWED_REST.match(rest)
-    return scope_end + (allowed.end() if allowed else 0)
-
-
 def introduces_exceptions(text: str) -> bool:
     return bool(_EXCEPTIONS_BELOW.search(matchable(text)))
 
