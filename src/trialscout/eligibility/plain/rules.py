@@ -598,6 +598,10 @@ def typed_sentence(rules: Sequence[Rule], kind: CriterionKind, words: str) -> st
     sentence = _say(chosen, kind, words)
     if sentence is None or not accounts_for(chosen, words, sentence):
         return None
+    labs = [r for r in chosen if isinstance(r, LabRule)]
+    if len(labs) > 1 and re.search(r"\bor\b", words, re.IGNORECASE) and not re.search(r"\bor\b", sentence):
+        # "AST or ALT above 5 times ULN": alternatives said as "and" would change the meaning
+        return None
     return sentence
 
 

@@ -50,7 +50,7 @@ from trialscout.eligibility.plain.negation import NoReading, exclusion_negation,
 from trialscout.eligibility.plain.predicates import SUBJECT
 from trialscout.eligibility.plain.rules import rules_in, typed_sentence
 from trialscout.eligibility.plain.scope import scope_condition, scoped_sentence
-from trialscout.eligibility.plain.sound import sound
+from trialscout.eligibility.plain.sound import mend, sound
 from trialscout.eligibility.plain.text import (
     finish,
     glossary,
@@ -437,6 +437,7 @@ def plain_sentence(criterion: Criterion, *, parent: Criterion | None = None) -> 
         return ""
     except Exception:  # noqa: BLE001 - a bug in a rewrite must cost the rewrite, not the criterion
         return ""
+    said = mend(said)
     return said if sound(strip_explanations(said)) else ""
 
 

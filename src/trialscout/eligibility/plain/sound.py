@@ -9,6 +9,7 @@ own words are shown instead, which is better than a garbled or inverted sentence
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _I = re.IGNORECASE
 
@@ -25,9 +26,114 @@ _SLIPS = re.compile(
     r"|\b(?:if|and)\s+(?:I|you)\s+(?:am|are)\s+(?:no|not\s+no)\b"
     # a noun of the registry's said as had ("I have failure of X"), a verb left inside a being
     r"|\b(?:I|you)\s+(?:do\s+not\s+)?have\s+(?:failure|progression|relapse|recurrence)\s+(?:of|on|after|during)\b"
-    r"|\b(?:I am|you are)\s+(?:a|an)\s[^,.;:]*?\s(?:must|should|shall|need\s+to)\s",
+    r"|\b(?:I am|you are)\s+(?:a|an)\s[^,.;:]*?\s(?:must|should|shall|need\s+to)\s"
+    # a "prior or current" read as had and not mended: "you have had or current malignancy"
+    r"|\bhave\s+(?:not\s+)?had\s+or\s+(?:current|concurrent|ongoing|present)\b"
+    # a capacity or a plural group said as had or as being: "I have ability to", "I am carriers"
+    r"|\b(?:I|you)\s+(?:do\s+not\s+)?have\s+(?:the\s+)?(?:ability|capacity|willingness)\s+to\b"
+    r"|\b(?:I am|you are)\s+(?:[\w-]+\s+){0,2}?(?:carriers|preschoolers|adults|children|adolescents"
+    r"|infants|women|men|individuals|volunteers|persons|smokers|people|subjects|participants|controls|donors|recipients)\b"
+    # the third person left in a first- or second-person sentence
+    r"|\b(?:their|the\s+patient|the\s+subject|patients?\s+(?:must|should|will|from|who|with|that|are|is))\b"
+    r"|\b(?:have|has)\s+[^,.;]*?\b(?:abnormality|disease|condition|disorder|cancer|infection|history|deficiency)\s+who\b"
+    # a plan or a receipt said as a being ("you are planned receipt of"), a list label kept
+    r"|\b(?:am|are)\s+(?:[\w-]+\s+)?(?:receipt|administration|intake)\s+of\b|\binclude[sd]?:"
+    r"|:\s*(?:not\s+specified|unspecified|not\s+applicable)\.?$"
+    # a sentence ending on a preposition or an article: "as defined by."
+    r"|\b(?:by|of|to|with|for|the|a|an|following)\.$"
+    # a symbol half translated, a label or heading kept, a connective left at the end
+    r"|(?:more|less)\s+than\s*/?\s*=|\b(?:at least|at most)\s*/|/=",
     _I,
 )
+#: Case-sensitive slips: words the splitter left together ("... carcinoma Evaluable or ...",
+#: "... disorder Not pregnant"), a heading in capitals said as had ("I have DONOR: ..."), Title
+#: Case kept ("A Recent History Of, Or Current"), a connective or bracket left at the end.
+_CASED = re.compile(
+    r"(?:\b[a-z][\w-]*|\))\s+(?:No|Not|Negative|Positive|Evaluable|Measurable|Radiographic|Radiologic|Prior|Patients?"
+    r"|Must|May|Adequate|Fertile|Effective|Recovered|Concurrent|Willing|Able|Signed|Written|History|Known"
+    r"|Age|Performance|Hematopoietic|Hepatic|Renal|Cardiovascular|Pulmonary|Other|At\s+least|More\s+than)\b"
+    r"(?![-'])"
+    r"|\b(?:have|has|am|are)\s+[A-Z]{3,}(?::|\s+[A-Z]{3,}\b)"
+    r"|\b[A-Z][a-z]+,?\s+(?:Of|Or|And|With|For|To|In|On|The)\b,?\s+[A-Z]"
+    r"|\b(?:OR|AND)\.$|\]\.$|\w\((?![a-z0-9]{0,3}\))",
+)
+
+
+_ORDINARY = (
+    "Relapsed|Refractory|Recurrent|Metastatic|Advanced|Active|Measurable|Evaluable|Histologically"
+    "|Cytologically|Pathologically|Confirmed|Documented|Newly|Untreated|Previously|Locally|Chronic|Acute"
+    "|Severe|Stable|Seminoma|Nonseminoma"
+)
+
+
+def _taking(what: str) -> str:
+    """A drug is taken; a therapy or treatment is received."""
+    return "receiving" if re.search(r"therap|treatment|radio", what) else "taking"
+
+
+#: Repairs of slips with one right wording: a therapy is taken or had, not "had" as a condition,
+#: and a singular count noun takes its article.
+_MENDS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    # an infection said as had: "I have HIV-infected"
+    (re.compile(r"\b(I|you) have ([A-Z][\w]*)-infected\b"), r"\1 have \2"),
+    # a therapy is received, not taken: "I am not taking radiotherapy"
+    (
+        re.compile(
+            r"\b(am|are)( not)? taking ((?:[\w-]+ ){0,2}?(?:radiotherapy|radiation|chemotherapy|therapy))\b"
+        ),
+        r"\1\2 receiving \3",
+    ),
+    # an ordinary word kept capitalised after the frame: "I have Relapsed disease"
+    (
+        re.compile(r"\b((?:I|you) (?:do not )?have (?:had )?)(" + _ORDINARY + r")\b"),
+        lambda m: m.group(1) + m.group(2).lower(),
+    ),
+    # a plural count said with "is": "My platelets is at most ..."
+    (
+        re.compile(
+            r"\b(My (?:platelets|neutrophils|lymphocytes|leukocytes|triglycerides|transaminases)) is\b"
+        ),
+        r"\1 are",
+    ),
+    # "prior or concurrent X" read as had: "you have had or concurrent malignancy"
+    (
+        re.compile(r"\b(I|you) have had or (?:current|concurrent) (?=[\w-]+(?: [\w-]+){0,3}(?:\s*[,.(]|$))"),
+        r"\1 have had or now have ",
+    ),
+    (
+        re.compile(
+            r"\b(I|you) have not had or (?:current|concurrent) (?=[\w-]+(?: [\w-]+){0,3}(?:\s*[,.(]|$))"
+        ),
+        r"\1 have not had and do not now have ",
+    ),
+    (
+        re.compile(
+            r"\b(I|you) do not have ((?:any |other |any other )?(?:concurrent|current|ongoing)"
+            r" (?:[\w-]+ ){0,3}?"
+            r"(?:drugs?|medications?|medicines?|therapy|therapies|treatments?|agents?|chemotherapy|radiotherapy"
+            r"|steroids|corticosteroids|glucocorticoids|antibiotics|anticoagulants)\b)"
+        ),
+        lambda m: (
+            f"{m.group(1)} {'am' if m.group(1) == 'I' else 'are'} not {_taking(m.group(2))} {m.group(2)}"
+        ),
+    ),
+    (
+        re.compile(
+            r"\b(I|you) do not have ((?:any |other |any other )?prior (?:[\w-]+ ){0,3}?"
+            r"(?:drugs?|medications?|therapy|therapies|treatments?|agents?|chemotherapy|radiotherapy|surgery)\b)"
+        ),
+        r"\1 have not had \2",
+    ),
+    (
+        re.compile(
+            r"\b((?:I|you) (?:do not )?have(?: had)?) ((?:(?:known|current|lifetime|documented|confirmed"
+            r"|prior|previous|clinical|psychiatric|seizure|medical|major)\s+)?(?:allergy|diagnosis|condition|hysterectomy|mastectomy"
+            r"|splenectomy|contraindication|disorder|cerebrovascular accident|stroke)\b)"
+        ),
+        lambda m: f"{m.group(1)} {'an' if m.group(2)[0] in 'aeiou' else 'a'} {m.group(2)}",
+    ),
+]
+_GLOSS = re.compile(r"\s\(([\w-]+): [^()]*\)")
 #: "you are" / "I am" before a noun phrase that names a disease ("you are clinically significant
 #: lung disease"): a being is said where a having is meant.
 _BE_DISEASE = re.compile(
@@ -41,6 +147,21 @@ _BE_DISEASE = re.compile(
 )
 
 
+def mend(sentence: str) -> str:
+    """The sentence with the slips that have one right wording put right ("I do not have
+    concurrent steroids" -> "I am not taking concurrent steroids", "you have allergy to" ->
+    "you have an allergy to")."""
+    before = sentence
+    for pattern, words in _MENDS:
+        sentence = pattern.sub(words, sentence)
+    # a gloss ("(concurrent: at the same time)") whose word a mend took away goes with it
+    for gloss in _GLOSS.finditer(sentence):
+        word = re.compile(rf"\b{re.escape(gloss.group(1))}\b", _I)
+        if word.search(_GLOSS.sub("", before)) and not word.search(_GLOSS.sub("", sentence)):
+            sentence = sentence.replace(gloss.group(0), "", 1)
+    return sentence
+
+
 def sound(sentence: str) -> bool:
     """Whether a built sentence is free of the slips the rewriting is known to make."""
-    return not (_SLIPS.search(sentence) or _BE_DISEASE.search(sentence))
+    return not (_SLIPS.search(sentence) or _BE_DISEASE.search(sentence) or _CASED.search(sentence))

@@ -66,8 +66,8 @@ _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 # Comparison signs, most specific first. Each is replaced with words between spaces; spacing is
 # repaired afterwards.
 _SIGNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r">\s*or\s*=|≥|>\s*=|=\s*>|=\s*or\s*>"), " at least "),
-    (re.compile(r"<\s*or\s*=|≤|<\s*=|=\s*<|=\s*or\s*<"), " at most "),
+    (re.compile(r">\s*or\s*=|≥|>\s*/?\s*=|=\s*>|=\s*or\s*>"), " at least "),
+    (re.compile(r"<\s*or\s*=|≤|<\s*/?\s*=|=\s*<|=\s*or\s*<"), " at most "),
     (re.compile(r">"), " more than "),
     (re.compile(r"<"), " less than "),
     (re.compile(r"±|\+/-"), " plus or minus "),
@@ -458,6 +458,17 @@ _PROPER = frozenset(
         "I",
     }
 )
+#: Names whose first word is an ordinary word elsewhere ("New York Heart Association").
+_PROPER_PHRASES = (
+    "New York",
+    "New Zealand",
+    "Hodgkin",
+    "Non-Hodgkin",
+    "Down syndrome",
+    "Crohn",
+    "Parkinson",
+    "Alzheimer",
+)
 _FIRST_WORD = re.compile(r"^[^\w(]*([\w'’-]+)")
 
 
@@ -467,6 +478,8 @@ def lower_first(text: str) -> str:
     if match is None:
         return text
     word = match.group(1)
+    if text[match.start(1) :].startswith(_PROPER_PHRASES):
+        return text
     if word in _PROPER or not word[:1].isupper() or not (word[1:].islower() or len(word) == 1):
         return text
     return text[: match.start(1)] + word[0].lower() + text[match.start(1) + 1 :]

@@ -1,0 +1,151 @@
+"""Classes of slip in the plain sentences (issue 11), each held by criteria written for the test
+or like those of other records, never the gold's: a built sentence is grammatical and keeps the
+criterion's meaning; where none can be built, the registry's words are shown, marked as such."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialscout.eligibility.model import CriterionKind
+from trialscout.eligibility.parse import parse_criteria_text
+from trialscout.eligibility.plain import strip_explanations
+from trialscout.eligibility.plain.sound import mend, sound
+
+INC = CriterionKind.INCLUSION
+EXC = CriterionKind.EXCLUSION
+
+
+def shown(text: str, kind: CriterionKind = INC) -> tuple[str, bool]:
+    """The sentence a patient sees for one criterion, and whether it is the registry's words."""
+    heading = "Inclusion Criteria:" if kind is INC else "Exclusion Criteria:"
+    criteria = parse_criteria_text(f"{heading}\n- {text}")
+    assert len(criteria) == 1, [c.text for c in criteria]
+    return strip_explanations(criteria[0].plain), criteria[0].plain_original
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Active seizure disorder Not pregnant or nursing", EXC),
+        ("Clear cell renal cell carcinoma Evaluable or measurable disease", EXC),
+        ("DONOR: Age less than 12 years", EXC),
+        ("A Recent History Of, Or Current, Alcohol Abuse", EXC),
+        ("Uncontrolled hypertension(systolic pressure >160 mmHg)", EXC),
+    ],
+)
+def test_run_ons_headings_and_title_case_show_the_registry_words(text: str, kind: CriterionKind) -> None:
+    """Items the splitter left together, a heading in capitals, Title Case and brackets run into a
+    word are not made into a garbled sentence: the original words are shown, marked."""
+    sentence, original = shown(text, kind)
+    assert original
+    assert sentence == text
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I have breast cancer Radiographic evidence of disease.",
+        "I have a tumour (stage M0) Radiographic evidence of spread.",
+        "I have the ability to swallow tablets.",
+        "I am carriers of the BRCA1 mutation.",
+        "I am at risk preschoolers.",
+        "You cannot join if you have a condition that limits their ability to walk.",
+        "My hemoglobin is more than /= 9 g/dL.",
+        "My ANC is at least 1,500/mm3 OR.",
+        "I have measurable disease [RECIST 1.1].",
+        "I have MULTIPLE SCLEROSIS CONTROLS.",
+        "You cannot join if you have had or current chemotherapy given with radiotherapy to the pelvis.",
+    ],
+)
+def test_the_last_gate_rejects_the_known_slips(sentence: str) -> None:
+    assert not sound(strip_explanations(mend(sentence)))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I have clear cell renal cell carcinoma.",
+        "I have Kaposi's sarcoma.",
+        "My heart failure is no worse than New York Heart Association class II.",
+        "I have Non-Hodgkin lymphoma.",
+        "I am able to swallow tablets.",
+        "I have HIV and my CD4 count is at least 200/mm³.",
+        "My platelet count is at least 100 × 10⁹/L.",
+        "I am male.",
+    ],
+)
+def test_the_last_gate_keeps_sound_sentences(sentence: str) -> None:
+    assert sound(mend(sentence)), sentence
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "want"),
+    [
+        (
+            "No concurrent systemic glucocorticoids",
+            INC,
+            "I am not taking concurrent systemic glucocorticoids.",
+        ),
+        (
+            "No other concurrent investigational drugs",
+            INC,
+            "I am not taking other concurrent investigational drugs.",
+        ),
+        ("No other prior chemotherapy", INC, "I have not had other prior chemotherapy."),
+        ("Previous or concurrent malignancy", EXC, "You cannot join if you have had or now have malignancy."),
+    ],
+)
+def test_medications_and_therapies_are_taken_or_had(text: str, kind: CriterionKind, want: str) -> None:
+    """A drug is taken, a past therapy was had: neither is "had" as a condition is."""
+    sentence, original = shown(text, kind)
+    assert not original
+    assert sentence == want
+
+
+def test_other_concurrent_illness_is_still_had() -> None:
+    sentence, _ = shown("No other concurrent malignancy")
+    assert sentence == "I do not have other concurrent malignancy."
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "want"),
+    [
+        ("Known allergy to penicillin", INC, "I have a known allergy to penicillin."),
+        ("Prior hysterectomy", EXC, "You cannot join if you have had a hysterectomy."),
+        (
+            "Lifetime diagnosis of bipolar disorder",
+            EXC,
+            "You cannot join if you have a lifetime diagnosis of bipolar",
+        ),
+        (
+            "Condition that impairs ability to swallow pills",
+            EXC,
+            "You cannot join if you have a condition that",
+        ),
+    ],
+)
+def test_a_singular_noun_takes_its_article(text: str, kind: CriterionKind, want: str) -> None:
+    sentence, original = shown(text, kind)
+    assert not original
+    assert sentence.startswith(want), sentence
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Hemoglobin >/= 9 g/dL", "at least 9 g/dL"),
+        ("Platelets </= 100,000/mm3", "My platelets are at most"),
+    ],
+)
+def test_symbols_are_translated_whole(text: str, want: str) -> None:
+    sentence, original = shown(text)
+    assert not original
+    assert want in sentence
+    assert "/=" not in sentence
+
+
+def test_a_name_keeps_its_capitals_when_a_sentence_starts_with_it() -> None:
+    from trialscout.eligibility.plain.text import lower_first
+
+    assert lower_first("New York Heart Association class II") == "New York Heart Association class II"
+    assert lower_first("Prior chemotherapy") == "prior chemotherapy"
