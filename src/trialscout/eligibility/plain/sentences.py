@@ -349,7 +349,10 @@ def compose(criterion: Criterion, parent: Criterion | None = None) -> str:
     elif parent is not None and lists_allowed(parent):
         parts = [f"Allowed: {text}"]
     elif parent is not None and is_list_item(criterion, parent):
-        head = _main_sentence(parent, sentences_of(tidy(parent.text))[0], parent.topic).rstrip(" .:;,")
+        above = sentences_of(tidy(parent.text))
+        if not above:  # a parent of no words ("- :") gives the item no frame to sit in
+            raise Unsayable
+        head = _main_sentence(parent, above[0], parent.topic).rstrip(" .:;,")
         parts = [f"{head}: {lower_first(text)}"]
     else:
         parts = [_main_sentence(criterion, sentences[0], criterion.topic)]

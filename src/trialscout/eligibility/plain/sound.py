@@ -53,9 +53,9 @@ _CASED = re.compile(
     r"|Must|May|Adequate|Fertile|Effective|Recovered|Concurrent|Willing|Able|Signed|Written|History|Known"
     r"|Age|Performance|Hematopoietic|Hepatic|Renal|Cardiovascular|Pulmonary|Other|At\s+least|More\s+than)\b"
     r"(?![-'])"
-    r"|\b(?:have|has|am|are)\s+[A-Z]{3,}(?::|\s+[A-Z]{3,}\b)"
+    r"|\b(?:have|has|am|are)\s+(?:[A-Z]{3,}:|[A-Z]{4,}\s+[A-Z]{4,}\b)"
     r"|\b[A-Z][a-z]+,?\s+(?:Of|Or|And|With|For|To|In|On|The)\b,?\s+[A-Z]"
-    r"|\b(?:OR|AND)\.$|\]\.$|\w\((?![a-z0-9]{0,3}\))",
+    r"|\b(?:OR|AND)\.$|\.\]\.$",
 )
 
 
@@ -91,7 +91,8 @@ _MENDS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # a plural count said with "is": "My platelets is at most ..."
     (
         re.compile(
-            r"\b(My (?:platelets|neutrophils|lymphocytes|leukocytes|triglycerides|transaminases)) is\b"
+            r"\b(My (?:platelets|neutrophils|lymphocytes|leukocytes|triglycerides|transaminases)"
+            r"(?: \([^()]*\))?) is\b"
         ),
         r"\1 are",
     ),
@@ -128,7 +129,7 @@ _MENDS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
         re.compile(
             r"\b((?:I|you) (?:do not )?have(?: had)?) ((?:(?:known|current|lifetime|documented|confirmed"
             r"|prior|previous|clinical|psychiatric|seizure|medical|major)\s+)?(?:allergy|diagnosis|condition|hysterectomy|mastectomy"
-            r"|splenectomy|contraindication|disorder|cerebrovascular accident|stroke)\b)"
+            r"|splenectomy|contraindication|disorder|cerebrovascular accident|stroke|score)\b)"
         ),
         lambda m: f"{m.group(1)} {'an' if m.group(2)[0] in 'aeiou' else 'a'} {m.group(2)}",
     ),
@@ -147,13 +148,26 @@ _BE_DISEASE = re.compile(
 )
 
 
+_THEIR = re.compile(r"(?<!\band )\btheir\b")
+#: A bracket run into the word before or after it: "hypertension(systolic ...)", ")WBC".
+_TIGHT = (re.compile(r"(?<=[a-z]{3})\((?=[A-Za-z]{2})"), re.compile(r"\)(?=[A-Za-z]{2})"))
+
+
 def mend(sentence: str) -> str:
     """The sentence with the slips that have one right wording put right ("I do not have
     concurrent steroids" -> "I am not taking concurrent steroids", "you have allergy to" ->
     "you have an allergy to")."""
     before = sentence
+    # the registry's "their" in a sentence of the patient's own: "on their smartphone" -> "on my"
+    if re.match(r"(?:I|My)\b", sentence):
+        sentence = _THEIR.sub("my", sentence)
+    elif re.match(r"You cannot join if you\b", sentence) and " I " not in sentence:
+        sentence = _THEIR.sub("your", sentence)
     for pattern, words in _MENDS:
         sentence = pattern.sub(words, sentence)
+    sentence = _TIGHT[1].sub(") ", _TIGHT[0].sub(" (", sentence))
+    if sentence.endswith("].") and sentence.count("]") > sentence.count("["):
+        sentence = sentence[:-2].rstrip(" .") + "."
     # a gloss ("(concurrent: at the same time)") whose word a mend took away goes with it
     for gloss in _GLOSS.finditer(sentence):
         word = re.compile(rf"\b{re.escape(gloss.group(1))}\b", _I)
