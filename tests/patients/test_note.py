@@ -505,3 +505,12 @@ def test_any_clinical_word_salad_gives_a_profile(text: str) -> None:
 )
 def test_odd_and_very_long_notes(text: str) -> None:
     check_extraction(text)
+
+
+def test_an_illness_told_as_childhood_is_history_not_current() -> None:
+    profile = extract_profile(
+        "He had repeated ear infections during his childhood. He now has a cough."
+    ).profile
+    status = {c.name: c.status for c in profile.conditions()}
+    assert status.get("cough") == "active"
+    assert any(name.endswith("infections") and s == "history" for name, s in status.items())

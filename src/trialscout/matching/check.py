@@ -228,6 +228,14 @@ def check_rules(
             verdict = Verdict.UNKNOWN
             if finding.question is not None:
                 questions.append(finding.question)
+            # likely failing: the patient has what the rule excludes, only its date is missing
+            # (not where the treatment is named as a cause, or a rule is turned around)
+            leaning = (
+                finding.likely is not None
+                and finding.likely != (rule.expect is Expect.PRESENT)
+                and not (as_cause and isinstance(rule, (PriorTherapyRule, MedicationRule, ProcedureRule)))
+                and not (doubled and rule.expect is Expect.PRESENT)
+            )
         else:
             verdict = Verdict.MET if finding.has == (rule.expect is Expect.PRESENT) else Verdict.NOT_MET
             if verdict is Verdict.NOT_MET and not finding.certain:

@@ -57,6 +57,15 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
     # False when ``has`` is inferred, not stated: a medication or therapy the profile does not
     # list, a result too old to stand for today. Such a finding never rules a patient out alone.
     certain: bool = True
+    # When ``has`` is None: what the profile suggests. True for something the patient has but
+    # with no date to place it in the rule's time window ("hypertension" against "within 2
+    # years"): unknown, yet likely, so it leans an exclusion towards failing in the ranking.
+    likely: bool | None = None
+
+
+def _undated(key: str, text: str, evidence: str) -> Finding:
+    """The patient has it, but the profile gives no date against the rule's time window."""
+    return Finding(has=None, evidence=evidence, question=Question(key, text), likely=True)
 
 
 def _assumed(has: bool, evidence: str, question: Question) -> Finding:
@@ -219,7 +228,7 @@ def _find_condition(
         if window is not None:
             inside = in_window(_dated(condition), window, profile.reference_date())
             if inside is None:
-                return _unknown(
+                return _undated(
                     f"when:{condition.name}", f"When did you have {condition.name}?", condition.name
                 )
             return Finding(has=inside, evidence=f"{condition.name} ({_dated(condition)})")
@@ -354,6 +363,23 @@ def _infection(rule: InfectionRule, profile: PatientProfile) -> Finding:
     wanted = _INFECTIONS.get(rule.infection) or terms(rule.infection)
     if rule.infection == "active_infection":
         wanted = terms("infection", "sepsis", "pneumonia", "Infections")
+        # "a past medical history of recurrent pneumonia" is no infection today
+        past = [
+            c
+            for c in _own_conditions(profile)
+            if c.status == "history" and matches(_condition_terms(c), wanted)
+        ]
+        current = msgspec.structs.replace(
+            profile,
+            diagnoses=tuple(c for c in profile.diagnoses if c not in past),
+            other_conditions=tuple(c for c in profile.other_conditions if c not in past),
+        )
+        found = _find_condition(current, wanted, rule.window, active_only=True)
+        if found is None and past:
+            return _unknown("infection:current", "Do you have an infection now?", f"{past[0].name} (history)")
+        if found is not None:
+            return found
+        return _unknown("infection:active_infection", "Do you have an active infection?")
     found = _find_condition(profile, wanted, rule.window, active_only=rule.qualifier == "active")
     if found is not None:
         return found
@@ -481,7 +507,11 @@ def _medication(rule: MedicationRule, profile: PatientProfile) -> Finding:
                 return (
                     Finding(has=inside, evidence=therapy.name)
                     if inside is not None
-                    else _unknown(f"when:{therapy.name.lower()}", f"When did you last take {therapy.name}?")
+                    else _undated(
+                        f"when:{therapy.name.lower()}",
+                        f"When did you last take {therapy.name}?",
+                        therapy.name,
+                    )
                 )
     if _says_no_medications(profile):
         return Finding(has=False, evidence="takes no medications")
@@ -545,7 +575,7 @@ def _prior_therapy(rule: PriorTherapyRule, profile: PatientProfile) -> Finding:
             return Finding(has=True, evidence=f"{therapy.name} (last {therapy.end or therapy.start})")
         if all(inside is False for _, inside in dated):
             return Finding(has=False, evidence=", ".join(f"{t.name} ({t.end or t.start})" for t in hits))
-        return _unknown(
+        return _undated(
             f"when:{hits[0].name.lower()}", f"When did you last receive {hits[0].name}?", hits[0].name
         )
     return Finding(has=True, evidence=hits[0].name)
@@ -568,9 +598,19 @@ def _lines_of_therapy(profile: PatientProfile) -> int | None:
     return None
 
 
+_ANY_SURGERY = re.compile(
+    r"\s*(?:(?:any|major|minor|prior|previous|recent|other|planned|elective|open|invasive)\s+)*"
+    r"(?:surgery|surgeries|surgical\s+(?:procedures?|interventions?|treatment)|operations?"
+    r"|operative\s+procedures?)\s*$",
+    re.IGNORECASE,
+)
+
+
 def _procedure(rule: ProcedureRule, profile: PatientProfile) -> Finding:
     wanted = terms(rule.procedure)
-    is_surgery = "surg" in rule.procedure.lower() or "operation" in rule.procedure.lower()
+    # "major surgery" stands for any operation; "surgical management of this gestation" or
+    # "cardiac surgery" for one of a kind, which an appendectomy is not evidence of
+    is_surgery = bool(_ANY_SURGERY.match(rule.procedure))
     for procedure in profile.procedures:
         name = procedure.name.lower()
         if matches(terms(procedure.name), wanted) or (
@@ -579,7 +619,7 @@ def _procedure(rule: ProcedureRule, profile: PatientProfile) -> Finding:
             if rule.window is not None:
                 inside = in_window(procedure.date, rule.window, profile.reference_date())
                 if inside is None:
-                    return _unknown(f"when:{name}", f"When did you have {procedure.name}?", procedure.name)
+                    return _undated(f"when:{name}", f"When did you have {procedure.name}?", procedure.name)
                 return Finding(has=inside, evidence=f"{procedure.name} ({procedure.date})")
             return Finding(has=True, evidence=procedure.name)
     for therapy in profile.prior_therapies:

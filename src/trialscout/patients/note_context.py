@@ -175,6 +175,12 @@ _HISTORY_AFTER = re.compile(
     r"(?:ago|earlier|before|prior)|at\s+(?:the\s+)?age\s+(?:of\s+)?\d+|in\s+(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
+# "lung infections during childhood": read to the sentence's end, as "during" ends a clause
+_CHILDHOOD_AFTER = re.compile(
+    r"[^.;,]{0,30}?\b(?:(?:during|in)\s+(?:(?:his|her|their|early)\s+)*(?:childhood|infancy|adolescence)"
+    r"|as\s+an?\s+(?:child|infant|baby|toddler|teenager|adolescent))\b",
+    re.IGNORECASE,
+)
 
 _CURRENT = re.compile(
     r"\b(?:currently|current\s+medications?|medications?\s+(?:include|includes|including|are|is|list)"
@@ -334,6 +340,8 @@ class NoteContext:
                 continue  # "a 9 month history of weight loss": the complaint, not the past
             if not self.cues(_HISTORY_STOP).within(match.end(), span.start):
                 return True
+        if _CHILDHOOD_AFTER.match(view, span.end, self.sentence(span.start).end):
+            return True
         return _HISTORY_AFTER.match(view, span.end, self.clause_end(span.end)) is not None
 
     def therapy_timing(self, span: Span) -> tuple[Timing | None, bool | None]:
