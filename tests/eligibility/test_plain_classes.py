@@ -9,6 +9,7 @@ import pytest
 from trialscout.eligibility.model import CriterionKind
 from trialscout.eligibility.parse import parse_criteria_text
 from trialscout.eligibility.plain import strip_explanations
+from trialscout.eligibility.plain.faithful import faithful
 from trialscout.eligibility.plain.sound import mend, sound
 
 INC = CriterionKind.INCLUSION
@@ -168,3 +169,85 @@ def test_a_name_keeps_its_capitals_when_a_sentence_starts_with_it() -> None:
 
     assert lower_first("New York Heart Association class II") == "New York Heart Association class II"
     assert lower_first("Prior chemotherapy") == "prior chemotherapy"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # a requirement said as a bar
+        ("Provides written informed consent", EXC),
+        ("Likely to be available for follow-up", EXC),
+        # a noun's complement dropped: only resection OF brain metastases bars
+        ("Prior surgical resection of brain metastases", EXC),
+        # an "OR" alternative said without its verb, a new item run on after a value
+        ("Serum creatinine <= 1.5 mg/dL OR creatinine clearance >= 60 mL/min", INC),
+        ("Platelet count at least 100,000/mm3 Thrombocytopenia must have resolved", INC),
+        ("Bilirubin < 1.5 times ULN SGPT < 2.5 times ULN", INC),
+        # a phrase said as had or as being that is none
+        ("Hematologic function normal", INC),
+        ("ELISA and Western blot negative for HIV", INC),
+        ("Alcohol or drug dependence", EXC),
+        ("Pregnant at entry or unwillingness to use contraception", EXC),
+        ("Malignant tumor or those who have had a tumor in the past 5 years", EXC),
+        # an item run on after an acronym, a bracketed name before its acronym
+        ("Known allergy to Tween 80 No other serious illness", EXC),
+        ("Severe anemia(Red Blood Cell Count)RBC<3 million/mm3", EXC),
+    ],
+)
+def test_inverted_added_or_garbled_meanings_show_the_registry_words(text: str, kind: CriterionKind) -> None:
+    """A requirement is not said as a bar, a dropped complement or alternative does not narrow or
+    widen a criterion, and a run-on is not made one sentence: the original words are shown."""
+    sentence, original = shown(text, kind)
+    assert original, sentence
+    assert sentence == text
+
+
+def test_a_window_is_said_or_the_sentence_falls_back() -> None:
+    """Chemotherapy within 6 weeks bars only recent chemotherapy: the sentence says the window."""
+    sentence, original = shown("Chemotherapy within 6 weeks prior to enrollment", EXC)
+    assert not original
+    assert "6 weeks" in sentence
+    assert not faithful("You cannot join if you have had chemotherapy.", "Chemotherapy within 6 weeks")
+
+
+def test_words_the_criterion_never_says_cost_the_sentence() -> None:
+    """ "spinal cord" where the criterion says only "brain", or another item's limit, is not said."""
+    assert faithful("You cannot join if you have cancer that has spread to the brain.", "Brain metastases")
+    assert not faithful(
+        "You cannot join if you have cancer that has spread to the brain or spinal cord.", "Brain metastases"
+    )
+    assert not faithful("Hormone receptor status: at least 3 months.", "Life expectancy at least 3 months")
+
+
+def test_legacy_labels_stand_only_on_a_plain_name() -> None:
+    """ "Allowed:" stands on a drug name; a recommendation or a completion under it is shown as written."""
+    criteria = parse_criteria_text(
+        "PRIOR CONCURRENT THERAPY:\nAllowed:\n- Bisphosphonates\n- Growth factors recommended\n"
+        "- Completion of radiotherapy"
+    )
+    shown_words = [(strip_explanations(c.plain), c.plain_original) for c in criteria]
+    assert shown_words == [
+        ("Allowed: Bisphosphonates.", False),
+        ("Growth factors recommended", True),
+        ("Completion of radiotherapy", True),
+    ]
+    # a window of the label that is not the item's own
+    assert not faithful(
+        "Not allowed within 4 weeks: Tamoxifen within 6 weeks.", "Tamoxifen within 6 weeks", "4 weeks"
+    )
+    assert not faithful("Not allowed within 4 weeks: Tamoxifen.", "Tamoxifen", "Hormonal therapy")
+
+
+def test_an_allowance_is_not_said_as_a_requirement() -> None:
+    assert not faithful("I have stable brain metastases.", "Stable brain metastases also eligible")
+    sentence, original = shown("Patients with stable brain metastases are also eligible", INC)
+    assert original or "can join" in sentence
+
+
+def test_a_gloss_inside_a_phrase_is_dropped() -> None:
+    """ "disease beyond (metastatic: ...) the axilla" reads as nonsense: the phrase is kept whole."""
+    assert mend("I have disease beyond (metastatic: spread to other parts) the axilla.") == (
+        "I have disease beyond the axilla."
+    )
+    kept = "I have autoimmune disease (autoimmune: the body attacks itself) of the skin."
+    assert mend(kept) == kept

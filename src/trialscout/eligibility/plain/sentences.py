@@ -46,6 +46,7 @@ from trialscout.eligibility.plain.clauses import (
     split_exception,
     states_itself,
 )
+from trialscout.eligibility.plain.faithful import faithful
 from trialscout.eligibility.plain.negation import NoReading, exclusion_negation, without_no
 from trialscout.eligibility.plain.predicates import SUBJECT
 from trialscout.eligibility.plain.rules import rules_in, typed_sentence
@@ -441,7 +442,8 @@ def plain_sentence(criterion: Criterion, *, parent: Criterion | None = None) -> 
     except Exception:  # noqa: BLE001 - a bug in a rewrite must cost the rewrite, not the criterion
         return ""
     said = mend(said)
-    return said if sound(strip_explanations(said)) else ""
+    bare = strip_explanations(said)
+    return said if sound(bare) and faithful(bare, criterion.text, criterion.topic) else ""
 
 
 def context(criteria: Sequence[Criterion]) -> dict[str, Criterion]:

@@ -135,6 +135,11 @@ _MENDS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     ),
 ]
 _GLOSS = re.compile(r"\s\(([\w-]+): [^()]*\)")
+_GLOSS_INSIDE = re.compile(
+    r"\b(beyond|of|to|in|into|with|from|at|for|on|the|a|an|and|or|than|by|without|within)"
+    r"\s\([\w-]+: [^()]*\)(?=\s)",
+    _I,
+)
 #: "you are" / "I am" before a noun phrase that names a disease ("you are clinically significant
 #: lung disease"): a being is said where a having is meant.
 _BE_DISEASE = re.compile(
@@ -168,6 +173,9 @@ def mend(sentence: str) -> str:
     sentence = _TIGHT[1].sub(") ", _TIGHT[0].sub(" (", sentence))
     if sentence.endswith("].") and sentence.count("]") > sentence.count("["):
         sentence = sentence[:-2].rstrip(" .") + "."
+    # a gloss put inside a phrase, after a word that cannot end one ("disease beyond (metastatic:
+    # spread ...) the axilla"): the phrase is kept whole and the gloss dropped
+    sentence = _GLOSS_INSIDE.sub(r"\1", sentence)
     # a gloss ("(concurrent: at the same time)") whose word a mend took away goes with it
     for gloss in _GLOSS.finditer(sentence):
         word = re.compile(rf"\b{re.escape(gloss.group(1))}\b", _I)
