@@ -83,19 +83,21 @@ def test_typed_rules_split_and_plain_sentences_hold_their_measured_quality(
     assert report.plain_built / report.plain_checked >= FLOORS["plain_built"]
 
 
-#: Measured on 2026-12-02 (docs/eligibility-gold.md), less a margin of about 0.02.
-FLOORS = {"split": 0.82, "kind": 0.88, "precision": 0.46, "recall": 0.49, "plain_built": 0.80}
+#: Measured on 2026-12-02 (docs/eligibility-gold.md), less a margin of about 0.02. The plain
+#: sentences built fell from 82.7% to 68.4% when the faithfulness gate began to show the
+#: registry's words in place of sentences that changed a meaning or slipped.
+FLOORS = {"split": 0.82, "kind": 0.88, "precision": 0.46, "recall": 0.49, "plain_built": 0.66}
 
 
 def test_plain_sentences_keep_their_meaning_and_grammar(gold_trials: dict[str, Trial]) -> None:
     """The hand review (gold/plain-review.json) of each built sentence. The targets are at most
-    2% with a changed meaning and 5% with a grammar slip; measured on 2026-12-02: 23 and 51 of
-    297 (7.7%, 17.2%), so these ceilings hold today's figures until the sentences improve. A
+    2% with a changed meaning and 5% with a grammar slip; measured on 2026-12-02 after the
+    faithfulness gate: 3 and 10 of 234 (1.3%, 4.3%; before it, 23 and 51 of 297). A
     sentence that changed since its review counts as not reviewed; at least 90% must be
     reviewed, so a change to the sentences needs a new review."""
     reviewed = {(r["n"], r["starts"], r["sentence"]): r for r in score.gold_reviews()}
     current = list(score.built_sentences(score.gold_items(), gold_trials))
-    assert len(current) > 250
+    assert len(current) > 200
     found = [reviewed[key] for key in current if key in reviewed]
     assert len(found) >= 0.9 * len(current), f"{len(current) - len(found)} sentences not reviewed"
     changed = [r for r in found if r["meaning"] != "same"]
@@ -104,5 +106,5 @@ def test_plain_sentences_keep_their_meaning_and_grammar(gold_trials: dict[str, T
     assert len(slips) <= PLAIN_CEILINGS["slips"] * len(found), slips
 
 
-#: Today's review figures (targets: 0.02 and 0.05); lower them as the sentences improve.
-PLAIN_CEILINGS = {"changed": 0.08, "slips": 0.175}
+#: The issue's targets, which the reviewed sentences meet (1.3% and 4.3% on 2026-12-02).
+PLAIN_CEILINGS = {"changed": 0.02, "slips": 0.05}

@@ -251,3 +251,60 @@ def test_a_gloss_inside_a_phrase_is_dropped() -> None:
     )
     kept = "I have autoimmune disease (autoimmune: the body attacks itself) of the skin."
     assert mend(kept) == kept
+
+
+def test_someone_elses_their_stays_theirs_and_an_unclosed_bracket_is_not_said() -> None:
+    """ "Their" is the patient's only where the sentence speaks of no one else; a bracket the
+    registry opened and never closed means the words were cut, so they are shown as written."""
+    from trialscout.eligibility.plain.sound import mend, sound
+
+    said = mend("I am on HRT. Women whose status is in doubt must stop their HRT.")
+    assert "their HRT" in said and "my HRT" not in said
+    assert mend("I can use their own smartphone.") == "I can use my own smartphone."
+    assert not sound("I am postmenopausal [in questionable cases a blood sample.")
+    assert sound("I am postmenopausal (no periods for 12 months).")
+
+
+def test_what_a_criterion_takes_from_around_it_is_kept_or_its_words_are_shown() -> None:
+    """A window from the heading above, an exclusion's polarity, an alternative running on to
+    the next item, "and" between two labs, a procedure's object, an allowance: a sentence that
+    loses one of them is not said (the registry's words are shown instead)."""
+    from trialscout.eligibility.plain.faithful import faithful
+
+    heading = "Excluded within 8 weeks of study entry:"
+    assert not faithful("You cannot join if you have had interferon.", "Interferon.", parent=heading)
+    assert faithful(
+        "You cannot join if you have had interferon in the last 8 weeks.", "Interferon.", parent=heading
+    )
+    assert not faithful(
+        "You cannot join if you have had interferon.", "Interferon.", topic="Prior Medication", excluding=True
+    )
+    words = "History of retinal surgery in the study eye."
+    assert not faithful("History of retinal surgery in the study eye.", words, excluding=True)
+    assert faithful(
+        "You cannot join if you have had retinal surgery in the study eye.", words, excluding=True
+    )
+    assert not faithful(
+        "My creatinine is at most 1.5 times ULN.", "Creatinine no greater than 1.5 times normal OR"
+    )
+    assert not faithful(
+        "You cannot join if your AST or your ALT is more than 3 times ULN.",
+        "AST and ALT > 3 times normal",
+        excluding=True,
+    )
+    assert not faithful(
+        "I do not have cancer that has spread to the liver and I have not had surgical resection.",
+        "No prior surgical resection for liver metastases",
+    )
+    assert not faithful(
+        "I have prior grade 2 glioma with no prior radiotherapy also eligible.",
+        "Patients with prior grade 2 glioma with no prior radiotherapy also eligible",
+    )
+    assert not faithful(
+        "I do not have metastases on bone scan (required only if ALP is raised) Bilateral cancer.",
+        "No metastases on bone scan (required only if ALP is raised) Bilateral cancer allowed",
+    )
+    assert not faithful(
+        "I have co-enrollment in the imaging substudy is required.",
+        "Co-enrollment in the imaging substudy is required.",
+    )

@@ -74,6 +74,8 @@ _RUN_ON = re.compile(
     # a second limit after a capital "OR"/"AND" with no verb: "is at most 1.5 mg/dL OR creatinine
     # clearance at least 60 mL/min"
     r"|\s(?:OR|AND)\s+(?:(?!(?:is|are|am)\b)[\w()/-]+\s+){1,6}?(?:at least|at most|more than|less than)\b"
+    # a new item after a closing bracket: "... (required only if ... are elevated) Simultaneous ..."
+    r"|[a-z]\)\s+(?!(?:I|My|You)\b)[A-Z][a-z]{3,}\s+[a-z]"
 )
 
 #: A phrase said as had or as being that is not one: a gerund, a test result, a dependence received.
@@ -84,6 +86,8 @@ _BAD_FRAME = re.compile(
     r"|\b(?:receiving|taking)\s+[^.,;]*?\b(?:dependence|abuse|addiction|disorder)\b"
     r"|\b(?:unwillingness|inability|refusal)\s+to\b"
     r"|(?<!including )(?<!except )\bthose\s+(?:who|with)\b"
+    # the registry's demand left inside a sentence of having: "I have co-enrollment on X is required"
+    r"|^(?:I|you)\s+(?:have|am|are)\b[^.]*\b(?:is|are)\s+(?:required|needed|necessary|mandatory)\b"
     # advice is no requirement and no bar: "I am receiving concurrent hormonal therapy discouraged"
     r"|\b(?:discouraged|recommended|encouraged|preferred|suggested)\b",
     _I,
@@ -131,10 +135,77 @@ def _words_kept(sentence: str, text: str) -> bool:
     return alternative is None or re.search(r"\bor\b", sentence, _I) is not None
 
 
-def faithful(sentence: str, text: str, topic: str | None = None) -> bool:
+#: Two labs joined by "and" ("AST and ALT > 2 times normal"): an exclusion of both, not of either.
+_LABS_AND = re.compile(
+    r"\b(?:AST|ALT|SGOT|SGPT|bilirubin|creatinine|ALP|alkaline phosphatase)\b[^.;,]{0,25}?\band\b\s*"
+    r"(?:AST|ALT|SGOT|SGPT|bilirubin|creatinine|ALP|alkaline phosphatase)\b",
+    _I,
+)
+#: A procedure or treatment and what it was for ("No prior surgical resection for brain
+#: metastases"): one bar, whose object is no bar of its own.
+_DONE_FOR = re.compile(
+    r"\b(?:resection|surgery|radiotherapy|radiation|irradiation|radiosurgery|treatment|therapy)"
+    r"\s+(?:for|of|to)\b",
+    _I,
+)
+_TWO_BARS = re.compile(r"\band (?:I|you) (?:have not had|do not have|have had|have)\b", _I)
+#: How an exclusion is said: a sentence for one with none of these has lost its polarity.
+_EXCLUDING = re.compile(r"\b(?:cannot|not|no|never|without|free of|allowed|eligible|can still)\b|n't\b", _I)
+
+
+def _context_kept(sentence: str, text: str, topic: str | None, parent: str | None, excluding: bool) -> bool:
+    """What the criterion takes from around it is kept: the window its heading gives ("Excluded
+    within 6 weeks: ... Immunomodulators"), an exclusion's polarity, an alternative that runs on
+    to the next item ("Creatinine no greater than 1.5 times normal OR"), "and" between labs."""
+    if parent and parent.rstrip().endswith(":"):
+        window = _numbers(" ".join(m.group(0) for m in _DURATION.finditer(parent)))
+        if window and not window <= _numbers(sentence):
+            return False
+    # "Prior Medication:" headings of the legacy layout give their windows in sub-headings
+    # ("Excluded within 6 weeks of study entry:"); without one, "you have had" bars any past use
+    if (
+        topic
+        and re.search(r"\bprior\s+(?:medications?|treatments?|therap(?:y|ies))\b", topic, _I)
+        and not _DURATION.search(topic + " " + text + " " + sentence)
+        and re.search(r"\bhave had\b", sentence)
+    ):
+        return False
+    if excluding and not _EXCLUDING.search(sentence):
+        return False
+    if re.search(r"(?:^\s*or\b|\bor\s*[.;:]?\s*$)", text, _I):
+        return False
+    if (
+        excluding
+        and _LABS_AND.search(text)
+        and re.search(r"\bor\b", sentence)
+        and not re.search(r"\bor\b", text, _I)
+    ):
+        return False
+    if _DONE_FOR.search(text) and _TWO_BARS.search(sentence) and not re.search(r"\band\b", text, _I):
+        return False
+    # the registry's allowance left inside a sentence of having: "I have X ... also eligible"
+    return not (
+        re.match(r"(?:I|My|You)\b", sentence) and _ELIGIBLE.search(sentence) and "join" not in sentence
+    )
+
+
+def faithful(
+    sentence: str,
+    text: str,
+    topic: str | None = None,
+    *,
+    parent: str | None = None,
+    excluding: bool = False,
+    own: bool = True,
+) -> bool:
     """Whether a built sentence (explanations stripped) keeps the meaning of ``text``, the
-    criterion's own words (``topic``: the heading it sits under, where one gives a label)."""
+    criterion's own words (``topic``: the heading it sits under, where one gives a label;
+    ``parent``: the words of the criterion it sits under; ``excluding``: it is an exclusion;
+    ``own``: it is a requirement in its own right, not an exception or a condition of one, whose
+    sentence is framed by its parent's)."""
     if not _label_fits(sentence, text, topic):
+        return False
+    if own and not _context_kept(sentence, text, topic, parent, excluding):
         return False
     if _REQUIREMENT_AS_BAR.search(sentence) or _BAD_FRAME.search(sentence) or _RUN_ON.search(sentence):
         return False

@@ -443,7 +443,15 @@ def plain_sentence(criterion: Criterion, *, parent: Criterion | None = None) -> 
         return ""
     said = mend(said)
     bare = strip_explanations(said)
-    return said if sound(bare) and faithful(bare, criterion.text, criterion.topic) else ""
+    kept = faithful(
+        bare,
+        criterion.text,
+        criterion.topic,
+        parent=parent.text if parent is not None else None,
+        excluding=criterion.kind is CriterionKind.EXCLUSION,
+        own=criterion.role is CriterionRole.REQUIREMENT,
+    )
+    return said if sound(bare) and kept else ""
 
 
 def context(criteria: Sequence[Criterion]) -> dict[str, Criterion]:

@@ -154,6 +154,13 @@ _BE_DISEASE = re.compile(
 
 
 _THEIR = re.compile(r"(?<!\band )\btheir\b")
+#: Someone else the sentence speaks of, whose "their" is theirs, not the patient's: "Females on
+#: HRT ... if they wish to continue their HRT", "people with Carney complex ... their tumour".
+_OTHERS = re.compile(
+    r"\b(?:they|them|people|patients|subjects|participants|females|males|women|men|those|children"
+    r"|partners?|parents?|caregivers?)\b",
+    re.IGNORECASE,
+)
 #: A bracket run into the word before or after it: "hypertension(systolic ...)", ")WBC".
 _TIGHT = (re.compile(r"(?<=[a-z]{3})\((?=[A-Za-z]{2})"), re.compile(r"\)(?=[A-Za-z]{2})"))
 
@@ -164,7 +171,9 @@ def mend(sentence: str) -> str:
     "you have an allergy to")."""
     before = sentence
     # the registry's "their" in a sentence of the patient's own: "on their smartphone" -> "on my"
-    if re.match(r"(?:I|My)\b", sentence):
+    if _OTHERS.search(sentence):
+        pass
+    elif re.match(r"(?:I|My)\b", sentence):
         sentence = _THEIR.sub("my", sentence)
     elif re.match(r"You cannot join if you\b", sentence) and " I " not in sentence:
         sentence = _THEIR.sub("your", sentence)
@@ -186,4 +195,6 @@ def mend(sentence: str) -> str:
 
 def sound(sentence: str) -> bool:
     """Whether a built sentence is free of the slips the rewriting is known to make."""
+    if sentence.count("[") != sentence.count("]") or sentence.count("(") != sentence.count(")"):
+        return False  # a bracket opened and never closed (or the reverse): the words were cut
     return not (_SLIPS.search(sentence) or _BE_DISEASE.search(sentence) or _CASED.search(sentence))
