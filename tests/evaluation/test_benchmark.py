@@ -439,3 +439,27 @@ def test_ties_are_ordered_as_trec_eval_orders_them() -> None:
     expected = (1 / LOG2_3 + 2 / 2) / (2 + 1 / LOG2_3)
     assert scores.metrics["ndcg@10"] == pytest.approx(expected)
     assert scores.metrics["auroc"] == 0.5  # all tied: no information
+
+
+def test_every_report_carries_the_chance_level_of_its_pools() -> None:
+    """Beside BM25, the figures a random order scores on the same candidates: a pool where every
+    candidate is eligible scores 1 in any order; a pool of one eligible trial among three scores
+    below the oracle, the same in every run."""
+    corpus = _trials(CIVAMIDE, "NCT00036491", "NCT01048541")
+    queries = {"q1": "knee pain", "q2": "knee pain"}
+    qrels = {
+        "q1": {CIVAMIDE: 2, "NCT00036491": 2, "NCT01048541": 2},
+        "q2": {CIVAMIDE: 2, "NCT00036491": 0, "NCT01048541": 0},
+    }
+    report = evaluate(queries, qrels, corpus, [Bm25Ranker])
+    chance = report.random
+    assert chance is not None and chance.orders == 20
+    again = evaluate(queries, qrels, corpus, [Bm25Ranker]).random
+    assert again == chance
+    one = evaluate({"q2": "knee pain"}, {"q2": qrels["q2"]}, corpus, [Bm25Ranker]).random
+    full = evaluate({"q1": "knee pain"}, {"q1": qrels["q1"]}, corpus, [Bm25Ranker]).random
+    assert full is not None and full.metrics["ndcg@10"] == pytest.approx(1.0)
+    assert one is not None
+    low, mid, high = one.low["ndcg@10"], one.metrics["ndcg@10"], one.high["ndcg@10"]
+    assert low is not None and mid is not None and high is not None
+    assert low < mid < high <= 1.0 and mid < 0.95

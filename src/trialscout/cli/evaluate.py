@@ -149,6 +149,11 @@ def render_report(report: EvaluationReport) -> RenderableType:
     for name in names:
         table.add_column(_HEADINGS.get(name, name), justify="right")
     base = report.scores(report.baseline)
+    chance = report.random
+    if chance is not None:
+        table.add_row(
+            f"random ({chance.orders})", *(_number(chance.metrics.get(name)) for name in names), style="dim"
+        )
     for scores in report.rankers:
         table.add_row(scores.ranker, *(_number(scores.metrics.get(name)) for name in names))
         if base is not None and scores is not base:
@@ -163,6 +168,13 @@ def render_report(report: EvaluationReport) -> RenderableType:
         f" excluded over all pairs, and its mean over {c.queries_with_both} patients with both;"
         f" under each ranker, its difference from {report.baseline}."
     ]
+    if chance is not None:
+        low, high = chance.low.get(names[0]), chance.high.get(names[0])
+        notes.append(
+            f"random: each patient's candidates in a random order, the mean of {chance.orders} seeded"
+            f" orders ({_HEADINGS[names[0]]} {_number(low)} to {_number(high)}): the chance level of"
+            " these pools."
+        )
     if report.corpus is not None:
         k = report.corpus
         notes.append(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 import re
 import time
 from collections import Counter
@@ -268,6 +269,57 @@ class CorpusSummary(msgspec.Struct, frozen=True, kw_only=True):
     skipped_files: int
 
 
+#: How many random orders the random baseline averages (each seeded: the same figures every run).
+RANDOM_ORDERS = 20
+
+
+class RandomBaseline(msgspec.Struct, frozen=True, kw_only=True):
+    """Each patient's candidates in a random order, ``orders`` times: what a ranker that knows
+    nothing scores on these pools. Small pools with many relevant trials score high by chance
+    (SIGIR's), so a ranker's figures mean something only beside this one."""
+
+    orders: int
+    metrics: dict[str, float | None]  # the mean over the orders
+    low: dict[str, float | None]  # the lowest of the orders
+    high: dict[str, float | None]  # the highest
+
+
+def random_baseline(
+    candidates: Mapping[str, Sequence[BenchmarkTrial]],
+    qrels: Mapping[str, Mapping[str, int]],
+    ks: Sequence[int] = DEFAULT_KS,
+    *,
+    orders: int = RANDOM_ORDERS,
+) -> RandomBaseline:
+    """The figures of ``orders`` seeded random orders of every patient's candidates (the
+    eligibility used for AUROC is random too)."""
+    runs: list[dict[str, float | None]] = []
+    for seed in range(orders):
+        rankings: dict[str, list[RankedTrial]] = {}
+        for q, cs in candidates.items():
+            if not cs:
+                continue
+            draw = random.Random(f"{seed}:{q}")
+            order = [c.nct_id for c in cs]
+            draw.shuffle(order)
+            rankings[q] = [
+                RankedTrial(nct_id=nct, score=float(len(order) - i), eligibility=draw.random())
+                for i, nct in enumerate(order)
+            ]
+        runs.append(_score("random", rankings, qrels, ks, 0.0).metrics)
+    names = metric_names(ks)
+
+    def values(name: str) -> list[float]:
+        return [v for run in runs if (v := run.get(name)) is not None]
+
+    return RandomBaseline(
+        orders=orders,
+        metrics={n: mean(values(n)) for n in names},
+        low={n: min(values(n), default=None) for n in names},
+        high={n: max(values(n), default=None) for n in names},
+    )
+
+
 class EvaluationReport(msgspec.Struct, frozen=True, kw_only=True):
     """The figures of every ranker on one benchmark, with its coverage."""
 
@@ -279,6 +331,7 @@ class EvaluationReport(msgspec.Struct, frozen=True, kw_only=True):
     corpus: CorpusSummary | None = None
     problems: tuple[str, ...] = ()
     seconds: float = 0.0
+    random: RandomBaseline | None = None  # the chance level of these pools
 
     def scores(self, ranker: str) -> RankerScores | None:
         return next((r for r in self.rankers if r.ranker == ranker), None)
@@ -349,6 +402,7 @@ def evaluate(
         rankers=tuple(results),
         run_files=tuple(run_files),
         seconds=time.perf_counter() - started,
+        random=random_baseline(candidates, qrels, ks),
     )
 
 
