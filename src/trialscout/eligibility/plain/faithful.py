@@ -135,10 +135,10 @@ def _words_kept(sentence: str, text: str) -> bool:
     return alternative is None or re.search(r"\bor\b", sentence, _I) is not None
 
 
+_LABS = "AST|ALT|SGOT|SGPT|bilirubin|creatinine|ALP|alkaline phosphatase"
 #: Two labs joined by "and" ("AST and ALT > 2 times normal"): an exclusion of both, not of either.
 _LABS_AND = re.compile(
-    r"\b(?:AST|ALT|SGOT|SGPT|bilirubin|creatinine|ALP|alkaline phosphatase)\b[^.;,]{0,25}?\band\b\s*"
-    r"(?:AST|ALT|SGOT|SGPT|bilirubin|creatinine|ALP|alkaline phosphatase)\b",
+    rf"\b(?:{_LABS})\b[^.;,]{{0,25}}?\band\b\s*(?:{_LABS})\b",
     _I,
 )
 #: A procedure or treatment and what it was for ("No prior surgical resection for brain
