@@ -118,6 +118,17 @@ class Finding(_Part, frozen=True, kw_only=True):
     concepts: tuple[str, ...] = ()
 
 
+class CandidateDiagnosis(_Part, frozen=True, kw_only=True):
+    """A diagnosis the note's findings suggest but the note does not name ("Turner syndrome" for a
+    webbed neck, short stature and amenorrhoea): a lead for finding trials, never a diagnosis."""
+
+    name: str
+    concepts: tuple[str, ...] = ()  # its vocabulary ids ("ORPHA:881", "OMIM:...")
+    score: float  # 0-1, how well the findings fit it against the other candidates
+    supporting: tuple[str, ...] = ()  # the note's findings it explains
+    against: tuple[str, ...] = ()  # findings it usually has that the note denies
+
+
 class PatientProfile(
     msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
 ):
@@ -137,6 +148,8 @@ class PatientProfile(
     diagnoses: tuple[Condition, ...] = ()  # the disease(s) a trial is sought for
     other_conditions: tuple[Condition, ...] = ()  # comorbidities and history
     absent: tuple[Finding, ...] = ()  # negated findings
+    # suggested by the findings when the note names no diagnosis that explains them
+    candidate_diagnoses: tuple[CandidateDiagnosis, ...] = ()
     biomarkers: tuple[Biomarker, ...] = ()
     performance_status: PerformanceStatus | None = None
     labs: tuple[LabResult, ...] = ()

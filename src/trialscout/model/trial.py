@@ -233,6 +233,9 @@ class Trial(_Frozen, frozen=True, kw_only=True):
     conditions: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     condition_mesh_terms: tuple[MeshTerm, ...] = ()
+    # The broader MeSH terms of the conditions' terms, as the registry derives them (API v2
+    # records only; legacy XML has none): the hierarchy a concept search walks.
+    condition_mesh_ancestors: tuple[MeshTerm, ...] = ()
     intervention_mesh_terms: tuple[MeshTerm, ...] = ()
 
     arm_groups: tuple[ArmGroup, ...] = ()

@@ -153,6 +153,7 @@ def trial_from_study(study: v2.Study) -> Trial:
         conditions=_strings(conditions.conditions),
         keywords=_strings(conditions.keywords),
         condition_mesh_terms=_meshes(derived.condition_browse_module),
+        condition_mesh_ancestors=_meshes(derived.condition_browse_module, ancestors=True),
         intervention_mesh_terms=_meshes(derived.intervention_browse_module),
         arm_groups=tuple(
             ArmGroup(
@@ -233,10 +234,11 @@ def _design(info: v2.DesignInfo | None) -> Design | None:
     )
 
 
-def _meshes(browse: v2.BrowseModule | None) -> tuple[MeshTerm, ...]:
+def _meshes(browse: v2.BrowseModule | None, *, ancestors: bool = False) -> tuple[MeshTerm, ...]:
     if browse is None:
         return ()
-    return tuple(MeshTerm(term=m.term, id=_str(m.id)) for m in browse.meshes if m.term)
+    meshes = browse.ancestors if ancestors else browse.meshes
+    return tuple(MeshTerm(term=m.term, id=_str(m.id)) for m in meshes if m.term)
 
 
 def _eligibility(module: v2.EligibilityModule) -> Eligibility:

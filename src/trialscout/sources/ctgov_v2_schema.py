@@ -233,6 +233,7 @@ class Mesh(_V2, frozen=True):
 
 class BrowseModule(_V2, frozen=True):
     meshes: list[Mesh] = []
+    ancestors: list[Mesh] = []
 
 
 class MiscInfoModule(_V2, frozen=True):
