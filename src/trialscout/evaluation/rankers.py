@@ -17,14 +17,15 @@ from trialscout.eligibility.parse import parse_eligibility
 from trialscout.evaluation.benchmark import Bm25Ranker, RankedTrial, RankerFactory
 from trialscout.evaluation.corpus import BenchmarkTrial
 from trialscout.matching.check import check_trial
-from trialscout.matching.ranking import eligibility_score, match_score, relevance
+from trialscout.matching.ranking import ALL_COMPONENTS, Components, score_trial
 from trialscout.patients.note import extract_profile
 
 
 class TrialscoutRanker:
     name = "trialscout"
 
-    def __init__(self, corpus: Mapping[str, BenchmarkTrial]) -> None:
+    def __init__(self, corpus: Mapping[str, BenchmarkTrial], components: Components = ALL_COMPONENTS) -> None:
+        self.components = components
         self._bm25 = Bm25Ranker(corpus)
         self._parsed: dict[str, ParsedEligibility] = {}
 
@@ -42,12 +43,9 @@ class TrialscoutRanker:
         for candidate in candidates:
             check = check_trial(profile, candidate.trial, self._parse(candidate))
             share = baseline.get(candidate.nct_id, 0.0) / top
+            scores = score_trial(profile, candidate.trial, check, text=share, components=self.components)
             ranked.append(
-                RankedTrial(
-                    nct_id=candidate.nct_id,
-                    score=match_score(relevance(share, profile, candidate.trial), check),
-                    eligibility=eligibility_score(check),
-                )
+                RankedTrial(nct_id=candidate.nct_id, score=scores.total, eligibility=scores.eligibility)
             )
         ranked.sort(key=lambda r: (-r.score, r.nct_id))
         return ranked

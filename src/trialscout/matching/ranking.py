@@ -1,23 +1,36 @@
-"""How a trial ranks for a patient: the one score `match` ships and `trialscout eval` measures.
+"""How a trial ranks for a patient: the one formula `match` ships and `trialscout eval` measures.
 
-Relevance is the search score scaled to the best candidate's (0-1), plus `ABOUT_WEIGHT` when
-the trial's conditions or title name one of the patient's diagnoses; the rank weighs relevance
-by the chance the patient can join (`eligibility_score`, from the per-criterion verdicts).
-Pure functions: no store, no search.
+Four separate scores, each 0-1 (`TrialScores`):
+
+- **concept**: the trial is about the patient's disease (`concept_score`): its conditions are
+  the patient's diagnosis or narrower (1), broader (less, by how far up the hierarchy), or about
+  a diagnosis the note's findings suggest (scaled by that suggestion's score); 0 when its
+  conditions are about something else. Read through the concept graph (`trialscout.concepts`).
+- **text**: the text relevance, the search score as a share of the best candidate's;
+- **eligibility**: the chance the patient can join, from the per-criterion verdicts
+  (`eligibility_score`);
+- **distance**: when a place is given, how near the nearest fitting site is (1 at the door, 0.5
+  at `HALF_DISTANCE_KM`).
+
+`combine` weighs them into the rank: relevance = text + `CONCEPT_WEIGHT` x concept, times the
+eligibility factor (0.35 + 0.65 x eligibility), times the distance factor (0.8 + 0.2 x distance).
+`Components` switches parts off, for the ablation table of `trialscout eval`. Pure functions: no
+store, no search.
 """
 
 from __future__ import annotations
 
-import functools
+import msgspec
 
+from trialscout.concepts.about import about_score
 from trialscout.matching.check import TrialCheck
-from trialscout.matching.terms import Terms, matches, terms
 from trialscout.model.patient import PatientProfile
 from trialscout.model.trial import Trial
 
-#: How much being about one of the patient's diagnoses adds to the (0-1) search relevance.
-ABOUT_WEIGHT = 0.3
-
+#: How much being about the patient's disease adds to the (0-1) text relevance.
+CONCEPT_WEIGHT = 0.3
+#: The distance at which the distance score is one half.
+HALF_DISTANCE_KM = 300.0
 
 #: The chance that one checkable criterion the profile cannot settle turns out failed, and
 #: the same for one that leans towards failing (the patient has what an exclusion grades, a
@@ -25,6 +38,34 @@ ABOUT_WEIGHT = 0.3
 #: the patient can join by its share.
 UNKNOWN_FAILS = 0.1
 LEANING_FAILS = 0.5
+
+
+class Components(msgspec.Struct, frozen=True, kw_only=True):
+    """The parts of the ranking, each of which can be switched off (for the ablation table)."""
+
+    concept: bool = True  # the trial is about the patient's disease, through the concept graph
+    diagnoses: bool = True  # diagnoses the note's findings suggest count for concept and text
+    text: bool = True  # text relevance
+    eligibility: bool = True  # per-criterion verdicts
+    closed_world: bool = True  # an inclusion condition the profile never mentions leans to failing
+    distance: bool = True  # nearness of the nearest fitting site, when a place is given
+
+    def label(self) -> str:
+        off = [name for name in self.__struct_fields__ if not getattr(self, name)]
+        return "all" if not off else "without " + ", ".join(off)
+
+
+ALL_COMPONENTS = Components()
+
+
+class TrialScores(msgspec.Struct, frozen=True, kw_only=True):
+    """One trial's scores for one patient, and their combination (`total`)."""
+
+    concept: float
+    text: float
+    eligibility: float
+    distance: float | None  # None without a place
+    total: float
 
 
 def eligibility_score(check: TrialCheck) -> float:
@@ -40,26 +81,52 @@ def eligibility_score(check: TrialCheck) -> float:
     return 0.3 + 0.7 * chance
 
 
-def match_score(relevance: float, check: TrialCheck) -> float:
-    """The rank of a trial for a patient: relevance, weighed by the chance the patient can join."""
-    return relevance * (0.35 + 0.65 * eligibility_score(check))
+def distance_score(distance_km: float | None) -> float | None:
+    """1 at the door, 0.5 at `HALF_DISTANCE_KM`, towards 0 far away; None without a place."""
+    if distance_km is None:
+        return None
+    return HALF_DISTANCE_KM / (HALF_DISTANCE_KM + max(0.0, distance_km))
 
 
-def about(profile: PatientProfile, trial: Trial) -> float:
-    """1 when the trial's conditions (or title) name one of the patient's diagnoses, else 0."""
-    named = _trial_terms(trial.conditions, trial.title)
-    for diagnosis in profile.diagnoses:
-        have = terms(diagnosis.name, *diagnosis.concepts)
-        if any(matches(have, t) or matches(t, have) for t in named):
-            return 1.0
-    return 0.0
+def combine(
+    *,
+    concept: float,
+    text: float,
+    eligibility: float,
+    distance: float | None = None,
+    components: Components = ALL_COMPONENTS,
+) -> float:
+    """The rank of a trial for a patient (see the module's formula)."""
+    relevance = (text if components.text else 0.0) + (CONCEPT_WEIGHT * concept if components.concept else 0.0)
+    if not components.text and not components.concept:
+        relevance = 1.0
+    score = relevance
+    if components.eligibility:
+        score *= 0.35 + 0.65 * eligibility
+    if components.distance and distance is not None:
+        score *= 0.8 + 0.2 * distance
+    return score
 
 
-def relevance(search_share: float, profile: PatientProfile, trial: Trial) -> float:
-    """The search score as a share of the best candidate's, plus being about the diagnosis."""
-    return search_share + ABOUT_WEIGHT * about(profile, trial)
+def concept_score(profile: PatientProfile, trial: Trial, components: Components = ALL_COMPONENTS) -> float:
+    """How much the trial is about the patient's disease, 0-1 (see the module)."""
+    return about_score(profile, trial, suggested=components.diagnoses)
 
 
-@functools.lru_cache(maxsize=8192)
-def _trial_terms(conditions: tuple[str, ...], title: str) -> tuple[Terms, ...]:
-    return tuple(terms(c) for c in (*conditions, title))
+def score_trial(
+    profile: PatientProfile,
+    trial: Trial,
+    check: TrialCheck,
+    *,
+    text: float,
+    distance_km: float | None = None,
+    components: Components = ALL_COMPONENTS,
+) -> TrialScores:
+    """All of one trial's scores for one patient: what `match` ranks by and `eval` measures."""
+    concept = concept_score(profile, trial, components) if components.concept else 0.0
+    eligibility = eligibility_score(check)
+    distance = distance_score(distance_km)
+    total = combine(
+        concept=concept, text=text, eligibility=eligibility, distance=distance, components=components
+    )
+    return TrialScores(concept=concept, text=text, eligibility=eligibility, distance=distance, total=total)

@@ -16,7 +16,7 @@ from collections import defaultdict
 import msgspec
 
 from trialscout.matching.check import TrialCheck, TrialResult, check_trial
-from trialscout.matching.ranking import match_score, relevance
+from trialscout.matching.ranking import TrialScores, score_trial
 from trialscout.matching.rules import Question
 from trialscout.model.enums import ENROLLING_STATUSES
 from trialscout.model.patient import PatientProfile
@@ -42,7 +42,7 @@ class TrialMatch(msgspec.Struct, frozen=True, kw_only=True):
     title: str
     overall_status: str | None
     score: float
-    relevance: float  # the search score as a share of the best (0-1), +0.3 when about a diagnosis
+    scores: TrialScores  # concept, text, eligibility and distance, and how they combine
     check: TrialCheck
     location: str | None  # "Recruiting in Chicago (3 mi) +12 other locations"
     nearest_site: NearestSite | None
@@ -125,14 +125,15 @@ def match_patient(registry: LocalRegistry, profile: PatientProfile, request: Mat
     for hit in hits:
         trial = store.trial(hit.nct_id)
         check = check_trial(profile, trial, current_criteria(store, hit.nct_id))
-        score_relevance = relevance((hit.score or 0.0) / top, profile, trial)
+        distance = hit.nearest_site.distance_km if hit.nearest_site is not None else None
+        scores = score_trial(profile, trial, check, text=(hit.score or 0.0) / top, distance_km=distance)
         matches.append(
             TrialMatch(
                 nct_id=hit.nct_id,
                 title=hit.title,
                 overall_status=hit.overall_status,
-                score=match_score(score_relevance, check),
-                relevance=score_relevance,
+                score=scores.total,
+                scores=scores,
                 check=check,
                 location=hit.location,
                 nearest_site=hit.nearest_site,
