@@ -419,3 +419,19 @@ def split_criteria(text: str) -> list[Piece]:
                 if not emit(section_kind, piece, None, str(counters[section_kind])):
                     counters[section_kind] -= 1
     return pieces
+
+
+def inclusion_text(criteria: str) -> str:
+    """The criteria text without its exclusion sections (what a trial asks its patients to
+    have, for ranking by what the trial is about): each line from an exclusion heading up to
+    the next inclusion heading is left out. Cheap: one look at each line, no parse."""
+    kept: list[str] = []
+    excluding = False
+    for line in criteria.splitlines():
+        head = line.split(":", 1)[0] + ":" if ":" in line[:90] else line
+        kind = _heading_kind(head) or _heading_kind(line)
+        if kind is not None:
+            excluding = kind is CriterionKind.EXCLUSION
+        if not excluding:
+            kept.append(line)
+    return "\n".join(kept)
