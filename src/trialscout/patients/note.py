@@ -35,9 +35,18 @@ from typing import TypeVar
 
 import msgspec
 
+from trialscout.concepts.diagnoses import NoteFinding, finding_label, note_findings, suggest_diagnoses
 from trialscout.eligibility.model import Span
 from trialscout.eligibility.text import matchable
-from trialscout.model.patient import Condition, LabResult, Medication, PatientProfile, Therapy
+from trialscout.matching.terms import matches, terms
+from trialscout.model.patient import (
+    CandidateDiagnosis,
+    Condition,
+    LabResult,
+    Medication,
+    PatientProfile,
+    Therapy,
+)
 from trialscout.patients.note_context import NoteContext
 from trialscout.patients.note_dates import DatedFact, Target, attach_dates, read_dates
 from trialscout.patients.note_findings import Findings, read_findings
@@ -80,6 +89,7 @@ FIELD_ORDER = (
     "diagnoses",
     "other_conditions",
     "absent",
+    "candidate_diagnoses",
     "biomarkers",
     "performance_status",
     "labs",
@@ -170,6 +180,9 @@ def extract_profile(
         notes=text,
     )
     _date_facts(build, dated, profile, findings)
+    candidates = _candidates(build, profile)
+    if candidates:
+        profile = msgspec.structs.replace(profile, candidate_diagnoses=candidates)
     order = {field: i for i, field in enumerate(FIELD_ORDER)}
     facts = sorted(build.facts, key=lambda f: (order.get(f.field, len(order)), f.span.start))
     return NoteExtraction(profile=profile, facts=tuple(facts))
@@ -184,6 +197,44 @@ def describe_extraction(extraction: NoteExtraction) -> list[str]:
             words = words[:77] + "..."
         lines.append(f'{fact.field.replace("_", " ")}: {fact.value}  ← "{words}"')
     return lines
+
+
+def _candidates(build: _Builder, profile: PatientProfile) -> tuple[CandidateDiagnosis, ...]:
+    """The diagnoses the note's findings suggest (`trialscout.concepts.diagnoses`), less those
+    the note names already, each listed as a fact over the words of the findings it explains."""
+    try:
+        findings = note_findings(build.text)
+        suggested = suggest_diagnoses(
+            findings, sex=profile.sex.value if profile.sex is not None else None, age=profile.age
+        )
+    except OSError:  # the ontology's files cannot be read: no suggestion rather than no profile
+        return ()
+    named = [terms(c.name, *c.concepts) for c in profile.diagnoses]
+    # A candidate the note names stays the diagnosis; so do the findings it explains.
+    explained: set[str] = set()
+    for candidate in suggested:
+        have = terms(candidate.name)
+        if any(matches(have, n) or matches(n, have) for n in named):
+            explained |= set(candidate.supporting)
+    kept = []
+    for candidate in suggested:
+        if explained and set(candidate.supporting) <= explained:
+            continue
+        kept.append(candidate)
+        words = ", ".join(candidate.supporting)
+        value = f"{candidate.name} (suggested by {words}; score {candidate.score:.2f})"
+        build.fact("candidate_diagnoses", value, _span_of(candidate, findings))
+    return tuple(kept)
+
+
+def _span_of(candidate: CandidateDiagnosis, findings: list[NoteFinding]) -> Span:
+    """From the first to the last mention of the findings that support ``candidate``."""
+    spans = [
+        (f.start, f.end) for f in findings if not f.negated and finding_label(f.name) in candidate.supporting
+    ]
+    if not spans:
+        return Span(0, 0)
+    return Span(min(s for s, _ in spans), max(e for _, e in spans))
 
 
 def _lab_results(
