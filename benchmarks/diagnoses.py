@@ -11,7 +11,8 @@ of the top 3 candidates names one of those trials' conditions or title:
 - "about": the ranking's own test (`trialscout.concepts.about`: a condition's words inside the
   candidate's, or the other way round).
 
-The oracle row reads the first 3 of TrialGPT's GPT-4 condition lists (``id2queries.json``) the
+Beside them, as the baseline, the diagnoses the note reader finds named in the note, and both
+together. The oracle row reads the first 3 of TrialGPT's GPT-4 condition lists (``id2queries.json``) the
 same way: a ceiling for what naming the right disease would give, never used to tune.
 
     python -m benchmarks.diagnoses
@@ -29,11 +30,10 @@ from pathlib import Path
 from benchmarks.common import DATA, machine, today
 from trialscout.concepts.diagnoses import note_findings, suggest_diagnoses
 from trialscout.concepts.hpo import hpo_diseases, hpo_terms, information_content
-from trialscout.eligibility.text import matchable
 from trialscout.evaluation.benchmark import ELIGIBLE, read_qrels, read_queries
 from trialscout.evaluation.corpus import load_corpus
 from trialscout.matching.terms import matches, terms
-from trialscout.patients.note_values import age_matches, read_age, read_sex
+from trialscout.patients.note import extract_profile
 
 DATASETS = {
     "TREC 2022 (tuned)": (
@@ -81,50 +81,62 @@ def _named(names: Sequence[str], trials: Sequence[tuple[tuple[str, ...], str]]) 
 
 
 def run(name: str, folder: Path, corpus_paths: list[Path]) -> list[str]:
+    """The table's rows for one benchmark: what names the patients' eligible trials' diseases."""
     queries = read_queries(folder / "queries.jsonl").queries
     qrels = read_qrels(folder / "qrels" / "test.tsv")
     eligible = {q: [t for t, s in judged.items() if s == ELIGIBLE] for q, judged in qrels.items()}
-    wanted = {t for ts in eligible.values() for t in ts}
-    corpus = load_corpus(corpus_paths, only=wanted)
+    corpus = load_corpus(corpus_paths, only={t for ts in eligible.values() for t in ts})
     oracle_lists = json.loads((folder / "id2queries.json").read_text())
     times: list[float] = []
-    any_candidate = judged = words_hit = about_hit = oracle_words = oracle_about = 0
+    leads: dict[str, list[list[str]]] = {source: [] for source in SOURCES}
+    judged_trials: list[list[tuple[tuple[str, ...], str]]] = []
     for query, text in queries.items():
-        view = matchable(text)
-        ages = age_matches(view)
-        age = read_age(view, ages)
-        sex = read_sex(view, age, ages)
+        profile = extract_profile(text).profile  # its candidates are the ones timed below
         start = time.perf_counter()
-        candidates = suggest_diagnoses(
+        suggest_diagnoses(
             note_findings(text),
-            sex=sex.sex.value if sex is not None else None,
-            age=age.years if age is not None else None,
+            sex=profile.sex.value if profile.sex is not None else None,
+            age=profile.age,
         )
         times.append(time.perf_counter() - start)
-        any_candidate += bool(candidates)
-        trials = [
-            (corpus[t].trial.conditions, corpus[t].trial.title)
-            for t in eligible.get(query, [])
-            if t in corpus
-        ]
-        if not trials:
-            continue
-        judged += 1
-        words, about = _named([c.name for c in candidates[:TOP]], trials)
-        words_hit += words
-        about_hit += about
+        candidates = [c.name for c in profile.candidate_diagnoses[:TOP]]
+        named = [c.name for c in profile.diagnoses]
         oracle = oracle_lists.get(query, {}).get("gpt-4-turbo", {}).get("conditions", [])[:TOP]
-        words, about = _named(oracle, trials)
-        oracle_words += words
-        oracle_about += about
+        for source, names in zip(SOURCES, (candidates, named, named + candidates, oracle), strict=True):
+            leads[source].append(names)
+        judged_trials.append(
+            [
+                (corpus[t].trial.conditions, corpus[t].trial.title)
+                for t in eligible.get(query, [])
+                if t in corpus
+            ]
+        )
     ms = sorted(t * 1000 for t in times)
-    return [
-        f"| {name} | {len(queries)} | {any_candidate} ({any_candidate / len(queries):.0%}) "
-        f"| {statistics.median(ms):.1f} / {ms[int(0.95 * (len(ms) - 1))]:.1f} / {ms[-1]:.1f} "
-        f"| {judged} | {words_hit} ({words_hit / max(1, judged):.0%}) "
-        f"| {about_hit} ({about_hit / max(1, judged):.0%}) "
-        f"| {oracle_words} / {oracle_about} |"
-    ]
+    rows = []
+    judged = sum(bool(trials) for trials in judged_trials)
+    for source, per_note in leads.items():
+        hits = [
+            _named(names, trials) for names, trials in zip(per_note, judged_trials, strict=True) if trials
+        ]
+        words, about = sum(w for w, _ in hits), sum(a for _, a in hits)
+        given = sum(bool(names) for names in per_note)
+        rows.append(
+            f"| {name} | {source} | {given} of {len(per_note)} ({given / len(per_note):.0%}) | {judged} "
+            f"| {words} ({words / max(1, judged):.0%}) | {about} ({about / max(1, judged):.0%}) |"
+        )
+    rows.append(
+        f"| {name} | time per note, findings + suggestions (median / p95 / max) "
+        f"| {statistics.median(ms):.1f} / {ms[int(0.95 * (len(ms) - 1))]:.1f} / {ms[-1]:.1f} ms | | | |"
+    )
+    return rows
+
+
+SOURCES = (
+    f"candidates, top {TOP}",
+    "named in the note (baseline)",
+    f"named + candidates top {TOP}",
+    f"oracle: GPT-4 conditions, first {TOP}",
+)
 
 
 def main() -> None:
@@ -138,10 +150,10 @@ def main() -> None:
     print(f"HPO read in {loaded:.2f} s; lexicon and disease index built in {first:.2f} s more")
     print()
     print(
-        "| notes | n | any candidate | ms per note (median / p95 / max) | with eligible trial text "
-        f"| top-{TOP} names a trial's condition (words) | (about) | oracle GPT-4 top-{TOP} (words / about) |"
+        "| notes | leads | notes with any | notes with an eligible trial's text "
+        "| a lead names its condition or title (words) | (about) |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     for name, (folder, corpus_paths) in DATASETS.items():
         for line in run(name, folder, corpus_paths):
             print(line)
