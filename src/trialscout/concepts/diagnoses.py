@@ -99,6 +99,7 @@ _TOKEN = re.compile(r"[^\W_]+")
 _BRITISH = re.compile(r"(?<=[a-z])[ao]e|^oe|^ae")
 
 
+@functools.lru_cache(maxsize=65536)
 def _token_key(word: str) -> str:
     """A word as compared: lower case, "oe"/"ae" as "e" (oedema, haemorrhage), no plural -s."""
     word = _BRITISH.sub("e", word.lower())
@@ -121,6 +122,8 @@ class _Lexicon:
                 continue
             if PHENOTYPIC_ABNORMALITY in term.parents:
                 continue  # an organ system: "Abnormality of the eye"
+            if _key(term.name) in _STOP_WORDS:
+                continue  # and its synonyms ("Fatigue": "tired")
             for priority, words in enumerate((term.name, *term.synonyms)):
                 if len(words) <= 6 and words == words.upper():
                     continue  # an abbreviation: too many senses in notes
@@ -234,10 +237,10 @@ class _Index:
         disease_arr = np.array(ann_disease, dtype=np.int64)[rows]
         share_arr = np.array(ann_share)[rows]
         key = shared * len(diseases) + disease_arr
-        order = np.lexsort((share_arr, key))
+        order = np.argsort(key, kind="stable")
         key, share_arr = key[order], share_arr[order]
-        last = np.append(key[1:] != key[:-1], True)  # the highest share of each (term, disease)
-        key, share_arr = key[last], share_arr[last]
+        first = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+        key, share_arr = key[first], np.maximum.reduceat(share_arr, first)  # the highest share of each
         term_of = key // len(diseases)
         self.disease_of = key % len(diseases)
         self.log_share = np.log(np.maximum(share_arr, 0.01))
