@@ -22,7 +22,11 @@ The readers, each documented with the forms it reads:
   resolved against ``as_of`` (default today) and given to the fact they date, each listed as a
   "dates" fact. Only a day the words name is set in the profile; a month or a year alone is listed,
   not set (the profile has no place for its precision), and so is the onset of a condition that
-  goes on ("a fever for 2 days": its one date would be read as when the fever was).
+  goes on ("a fever for 2 days": its one date would be read as when the fever was);
+- `trialscout.concepts.diagnoses`: the diagnoses the note's findings suggest when it does not name
+  them ("webbed neck, short stature, primary amenorrhea": Turner syndrome), each a
+  "candidate_diagnoses" fact with the findings it explains and its score; one the note names stays
+  a diagnosis and is not suggested again, nor is what it explains.
 
 Nothing here raises on any text, and nothing here writes the note anywhere: notes are health data.
 """
