@@ -421,6 +421,21 @@ def split_criteria(text: str) -> list[Piece]:
     return pieces
 
 
+#: What any inclusion or exclusion heading holds (a cheap test before the heading patterns).
+_MAY_BE_HEADING = (
+    "clusion",
+    "eligib",
+    "criteri",
+    "characteristic",
+    "entry",
+    "enrol",
+    "selection",
+    "therapy",
+    "not",
+    "to be",
+)
+
+
 def inclusion_text(criteria: str) -> str:
     """The criteria text without its exclusion sections (what a trial asks its patients to
     have, for ranking by what the trial is about): each line from an exclusion heading up to
@@ -429,6 +444,11 @@ def inclusion_text(criteria: str) -> str:
     excluding = False
     for line in criteria.splitlines():
         head = line.split(":", 1)[0] + ":" if ":" in line[:90] else line
+        low = head.lower()
+        if len(head) > 100 or not any(word in low for word in _MAY_BE_HEADING):
+            if not excluding:
+                kept.append(line)
+            continue
         kind = _heading_kind(head) or _heading_kind(line)
         if kind is not None:
             excluding = kind is CriterionKind.EXCLUSION

@@ -10,6 +10,9 @@ from typing import Any
 
 import msgspec
 
+from trialscout.concepts.about import OPEN, trial_concepts
+from trialscout.concepts.graph import ConceptGraph
+from trialscout.eligibility.split import inclusion_text
 from trialscout.geo.sites import site_coordinates
 from trialscout.search.schema import (
     ALL_TEXT,
@@ -79,6 +82,7 @@ class IndexView(msgspec.Struct, frozen=True):
     conditions: list[str] = []
     keywords: list[str] = []
     condition_mesh_terms: list[_Term] = []
+    condition_mesh_ancestors: list[_Term] = []
     intervention_mesh_terms: list[_Term] = []
     interventions: list[_Intervention] = []
     eligibility: _Eligibility | None = None
@@ -103,8 +107,8 @@ def place_keys(site: _Site) -> tuple[str | None, str | None, str | None]:
     return country, state, city
 
 
-def document_fields(trial_key: int, view: IndexView, stale: bool) -> dict[str, Any]:
-    """The field values of one trial's index document."""
+def document_fields(trial_key: int, view: IndexView, stale: bool, graph: ConceptGraph) -> dict[str, Any]:
+    """The field values of one trial's index document (its concepts read through ``graph``)."""
     e = view.eligibility
     title = " ".join(t for t in (view.brief_title, view.official_title, view.acronym) if t)
     conditions = [*view.conditions, *(m.term for m in view.condition_mesh_terms)]
@@ -114,6 +118,12 @@ def document_fields(trial_key: int, view: IndexView, stale: bool) -> dict[str, A
     sponsors = [s.name for s in (view.lead_sponsor, *view.collaborators, view.organization) if s and s.name]
     summary = "\n".join(t for t in (view.brief_summary, view.detailed_description) if t)
     criteria = e.criteria if e and e.criteria else ""
+    concepts = trial_concepts(
+        graph,
+        view.conditions,
+        (m.term for m in view.condition_mesh_terms),
+        (m.term for m in view.condition_mesh_ancestors),
+    )
 
     countries: set[str] = set()
     states: set[str] = set()
@@ -149,7 +159,17 @@ def document_fields(trial_key: int, view: IndexView, stale: bool) -> dict[str, A
         "sponsor": sponsors,
         "summary": summary,
         "eligibility": criteria,
-        ALL_TEXT: [title, *conditions, *interventions, *view.keywords, *sponsors, summary, criteria],
+        ALL_TEXT: [
+            title,
+            *conditions,
+            *interventions,
+            *view.keywords,
+            *sponsors,
+            summary,
+            inclusion_text(criteria),
+        ],
+        "concept": sorted(concepts.closure),
+        "concept_direct": sorted(concepts.direct | ({OPEN} if concepts.open else set())),
         "status": view.overall_status or "UNKNOWN",
         "phase": view.phases or ["UNKNOWN"],
         "study_type": view.study_type or "UNKNOWN",

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple, TypeVar
 import msgspec
 import tantivy
 
+from trialscout.concepts.graph import TUMOUR_WORDS, normal_name
 from trialscout.errors import SearchInputError, StoreError
 from trialscout.geo.distance import format_distance, parse_radius
 from trialscout.model.enums import OverallStatus, StudyType, parse_enum, phases_from_text
@@ -25,10 +26,12 @@ from trialscout.model.labels import label
 from trialscout.model.nct import nct_from_key
 from trialscout.search import query as query_text
 from trialscout.search.index import SearchIndex
+from trialscout.search.query import QueryConcept
 from trialscout.search.related import related_query
 from trialscout.search.results import (
     FacetCount,
     NearestSite,
+    ReadConcept,
     ResolvedPlace,
     SearchHit,
     SearchRequest,
@@ -47,6 +50,20 @@ MAX_PER_PAGE = 1000
 MAX_RESULTS = 100_000
 #: Radii tried in turn when sorting by distance without a radius: the nearest trials first.
 _EXPANDING_RADII_KM = (50.0, 200.0, 1000.0, 5000.0, 21000.0)
+
+
+def _read_as_note(concepts: Sequence[QueryConcept]) -> str:
+    """How the query's words were read: which concepts, and what that includes and leaves out."""
+    named = "; ".join(f"{c.text!r} as {c.label} ({', '.join(c.ids[:3])})" for c in concepts)
+    broader = (
+        " (and, ranked lower, trials about the broader tumour it is a kind of)"
+        if any(c.parents for c in concepts)
+        else ""
+    )
+    return (
+        f"Read {named}: trials about it or a narrower kind of it are included{broader};"
+        " trials only about a neighbouring kind are left out."
+    )
 
 
 def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
@@ -126,7 +143,10 @@ class TrialSearch:
         parsed = query_text.parse(self._full_text(request))
         if request.ranked:
             parsed = msgspec.structs.replace(parsed, ranked=True)
-        text = query_text.build(parsed, self.schema)
+        concepts = () if parsed.is_long else self._concepts(parsed.free)
+        if concepts:
+            notes.append(_read_as_note(concepts))
+        text = query_text.build(parsed, self.schema, concepts=concepts)
         if parsed.is_empty and request.query.strip():
             notes.append(
                 f"The query {request.query.strip()!r} has no searchable words;"
@@ -145,7 +165,7 @@ class TrialSearch:
         total, page_hits, kept = self._page(searcher, combined, sort, geo, offset, per_page)
         if total == 0 and text is not None and not parsed.is_long and parsed.groups:
             for strictness in (query_text.Strictness.ANYWHERE, query_text.Strictness.MOST):
-                looser = self._combine(query_text.build(parsed, self.schema, strictness), filters)
+                looser = self._combine(query_text.build(parsed, self.schema, strictness, concepts), filters)
                 total, page_hits, kept = self._page(searcher, looser, sort, geo, offset, per_page)
                 if total:
                     if strictness is query_text.Strictness.ANYWHERE:
@@ -175,7 +195,46 @@ class TrialSearch:
             facets=facets,
             place=place,
             notes=tuple(notes),
+            concepts=tuple(ReadConcept(label=c.label, ids=c.ids, words=c.text) for c in concepts),
         )
+
+    def _concepts(self, free: str) -> tuple[QueryConcept, ...]:
+        """The concepts the free text names (see `trialscout.concepts`)."""
+        if not free.strip():
+            return ()
+        graph = self.index.concepts
+        words = normal_name(free).split()
+        spans = graph.spans(free)
+        # When the concepts name the whole query, they stand for all its words, however they
+        # are spelt ("haemochromatosis" for the concept found under "hemochromatosis").
+        named = sum(span.end - span.start for span in spans)
+        whole = named >= len([w for w in words if w not in {"and", "of", "the", "with", "or"}])
+        found = []
+        for span in spans:
+            concepts = span.concepts
+            broader = set().union(*(graph.ancestors(c) for c in concepts))
+            near = set().union(*(graph.near(c) for c in concepts)) - broader - set(concepts)
+            phrase = " ".join(words[span.start : span.end])
+            tumour = any(TUMOUR_WORDS.intersection(k.split()) for k in graph.keys(concepts))
+            parents = {
+                p
+                for c in concepts
+                for p in graph.concepts[c].parents
+                if tumour and any(TUMOUR_WORDS.intersection(k.split()) for k in graph.concepts[p].keys)
+            }
+            found.append(
+                QueryConcept(
+                    label=graph.label(concepts[0]),
+                    ids=tuple(i for c in concepts for i in graph.concepts[c].ids),
+                    keys=tuple(sorted(graph.keys(concepts))),
+                    broader=tuple(sorted(graph.keys(broader))),
+                    near=tuple(sorted(graph.keys(near) - graph.keys(broader) - graph.keys(concepts))),
+                    parents=tuple(sorted(graph.keys(parents))),
+                    words=tuple(query_text.terms(free if whole else phrase)),
+                    text=phrase,
+                )
+            )
+        return tuple(found)
 
     def related(self, nct_id: str, limit: int = 10, *, locations: bool = True) -> list[SearchHit]:
         """The trials most like this one (shared conditions, interventions, title words); each

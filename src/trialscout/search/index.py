@@ -35,12 +35,14 @@ from trialscout.search.schema import SCHEMA_VERSION, build_schema, register
 from trialscout.store.base import TrialReader, TrialStore
 
 if TYPE_CHECKING:
+    from trialscout.concepts.graph import ConceptGraph
     from trialscout.search.sites import SiteTable
 
 _WRITER_HEAP = 256_000_000
 _TEXT = "text"
 _SITES_PREFIX = "sites."
 _PLACES = "places"
+_CONCEPTS = "concepts.msgpack"
 _OPEN_ATTEMPTS = 3
 _RETRY_PAUSE_S = 0.05
 
@@ -89,6 +91,14 @@ class SearchIndex:
         self.schema = index.schema
         self._sites: SiteTable | None = None
         self._view: Path | None = None
+        self._concepts: ConceptGraph | None = None
+
+    @property
+    def concepts(self) -> ConceptGraph:
+        """The concept graph the index was built with, read on first use (see `trialscout.concepts`)."""
+        if self._concepts is None:
+            self._concepts = load_concepts(self.folder)
+        return self._concepts
 
     @property
     def sites(self) -> SiteTable:
@@ -221,6 +231,11 @@ class SearchIndex:
             index = tantivy.Index.open(str(text_folder))
         register(index)
         schema = index.schema
+        from trialscout.concepts.graph import packaged_graph
+
+        graph = packaged_graph() if fresh else load_concepts(folder)
+        if fresh:
+            save_concepts(folder, graph)
         writer = index.writer(heap_size=_WRITER_HEAP, num_threads=max(1, min(4, os.cpu_count() or 1)))
         changed: list[str] = []
         try:
@@ -228,7 +243,7 @@ class SearchIndex:
                 if not fresh:
                     writer.delete_documents_by_term("nct_id", row.nct_id)
                 view = VIEW_DECODER.decode(row.record)
-                fields = document_fields(nct_key(row.nct_id), view, row.possibly_stale)
+                fields = document_fields(nct_key(row.nct_id), view, row.possibly_stale, graph)
                 writer.add_document(tantivy.Document.from_dict(fields, schema))
                 changed.append(row.nct_id)
                 if on_progress is not None and len(changed) % 2000 == 0:
@@ -386,3 +401,29 @@ def write_meta(folder: Path, meta: IndexMeta) -> None:
     tmp = folder / "meta.json.tmp"
     tmp.write_bytes(msgspec.json.encode(meta))
     tmp.replace(folder / "meta.json")
+
+
+def save_concepts(folder: Path, graph: ConceptGraph) -> None:
+    """Keep the concept graph the documents are written with beside them (a reader reads the
+    same graph, and an update writes new documents with it)."""
+    from trialscout.concepts.graph import encode
+
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / (_CONCEPTS + ".partial")
+    partial.write_bytes(encode(graph))
+    os.replace(partial, folder / _CONCEPTS)
+
+
+def load_concepts(folder: Path) -> ConceptGraph:
+    """The concept graph saved beside the index, or the packaged one when none was saved."""
+    from trialscout.concepts.graph import decode, packaged_graph
+
+    try:
+        return decode((folder / _CONCEPTS).read_bytes())
+    except FileNotFoundError:
+        return packaged_graph()
+    except (OSError, ValueError) as exc:
+        raise StoreError(
+            f"the search index at {folder} is damaged (its concept graph: {_reason(exc)});"
+            " rebuild it with: trialscout index --rebuild"
+        ) from exc

@@ -32,6 +32,7 @@ from enum import IntEnum
 import msgspec
 import tantivy
 
+from trialscout.concepts.about import OPEN
 from trialscout.model.nct import normalise_nct_id
 from trialscout.search.schema import ALL_TEXT, TEXT_FIELDS, analyzer
 from trialscout.search.synonyms import EQUIVALENT_FORMS
@@ -91,6 +92,7 @@ class ParsedQuery(msgspec.Struct, frozen=True):
     fields: tuple[FieldClause, ...]
     nct_ids: tuple[str, ...]
     ranked: bool = False  # rank by the words shared however few they are (a patient's profile)
+    free: str = ""  # the free text (what is not a phrase, a field or an NCT ID)
 
     @property
     def is_empty(self) -> bool:
@@ -204,7 +206,25 @@ def parse(text: str) -> ParsedQuery:
         phrases=tuple(p for p in phrases if p),
         fields=tuple(f for f in fields if terms(f.text)),
         nct_ids=tuple(dict.fromkeys(nct_ids)),
+        free=free_text,
     )
+
+
+class QueryConcept(msgspec.Struct, frozen=True, kw_only=True):
+    """A concept the free text names (`trialscout.concepts`), as a search uses it: a trial
+    about it has one of ``keys`` among its concepts (its conditions' concepts and every broader
+    one); a trial about a broader concept has one of ``broader`` among its own; ``near`` are the
+    keys of the concepts next to it that a text match confuses with it (its siblings);
+    ``words`` are the query's terms the concept stands for."""
+
+    label: str
+    ids: tuple[str, ...]
+    keys: tuple[str, ...]
+    broader: tuple[str, ...]
+    near: tuple[str, ...]
+    parents: tuple[str, ...] = ()  # keys of the broader tumour a narrower tumour is a kind of
+    words: Terms
+    text: str = ""  # the query's words it was read from (in their normal form)
 
 
 # --- building the query -------------------------------------------------------------------
@@ -256,10 +276,23 @@ def _in_field(schema: tantivy.Schema, clause: FieldClause) -> tantivy.Query:
     )
 
 
+#: The score a trial gets for being about a concept the query names (beside its text's score).
+CONCEPT_SCORE = 2.0
+
+
 def build(
-    parsed: ParsedQuery, schema: tantivy.Schema, strictness: Strictness = Strictness.ABOUT
+    parsed: ParsedQuery,
+    schema: tantivy.Schema,
+    strictness: Strictness = Strictness.ABOUT,
+    concepts: Sequence[QueryConcept] = (),
 ) -> tantivy.Query | None:
-    """The tantivy query for a parsed query at a strictness; None when it has nothing to search."""
+    """The tantivy query for a parsed query at a strictness; None when it has nothing to search.
+
+    With ``concepts`` (a short query that names them), a trial about a concept, or about a
+    narrower one, matches it as if it held its words (so "lung cancer" finds a trial labelled
+    only "NSCLC"); and a trial whose conditions are all known and none is the concept, narrower
+    or broader, is left out at the strictest reading (so "small cell lung cancer" does not find
+    a trial only about non-small cell lung cancer)."""
     all_fields = tuple(TEXT_FIELDS)
     must: list[tantivy.Query] = []
     should: list[tantivy.Query] = []
@@ -279,6 +312,8 @@ def build(
                     [(tantivy.Occur.Should, q) for q in per_group], minimum_number_should_match=needed
                 )
             )
+        elif concepts and strictness is Strictness.ABOUT:
+            must.append(_with_concepts(schema, parsed.groups, per_group, concepts))
         else:
             must.extend(per_group)
         if strictness is Strictness.ABOUT:
@@ -301,6 +336,60 @@ def build(
         must.append(tantivy.Query.term_set_query(schema, "nct_id", list(parsed.nct_ids)))
     if not must:
         return None
+    must_not = (
+        [_about_something_else(schema, c) for c in concepts if c.near]
+        if concepts and strictness is Strictness.ABOUT and not parsed.is_long
+        else []
+    )
     return tantivy.Query.boolean_query(
-        [(tantivy.Occur.Must, q) for q in must] + [(tantivy.Occur.Should, q) for q in should]
+        [(tantivy.Occur.Must, q) for q in must]
+        + [(tantivy.Occur.Should, q) for q in should]
+        + [(tantivy.Occur.MustNot, q) for q in must_not]
+    )
+
+
+def _with_concepts(
+    schema: tantivy.Schema,
+    groups: Sequence[Group],
+    per_group: Sequence[tantivy.Query],
+    concepts: Sequence[QueryConcept],
+) -> tantivy.Query:
+    """Every word in what the trial is about, or: about each concept, with the words no
+    concept stands for."""
+    words = tuple(per_group)
+    covered = {w for c in concepts for w in c.words}
+    rest = [q for g, q in zip(groups, per_group, strict=True) if not any(set(alt) <= covered for alt in g)]
+    about = [_about(schema, c) for c in concepts]
+    by_words = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in words])
+    by_concepts = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in (*about, *rest)])
+    return _should([by_words, by_concepts])
+
+
+def _about(schema: tantivy.Schema, concept: QueryConcept) -> tantivy.Query:
+    """A trial about the concept or a narrower one; or, ranked lower, about the broader tumour
+    it is a kind of (a trial for "lung cancer" in general for "small cell lung cancer")."""
+    exact = tantivy.Query.const_score_query(
+        tantivy.Query.term_set_query(schema, "concept", list(concept.keys)), CONCEPT_SCORE
+    )
+    if not concept.parents:
+        return exact
+    broader = tantivy.Query.const_score_query(
+        tantivy.Query.term_set_query(schema, "concept_direct", list(concept.parents)), CONCEPT_SCORE / 2
+    )
+    return _should([exact, broader])
+
+
+def _about_something_else(schema: tantivy.Schema, concept: QueryConcept) -> tantivy.Query:
+    """Trials about a concept next to this one (a sibling), whose conditions are all known
+    concepts, none of them this one, a narrower or a broader one."""
+    return tantivy.Query.boolean_query(
+        [
+            (tantivy.Occur.Must, tantivy.Query.term_set_query(schema, "concept_direct", list(concept.near))),
+            (tantivy.Occur.MustNot, tantivy.Query.term_query(schema, "concept_direct", OPEN)),
+            (tantivy.Occur.MustNot, tantivy.Query.term_set_query(schema, "concept", list(concept.keys))),
+            (
+                tantivy.Occur.MustNot,
+                tantivy.Query.term_set_query(schema, "concept_direct", [*concept.keys, *concept.broader]),
+            ),
+        ]
     )

@@ -123,6 +123,14 @@ class ResolvedPlace(msgspec.Struct, frozen=True, kw_only=True):
     radius_km: float | None
 
 
+class ReadConcept(msgspec.Struct, frozen=True, kw_only=True):
+    """A concept the query was read as: its name, its vocabulary ids, and the query's words."""
+
+    label: str
+    ids: tuple[str, ...]
+    words: str
+
+
 class SearchResults(msgspec.Struct, frozen=True, kw_only=True):
     """One page of results, the total, facet counts and notes on how the query was read."""
 
@@ -134,6 +142,7 @@ class SearchResults(msgspec.Struct, frozen=True, kw_only=True):
     facets: dict[str, tuple[FacetCount, ...]]
     place: ResolvedPlace | None
     notes: tuple[str, ...]
+    concepts: tuple[ReadConcept, ...] = ()  # what the query's words were read as
 
     @property
     def pages(self) -> int:

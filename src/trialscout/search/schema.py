@@ -14,7 +14,7 @@ import math
 import tantivy
 
 #: Version of the index layout; an index written under another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 ANALYZER = "trial_text"
 
 #: Text fields and their weight in a keyword query (a condition match counts most).
@@ -27,8 +27,14 @@ TEXT_FIELDS: dict[str, float] = {
     "summary": 1.0,
     "eligibility": 0.7,
 }
-#: The one field a long query (a whole patient description) is matched against.
+#: The one field a long query (a whole patient description) is matched against: what the
+#: trial is about (title, conditions and their MeSH terms, keywords, interventions, sponsors,
+#: summary, description and the inclusion criteria; not what it excludes).
 ALL_TEXT = "text"
+#: Concept keys (`trialscout.concepts.about.trial_concepts`): ``concept`` holds those of the
+#: trial's conditions and every broader concept, ``concept_direct`` the conditions' own (and
+#: "?" when some condition names no known concept).
+CONCEPT_FIELDS = ("concept", "concept_direct")
 
 #: Keyword fields: one value or several per trial, filterable and countable.
 KEYWORD_FIELDS = (
@@ -97,7 +103,7 @@ def build_schema() -> tantivy.Schema:
     for name in TEXT_FIELDS:
         builder.add_text_field(name, tokenizer_name=ANALYZER, index_option="position")
     builder.add_text_field(ALL_TEXT, tokenizer_name=ANALYZER, index_option="freq")
-    for name in CELL_FIELDS:
+    for name in (*CELL_FIELDS, *CONCEPT_FIELDS):
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     for name in INTEGER_FIELDS:
         builder.add_integer_field(name, indexed=True, fast=True)

@@ -25,7 +25,7 @@ EQUIVALENT_FORMS: tuple[tuple[str, ...], ...] = (
     ("chronic myeloid leukemia", "CML", "chronic myeloid leukaemia"),
     ("myelodysplastic syndrome", "MDS", "myelodysplastic syndromes"),
     ("diffuse large B-cell lymphoma", "DLBCL"),
-    ("head and neck squamous cell carcinoma", "HNSCC"),
+    ("head and neck squamous cell carcinoma", "HNSCC", "squamous cell carcinoma of head and neck"),
     ("triple-negative breast cancer", "TNBC", "triple negative breast cancer"),
     ("metastatic castration-resistant prostate cancer", "mCRPC"),
     ("gastrointestinal stromal tumor", "GIST", "gastrointestinal stromal tumour"),
