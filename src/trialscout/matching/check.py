@@ -23,6 +23,13 @@ patients with dysphagia" both); sibling criteria joined by "or" need one of them
 Everything else is *unknown*, with the question whose answer would settle it. Free-text
 criteria are *unknown* and counted apart, for the study team.
 
+**The closed-world reading** (``check_trial(..., closed_world=True)``, what the ranking uses):
+a note names the diseases a patient has, so an inclusion that requires a condition (a
+`ConditionRule` or `DiagnosisRule` the patient must have) which the profile neither has
+(diagnoses, other conditions, or a diagnosis its findings suggest) nor denies is *unknown,
+leaning not met*: likely not met, weighed so in the ranking, but never *not met*, which stays
+for the certain failures above.
+
 The trial is *not eligible* when any requirement is not met (the failing criteria are named),
 *possibly eligible* with N unknowns when none fails, and *eligible* when every checkable
 requirement is met. The result always carries the trial's recruitment status: a trial that is
@@ -59,6 +66,7 @@ from trialscout.eligibility.model import (
     Span,
 )
 from trialscout.matching.rules import Question, has_property
+from trialscout.matching.terms import matches, terms
 from trialscout.model.enums import OPEN_STATUSES, Sex
 from trialscout.model.patient import PatientProfile, PatientSex
 from trialscout.model.recruitment import check_recruitment
@@ -202,6 +210,8 @@ def check_rules(
     kind: CriterionKind = CriterionKind.INCLUSION,
     offset: int | None = None,
     ages: Bound | None = None,
+    *,
+    closed_world: bool = False,
 ) -> tuple[Verdict, list[RuleVerdict], list[Question]]:
     """The combined verdict of one criterion's rules, each rule's verdict, and the questions.
     ``groups`` say how the rules combine (`Criterion.groups`; none: each must hold). ``text``
@@ -209,7 +219,9 @@ def check_rules(
     a treatment is named as a cause ("toxicity from prior therapy"), having had it does not
     decide the criterion, nor does having a condition the words grade ("severe asthma").
     Without ``offset``, a grading word anywhere in the words counts. ``ages`` are the
-    registry's age limits, which an exclusion of every age they allow contradicts."""
+    registry's age limits, which an exclusion of every age they allow contradicts. With
+    ``closed_world``, a required condition the profile never mentions leans not met (see the
+    module)."""
     as_cause = bool(_CAUSE.search(text))
     whole_graded = bool(_GRADED.search(text))
     # "No prior chemotherapy" under an exclusion heading: a restated exclusion or an inclusion
@@ -235,6 +247,11 @@ def check_rules(
                 and finding.likely != (rule.expect is Expect.PRESENT)
                 and not (as_cause and isinstance(rule, (PriorTherapyRule, MedicationRule, ProcedureRule)))
                 and not (doubled and rule.expect is Expect.PRESENT)
+            ) or (
+                closed_world
+                and finding.likely is None
+                and kind is CriterionKind.INCLUSION
+                and _unmentioned_requirement(rule, profile)
             )
         else:
             verdict = Verdict.MET if finding.has == (rule.expect is Expect.PRESENT) else Verdict.NOT_MET
@@ -279,6 +296,16 @@ def check_rules(
     indices = [list(g) for g in groups if g] or [[i] for i in range(len(rules))]
     combined = _combine_all(_combine_any([verdicts[i].verdict for i in g]) for g in indices)
     return combined, verdicts, questions
+
+
+def _unmentioned_requirement(rule: Rule, profile: PatientProfile) -> bool:
+    """Whether ``rule`` requires a condition the profile does not mention: not among its
+    diagnoses or other conditions (a silent finding says so already), nor among the diagnoses
+    its findings suggest."""
+    if rule.expect is not Expect.PRESENT or not isinstance(rule, (ConditionRule, DiagnosisRule)):
+        return False
+    wanted = terms(rule.condition, *rule.concepts)
+    return not any(matches(terms(c.name, *c.concepts), wanted) for c in profile.candidate_diagnoses)
 
 
 # Tests and scans: the means of a diagnosis ("based on bone scan and CT"), not a requirement.
@@ -436,6 +463,7 @@ def _check_criterion(
     children: dict[str, list[str]],
     required: frozenset[tuple[str, str]] = frozenset(),
     ages: Bound | None = None,
+    closed_world: bool = False,
 ) -> CriterionVerdict:
     scope_verdict, scope_evidence, scope_questions = (
         _in_scope(criterion.scope, profile) if criterion.scope is not None else (Verdict.MET, "", [])
@@ -460,7 +488,14 @@ def _check_criterion(
     renumber = {old: new for new, old in enumerate(kept)}
     groups = [tuple(renumber[i] for i in g if i in renumber) for g in criterion.groups]
     verdict, rule_verdicts, questions = check_rules(
-        rules, profile, criterion.text, [g for g in groups if g], criterion.kind, criterion.span.start, ages
+        rules,
+        profile,
+        criterion.text,
+        [g for g in groups if g],
+        criterion.kind,
+        criterion.span.start,
+        ages,
+        closed_world=closed_world,
     )
     exceptions = [e.text for e in criterion.exceptions] + children.get(criterion.id, [])
     exceptions += [
@@ -542,10 +577,14 @@ def check_trial(
     trial: Trial,
     parsed: ParsedEligibility | None = None,
     today: dt.date | None = None,
+    *,
+    closed_world: bool = False,
 ) -> TrialCheck:
     """Every requirement of ``trial`` checked against ``profile``; ``parsed`` is the trial's
     parsed eligibility when already at hand (the store keeps it), else it is parsed now.
-    ``today`` dates the recruitment check (default: the profile's date)."""
+    ``today`` dates the recruitment check (default: the profile's date). ``closed_world``:
+    a condition an inclusion requires that the profile never mentions leans not met (see the
+    module); it never makes a criterion *not met*."""
     if parsed is None:
         from trialscout.eligibility.parse import parse_eligibility  # large: only when not parsed yet
 
@@ -572,7 +611,7 @@ def check_trial(
         else None
     )
     for criterion in checked:
-        verdicts[criterion.id] = _check_criterion(criterion, profile, children, required, ages)
+        verdicts[criterion.id] = _check_criterion(criterion, profile, children, required, ages, closed_world)
     _alternatives(checked, verdicts)
     return _summarise(trial, list(verdicts.values()), today or profile.reference_date())
 
