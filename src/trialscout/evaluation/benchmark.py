@@ -9,7 +9,9 @@ the BM25 baseline computed on the same candidates in the same run:
 - nDCG@10 with the judgments as gains, over patients with a candidate judged 1 or 2;
 - P@10 and recall@k of the eligible trials (judged 2), over patients with an eligible candidate;
 - AUROC of the rankers' ``eligibility`` for eligible (2) against excluded (1), pooled over all
-  (patient, trial) pairs, and its mean over patients having both labels.
+  (patient, trial) pairs, and its mean over patients having both labels;
+- for nDCG@10, a 95% interval from a seeded per-patient bootstrap (`bootstrap_interval`): of
+  the ranker's own mean, and of its paired difference from BM25 on the same patients.
 
 Rankings order trials by score, ties as trec_eval orders them (higher NCT ID first), so that the
 TREC run files written here give the same numbers in trec_eval. Expected scores
@@ -249,6 +251,68 @@ class Coverage(msgspec.Struct, frozen=True, kw_only=True):
         return self.pairs_with_text / self.judged_pairs if self.judged_pairs else 0.0
 
 
+#: Bootstrap resamples of the patients, and the seed that makes every run give the same intervals.
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 20261202
+
+
+class Interval(msgspec.Struct, frozen=True, kw_only=True):
+    """A mean over patients (or a mean paired difference) and its 95% bootstrap interval:
+    the 2.5th and 97.5th percentiles of the means of ``resamples`` resamples of the patients,
+    drawn with replacement."""
+
+    mean: float
+    low: float
+    high: float
+    patients: int
+    resamples: int
+
+    def excludes_zero(self) -> bool:
+        """Whether the interval lies wholly on one side of 0 (for a difference: it is not chance)."""
+        return self.low > 0 or self.high < 0
+
+
+def bootstrap_interval(
+    values: Mapping[str, float | None],
+    against: Mapping[str, float | None] | None = None,
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> Interval | None:
+    """The mean of ``values`` (per patient), or with ``against`` the mean of the paired
+    differences ``values[q] - against[q]`` over the patients both define, with its 95%
+    percentile interval from a seeded bootstrap over those patients. None without a patient.
+
+    The same seed and the same patients draw the same resamples, so the intervals of several
+    rankers against one baseline are paired the same way."""
+    keys = sorted(
+        q for q, v in values.items() if v is not None and (against is None or against.get(q) is not None)
+    )
+    if not keys:
+        return None
+    points = [
+        float(values[q] or 0.0) - (float(against[q] or 0.0) if against is not None else 0.0) for q in keys
+    ]
+    n = len(points)
+    draw = random.Random(seed)
+    means = sorted(sum(draw.choices(points, k=n)) / n for _ in range(resamples))
+    return Interval(
+        mean=sum(points) / n,
+        low=_percentile(means, 0.025),
+        high=_percentile(means, 0.975),
+        patients=n,
+        resamples=resamples,
+    )
+
+
+def _percentile(ordered: Sequence[float], share: float) -> float:
+    """The ``share`` percentile of sorted values, interpolated between neighbours (numpy's default)."""
+    position = share * (len(ordered) - 1)
+    below = math.floor(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+
+
 class RankerScores(msgspec.Struct, frozen=True, kw_only=True):
     """One ranker's figures on one benchmark, overall and per patient."""
 
@@ -256,6 +320,18 @@ class RankerScores(msgspec.Struct, frozen=True, kw_only=True):
     metrics: dict[str, float | None]
     per_query: dict[str, dict[str, float | None]]
     seconds: float  # building the ranker and ranking every patient
+    # nDCG@10's bootstrap interval, and that of its paired difference from the baseline (None
+    # for the baseline itself)
+    ndcg_interval: Interval | None = None
+    vs_baseline: Interval | None = None
+
+    def interval_against(self, other: RankerScores, metric: str = f"ndcg@{TOP}") -> Interval | None:
+        """The paired bootstrap interval of this ranker's ``metric`` minus ``other``'s, per patient."""
+        return bootstrap_interval(_per_patient(self, metric), _per_patient(other, metric))
+
+
+def _per_patient(scores: RankerScores, metric: str) -> dict[str, float | None]:
+    return {q: values.get(metric) for q, values in scores.per_query.items()}
 
 
 class CorpusSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -399,10 +475,24 @@ def evaluate(
     return EvaluationReport(
         benchmark=benchmark,
         coverage=coverage,
-        rankers=tuple(results),
+        rankers=with_intervals(results),
         run_files=tuple(run_files),
         seconds=time.perf_counter() - started,
         random=random_baseline(candidates, qrels, ks),
+    )
+
+
+def with_intervals(results: Sequence[RankerScores], baseline: str = BASELINE) -> tuple[RankerScores, ...]:
+    """Each ranker's figures with nDCG@10's bootstrap intervals: its own, and its paired
+    difference from ``baseline`` (when that ranker is among them)."""
+    base = next((r for r in results if r.ranker == baseline), None)
+    return tuple(
+        msgspec.structs.replace(
+            r,
+            ndcg_interval=bootstrap_interval(_per_patient(r, f"ndcg@{TOP}")),
+            vs_baseline=r.interval_against(base) if base is not None and r is not base else None,
+        )
+        for r in results
     )
 
 
