@@ -21,7 +21,7 @@ from trialscout.model.patient import (
     PerformanceStatus,
     encode_profile,
 )
-from trialscout.services.match import MatchRequest, match_patient, missing_questions
+from trialscout.services.match import About, MatchRequest, match_patient, missing_questions
 from trialscout.services.registry import LocalRegistry
 from trialscout.store.load import LoadReport
 from trialscout.store.sqlite import SQLiteStore
@@ -37,6 +37,9 @@ NSCLC_PATIENT = PatientProfile(
 )
 
 
+tier = {About.DISEASE: 0, About.UNSTATED: 0, About.BROADER: 1, About.OTHER: 2}
+
+
 def test_matches_are_about_the_patient_and_open_to_them(
     registry: SQLiteStore, local_registry: LocalRegistry
 ) -> None:
@@ -49,8 +52,8 @@ def test_matches_are_about_the_patient_and_open_to_them(
         trial = registry.trial(match.nct_id)
         text = " ".join([trial.title, *trial.conditions]).lower()
         assert "lung" in text or "nsclc" in text, trial.title
-    scores = [m.score for m in results.matches]
-    assert scores == sorted(scores, reverse=True)
+    ranked = [(-tier[m.about], m.score) for m in results.matches]
+    assert ranked == sorted(ranked, reverse=True)  # about the disease first, then by score
     assert results.place is not None and results.place.label.startswith("Chicago")
     assert all(m.location for m in results.matches if m.nearest_site is not None)
 

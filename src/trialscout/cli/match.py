@@ -20,7 +20,7 @@ from trialscout.model.labels import readable_text
 from trialscout.model.nct import normalise_nct_id
 from trialscout.patients.intake import PatientInput, read_patient
 from trialscout.patients.note import NoteExtraction, describe_extraction
-from trialscout.services.match import MatchRequest, MatchResults, check_patient, match_patient
+from trialscout.services.match import About, MatchRequest, MatchResults, check_patient, match_patient
 from trialscout.services.trials import stored_trial
 
 _RESULT_STYLE = {
@@ -114,6 +114,12 @@ def match_command(
     obj.out.print(render_match(results))
 
 
+_ABOUT_MARK = {
+    About.BROADER: "about a broader condition",
+    About.OTHER: "not about the diagnosis",
+}
+
+
 def render_match(results: MatchResults) -> RenderableType:
     place = f" near {results.place.label}" if results.place else ""
     blocks: list[RenderableType] = [
@@ -131,6 +137,8 @@ def render_match(results: MatchResults) -> RenderableType:
         line.append(m.check.headline, style=_RESULT_STYLE[m.check.result])
         line.append(f" · {status}" if status else "")
         line.append("  ⚠ possibly stale" if m.possibly_stale else "", style="yellow")
+        if m.about in _ABOUT_MARK:
+            line.append(f"  · {_ABOUT_MARK[m.about]}", style="yellow")
         blocks.append(line)
         if m.location:
             blocks.append(Text(f"      {m.location}"))

@@ -42,7 +42,18 @@ def trial_concepts(
     mesh_terms: Iterable[str] = (),
     mesh_ancestors: Iterable[str] = (),
 ) -> TrialConcepts:
-    """The concept keys of a trial's conditions (see the module)."""
+    """The concept keys of a trial's conditions (see the module). The registry repeats the same
+    conditions across many trials: each combination is read once."""
+    return _trial_concepts(graph, tuple(conditions), tuple(mesh_terms), tuple(mesh_ancestors))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _trial_concepts(
+    graph: ConceptGraph,
+    conditions: tuple[str, ...],
+    mesh_terms: tuple[str, ...],
+    mesh_ancestors: tuple[str, ...],
+) -> TrialConcepts:
     direct: set[str] = set()
     closure: set[str] = set()
     found: set[int] = set()

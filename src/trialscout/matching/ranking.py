@@ -23,6 +23,7 @@ from __future__ import annotations
 import msgspec
 
 from trialscout.concepts.about import about_score
+from trialscout.concepts.graph import ConceptGraph
 from trialscout.matching.check import TrialCheck
 from trialscout.model.patient import PatientProfile
 from trialscout.model.trial import Trial
@@ -108,9 +109,15 @@ def combine(
     return score
 
 
-def concept_score(profile: PatientProfile, trial: Trial, components: Components = ALL_COMPONENTS) -> float:
-    """How much the trial is about the patient's disease, 0-1 (see the module)."""
-    return about_score(profile, trial, suggested=components.diagnoses)
+def concept_score(
+    profile: PatientProfile,
+    trial: Trial,
+    components: Components = ALL_COMPONENTS,
+    graph: ConceptGraph | None = None,
+) -> float:
+    """How much the trial is about the patient's disease, 0-1 (see the module), read through
+    ``graph`` (default: the packaged vocabularies')."""
+    return about_score(profile, trial, suggested=components.diagnoses, graph=graph)
 
 
 def score_trial(
@@ -121,9 +128,10 @@ def score_trial(
     text: float,
     distance_km: float | None = None,
     components: Components = ALL_COMPONENTS,
+    graph: ConceptGraph | None = None,
 ) -> TrialScores:
     """All of one trial's scores for one patient: what `match` ranks by and `eval` measures."""
-    concept = concept_score(profile, trial, components) if components.concept else 0.0
+    concept = concept_score(profile, trial, components, graph) if components.concept else 0.0
     eligibility = eligibility_score(check)
     distance = distance_score(distance_km)
     total = combine(

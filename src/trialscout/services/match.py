@@ -12,6 +12,7 @@ candidate trials.
 from __future__ import annotations
 
 from collections import defaultdict
+from enum import StrEnum
 
 import msgspec
 
@@ -37,12 +38,22 @@ class MatchRequest(msgspec.Struct, frozen=True, kw_only=True):
     include_ineligible: bool = False
 
 
+class About(StrEnum):
+    """Whether a trial is about the patient's disease (from the concept score)."""
+
+    DISEASE = "disease"  # the patient's diagnosis (or a suggested one), or a narrower kind of it
+    BROADER = "broader"  # a broader condition ("lung cancer" for small cell lung cancer)
+    OTHER = "other"  # neither: it only shares words with the profile
+    UNSTATED = "unstated"  # the profile names no diagnosis to compare with
+
+
 class TrialMatch(msgspec.Struct, frozen=True, kw_only=True):
     nct_id: str
     title: str
     overall_status: str | None
     score: float
     scores: TrialScores  # concept, text, eligibility and distance, and how they combine
+    about: About
     check: TrialCheck
     location: str | None  # "Recruiting in Chicago (3 mi) +12 other locations"
     nearest_site: NearestSite | None
@@ -68,12 +79,19 @@ class MatchResults(msgspec.Struct, frozen=True, kw_only=True):
     notes: tuple[str, ...]
 
 
+#: A diagnosis the findings suggest is searched for from this score (0-1) up.
+SUGGESTED_SEARCHED = 0.2
+
+
 def search_terms(profile: PatientProfile) -> str:
     """The words a profile asks the registry for: its diagnoses (with histology, stage and
-    setting) and biomarkers; the other conditions only when there is no diagnosis."""
+    setting), the diagnoses its findings suggest most, and biomarkers; the other conditions
+    only when there is neither."""
     words: list[str] = []
-    for condition in profile.diagnoses or profile.other_conditions[:3]:
+    suggested = [c.name for c in profile.candidate_diagnoses if c.score >= SUGGESTED_SEARCHED]
+    for condition in profile.diagnoses or ([] if suggested else profile.other_conditions[:3]):
         words += [condition.name, *(w for w in (condition.histology, condition.setting) if w)]
+    words += suggested
     for marker in profile.biomarkers:
         if marker.positive is not False:
             words.append(" ".join(w for w in (marker.marker, marker.alteration) if w))
@@ -120,13 +138,17 @@ def match_patient(registry: LocalRegistry, profile: PatientProfile, request: Mat
     terms = search_terms(profile)
     results = registry.search.search(search_request(profile, request))
     hits = results.hits
+    graph = registry.search.index.concepts
+    leads = bool(profile.diagnoses or profile.candidate_diagnoses)
     top = max((h.score or 0.0 for h in hits), default=0.0) or 1.0
     matches: list[TrialMatch] = []
     for hit in hits:
         trial = store.trial(hit.nct_id)
         check = check_trial(profile, trial, current_criteria(store, hit.nct_id))
         distance = hit.nearest_site.distance_km if hit.nearest_site is not None else None
-        scores = score_trial(profile, trial, check, text=(hit.score or 0.0) / top, distance_km=distance)
+        scores = score_trial(
+            profile, trial, check, text=(hit.score or 0.0) / top, distance_km=distance, graph=graph
+        )
         matches.append(
             TrialMatch(
                 nct_id=hit.nct_id,
@@ -134,6 +156,7 @@ def match_patient(registry: LocalRegistry, profile: PatientProfile, request: Mat
                 overall_status=hit.overall_status,
                 score=scores.total,
                 scores=scores,
+                about=_about(scores.concept) if leads else About.UNSTATED,
                 check=check,
                 location=hit.location,
                 nearest_site=hit.nearest_site,
@@ -141,15 +164,18 @@ def match_patient(registry: LocalRegistry, profile: PatientProfile, request: Mat
             )
         )
     order = {TrialResult.ELIGIBLE: 0, TrialResult.POSSIBLY_ELIGIBLE: 0, TrialResult.NOT_ELIGIBLE: 1}
-    matches.sort(key=lambda m: (order[m.check.result], -m.score, m.nct_id))
+    tier = {About.DISEASE: 0, About.UNSTATED: 0, About.BROADER: 1, About.OTHER: 2}
+    matches.sort(key=lambda m: (order[m.check.result], tier[m.about], -m.score, m.nct_id))
     open_matches = [m for m in matches if m.check.result is not TrialResult.NOT_ELIGIBLE]
     shown = matches if request.include_ineligible else open_matches
     notes = list(results.notes)
     if not terms:
         notes.append("The profile names no diagnosis: trials were found from its other details only.")
+    if leads and open_matches:
+        notes += _about_notes(profile, open_matches)
     return MatchResults(
         matches=tuple(shown[: request.limit]),
-        questions=missing_questions([m.check for m in open_matches]),
+        questions=missing_questions([m.check for m in _relevant(open_matches)]),
         candidates=len(matches),
         eligible=sum(1 for m in matches if m.check.result is TrialResult.ELIGIBLE),
         possibly=sum(1 for m in matches if m.check.result is TrialResult.POSSIBLY_ELIGIBLE),
@@ -158,6 +184,45 @@ def match_patient(registry: LocalRegistry, profile: PatientProfile, request: Mat
         query=terms,
         notes=tuple(notes),
     )
+
+
+def _relevant(matches: list[TrialMatch]) -> list[TrialMatch]:
+    """The matches about the patient's disease or a broader one, when there are any: the
+    questions worth asking come from them, not from trials that only share words."""
+    about = [m for m in matches if m.about is not About.OTHER]
+    return about or matches
+
+
+def _about(concept: float) -> About:
+    if concept >= 0.99:
+        return About.DISEASE
+    return About.BROADER if concept > 0 else About.OTHER
+
+
+def _about_notes(profile: PatientProfile, matches: list[TrialMatch]) -> list[str]:
+    """Say so when no candidate is about the patient's disease, and what is shown instead."""
+    names = [d.name for d in profile.diagnoses] or [c.name for c in profile.candidate_diagnoses[:3]]
+    what = " or ".join(names)
+    kinds = {m.about for m in matches}
+    if About.DISEASE in kinds:
+        others = sum(1 for m in matches if m.about is About.OTHER)
+        return (
+            [
+                f"{others} of the {len(matches)} trials not ruled out are not about {what};"
+                " they are listed after the rest."
+            ]
+            if others
+            else []
+        )
+    if About.BROADER in kinds:
+        return [
+            f"No candidate trial is about {what} itself: the nearest, about a broader condition, come first,"
+            " marked as such; ask the study team whether they take patients with it."
+        ]
+    return [
+        f"No candidate trial is about {what} or a broader condition:"
+        " these trials only share words with the profile."
+    ]
 
 
 def check_patient(registry: LocalRegistry, profile: PatientProfile, nct_id: str) -> TrialCheck:

@@ -1,0 +1,64 @@
+"""Matching by concept on the real registry: trials about the patient's disease come first, a
+sibling disease's trials do not pass for it, and when nothing is about it the results say so."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from trialscout.matching.check import TrialResult
+from trialscout.model.patient import Condition, PatientProfile, PatientSex, PerformanceStatus
+from trialscout.services.match import About, MatchRequest, match_patient
+from trialscout.services.registry import LocalRegistry
+from trialscout.store.sqlite import SQLiteStore
+
+_NSCLC = re.compile(r"non[- ]?small|\bnsclc\b", re.IGNORECASE)
+
+SCLC_PATIENT = PatientProfile(
+    age=58,
+    sex=PatientSex.FEMALE,
+    as_of=dt.date(2026, 11, 1),
+    diagnoses=(Condition(name="small cell lung cancer", stage="extensive stage"),),
+    performance_status=PerformanceStatus(scale="ECOG", score=1),
+)
+
+
+def test_a_small_cell_patient_gets_small_cell_trials_first(
+    registry: SQLiteStore, local_registry: LocalRegistry
+) -> None:
+    results = match_patient(local_registry, SCLC_PATIENT, MatchRequest(limit=20, statuses=()))
+    first = results.matches[0]
+    assert first.about is About.DISEASE
+    assert "small cell" in " ".join(registry.trial(first.nct_id).conditions).lower()
+    seen_other = False
+    for match in results.matches:
+        conditions = registry.trial(match.nct_id).conditions
+        only_nsclc = bool(conditions) and all(_NSCLC.search(c) for c in conditions)
+        if only_nsclc:
+            assert match.about is About.OTHER, match.nct_id
+            seen_other = True
+        elif seen_other and match.check.result is not TrialResult.NOT_ELIGIBLE:
+            assert match.about is About.OTHER  # nothing about the disease after the others
+    assert not any("nsclc" in q.text.lower() or "non-small" in q.text.lower() for q in results.questions)
+
+
+def test_when_no_trial_is_about_the_disease_the_results_say_so(local_registry: LocalRegistry) -> None:
+    patient = PatientProfile(
+        age=30,
+        sex=PatientSex.FEMALE,
+        diagnoses=(Condition(name="fibrodysplasia ossificans progressiva"),),
+    )
+    results = match_patient(local_registry, patient, MatchRequest(statuses=()))
+    assert results.matches
+    assert all(m.about is not About.DISEASE for m in results.matches)
+    assert any(
+        "No candidate trial is about fibrodysplasia ossificans progressiva" in n for n in results.notes
+    )
+
+
+def test_the_scores_of_each_part_are_shown(local_registry: LocalRegistry) -> None:
+    results = match_patient(local_registry, SCLC_PATIENT, MatchRequest(limit=5, statuses=()))
+    for match in results.matches:
+        s = match.scores
+        assert 0 <= s.concept <= 1 and 0 <= s.text <= 1 and 0 <= s.eligibility <= 1
+        assert s.total == match.score
