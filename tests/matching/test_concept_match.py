@@ -44,16 +44,19 @@ def test_a_small_cell_patient_gets_small_cell_trials_first(
 
 def test_when_no_trial_is_about_the_disease_the_results_say_so(local_registry: LocalRegistry) -> None:
     patient = PatientProfile(
-        age=30,
-        sex=PatientSex.FEMALE,
-        diagnoses=(Condition(name="fibrodysplasia ossificans progressiva"),),
+        age=30, sex=PatientSex.FEMALE, diagnoses=(Condition(name="Erdheim-Chester disease"),)
     )
     results = match_patient(local_registry, patient, MatchRequest(statuses=()))
-    assert results.matches
+    assert results.matches  # trials that share the word "disease"
     assert all(m.about is not About.DISEASE for m in results.matches)
-    assert any(
-        "No candidate trial is about fibrodysplasia ossificans progressiva" in n for n in results.notes
-    )
+    assert any("No candidate trial is about Erdheim-Chester disease" in n for n in results.notes)
+
+
+def test_when_nothing_shares_a_word_the_results_say_so(local_registry: LocalRegistry) -> None:
+    patient = PatientProfile(age=30, diagnoses=(Condition(name="fibrodysplasia ossificans progressiva"),))
+    results = match_patient(local_registry, patient, MatchRequest(statuses=()))
+    assert results.matches == ()
+    assert any("nothing is about fibrodysplasia ossificans progressiva" in n for n in results.notes)
 
 
 def test_the_scores_of_each_part_are_shown(local_registry: LocalRegistry) -> None:

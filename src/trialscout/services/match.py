@@ -173,6 +173,11 @@ def match_patient(registry: LocalRegistry, profile: PatientProfile, request: Mat
         notes.append("The profile names no diagnosis: trials were found from its other details only.")
     if leads and open_matches:
         notes += _about_notes(profile, open_matches)
+    elif not matches:
+        notes.append(
+            "No trial that fits the filters shares a word with the profile: nothing is about"
+            f" {terms or 'it'}. Try without the status or place filters, or a broader diagnosis."
+        )
     return MatchResults(
         matches=tuple(shown[: request.limit]),
         questions=missing_questions([m.check for m in _relevant(open_matches)]),
