@@ -227,7 +227,8 @@ def render_ablation(ablation: Ablation) -> RenderableType:
     note = Text(
         "Each variant switches off one part of the score (the ranking's Components); 'text only' keeps"
         " the text relevance alone. Intervals: 95%, a seeded bootstrap over patients; 'vs all' is the"
-        " paired difference from all parts on, per patient. The benchmarks give no place, so distance"
+        " paired difference from all parts on, per patient; 'without closed_world' is what eval ranks"
+        " with by default. The benchmarks give no place, so distance"
         f" changes nothing. {ablation.seconds:.1f} s.",
         style="dim",
     )

@@ -296,6 +296,13 @@ def ablation_markdown(ablations: Sequence[Ablation]) -> str:
                 + " |"
             )
         out.append("")
+    if ablations:
+        out += [
+            "Each variant switches one part of the score off (`Components`); 'text only' keeps the text"
+            " relevance alone. 'without closed_world' is what `trialscout eval` ranks with by default"
+            " (`EVAL_COMPONENTS`). The benchmarks give no place, so distance changes nothing.",
+            "",
+        ]
     return "\n".join(out)
 
 
