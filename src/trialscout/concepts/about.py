@@ -8,8 +8,9 @@ for a concept asks for them (`trialscout.search.engine`).
 
 `about_score` is the concept score of the ranking (`trialscout.matching.ranking`), 0-1: 1 when
 a condition of the trial is the patient's diagnosis or a narrower kind of it; less when it is
-broader (by how many steps up); a suggested diagnosis counts by its score; 0 when the trial's
-conditions are about something else.
+broader (by how many steps up); a suggested diagnosis counts by its score, one of the patient's
+other active conditions by `OTHER_CONDITION`; 0 when the trial's conditions are about
+something else.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from trialscout.model.trial import Trial
 
 #: The concept score of a trial about a broader concept, by steps up the hierarchy (1, 2, 3+).
 BROADER_SCORES = (0.7, 0.5, 0.3)
+#: The concept score of a trial about one of the patient's other (active) conditions, at most
+#: (tuned on TREC 2022: nDCG@10 0.572 without, 0.579 at 0.5).
+OTHER_CONDITION = 0.5
 #: A token of the direct keys: some condition names no known concept.
 OPEN = "?"
 
@@ -100,6 +104,7 @@ def about_score(
     """How much the trial is about the patient's disease, 0-1 (see the module)."""
     g = graph or packaged_graph()
     leads: list[tuple[str, float]] = [(d.name, 1.0) for d in profile.diagnoses]
+    leads += [(c.name, OTHER_CONDITION) for c in profile.other_conditions if c.status == "active"]
     if suggested:
         leads += [(c.name, c.score) for c in profile.candidate_diagnoses]
     if not leads:

@@ -85,6 +85,9 @@ _NOT_PLURAL = frozenset(
         "caries",
     }
 )
+#: One word for a disorder: MeSH's "Nervous System Diseases" is HPO's "Abnormality of the
+#: nervous system".
+_DISORDER = {"disorder": "disease", "disorders": "disease", "abnormality": "disease", "abnormalities": "disease"}
 _OF_THE = re.compile(r"^(\w+) of (?:the )?(.+)$")
 #: Heads of "X of the Y" read as "Y X", beside the words for a tumour.
 _OF_HEADS = frozenset({"carcinoma", "disease", "abnormality", "infection", "adenocarcinoma"})
@@ -94,7 +97,7 @@ _STOP = frozenset({"the", "of", "and", "or", "a", "an", "in", "with", "nos", "un
 def _singular(word: str) -> str:
     if len(word) < 5 or word in _NOT_PLURAL or word.endswith(("ss", "us", "is", "os")):
         return word
-    if word.endswith("ases"):
+    if word.endswith("ases") and not word.endswith("eases"):
         return word[:-4] + "asis"  # metastases
     if word.endswith("ies"):
         return word[:-3] + "y"
@@ -118,7 +121,7 @@ def normal_name(name: str, *, inverted: bool = False) -> str:
     of = _OF_THE.match(text)
     if of is not None and (of.group(1) in _TUMOUR or of.group(1) in _OF_HEADS):
         text = f"{of.group(2)} {of.group(1)}"
-    words = [_TUMOUR.get(w, _singular(w)) for w in text.split()]
+    words = [_TUMOUR.get(w) or _DISORDER.get(w) or _singular(w) for w in text.split()]
     return " ".join(words)
 
 
