@@ -1,12 +1,17 @@
 """One patient against the whole registry: `match_patient` end to end, at 404,600 trials.
 
-Patients: the 108 benchmark descriptions (SIGIR 2016 and TREC Clinical Trials 2022), each read
-into a profile by `extract_profile` (timed separately), matched with the default request (open
-trials, 100 candidates checked, top 10 returned). Registries: the real records of
+Patients: the benchmark descriptions (SIGIR 2016 and TREC Clinical Trials 2022), each read
+into a profile by `extract_profile` (timed separately; it includes the candidate diagnoses the
+findings suggest), matched with the default request (open trials, 100 candidates checked, top 10
+returned). The one-time costs of a process are timed apart from the per-patient figures: loading
+HPO for the candidate diagnoses (first `extract_profile`) and decoding the index's concept graph
+(first `match_patient`). Registries: the real records of
 ../shared/data and the synthetic 404,600-trial store of `benchmarks.corpus` (the real records
 copied under synthetic NCT9xxxxxxx IDs). A first pass parses and stores the criteria of every
 candidate trial (what `load` does for all trials), so the timed rounds read stored criteria, as
 a user's store would. Baseline in the same run: the search alone, with the same request.
+
+The page keeps its earlier dated sections below the new one, as the baseline.
 
     python -m benchmarks.match        # writes docs/benchmarks/match.md
 """
@@ -14,11 +19,13 @@ a user's store would. Baseline in the same run: the search alone, with the same 
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 
-from benchmarks.common import DATA, write_page
+from benchmarks.common import DATA, DOCS, machine, today
 from benchmarks.corpus import real_store, synthetic_store
+from trialscout.concepts.diagnoses import note_findings, suggest_diagnoses
 from trialscout.model.patient import PatientProfile
 from trialscout.patients.note import extract_profile
 from trialscout.services.match import MatchRequest, match_patient, search_request
@@ -28,6 +35,10 @@ from trialscout.store.sqlite import SQLiteStore
 
 ROUNDS = 3
 TARGET_S = 1.0
+TITLE = "Matching one patient against the registry"
+SECTION = "after concept-aware matching (issue 12)"
+#: The heading the page's first measurement gets when it is kept below a newer one.
+FIRST_SECTION = "before concept-aware matching (issue 5)"
 
 
 def patients() -> list[str]:
@@ -47,6 +58,9 @@ def measure(label: str, db: object, profiles: list[PatientProfile]) -> dict[str,
     with LocalRegistry(SQLiteStore(db, read_only=True)) as registry:  # type: ignore[arg-type]
         search = registry.search
         started = time.perf_counter()
+        search.index.concepts  # noqa: B018 - the one-time decode `match_patient` pays first
+        graph_load = time.perf_counter() - started
+        started = time.perf_counter()
         # First pass, as the writer: parse and store the candidates' criteria (a registry
         # loaded by `trialscout load` has them all; parsing 404,600 here would take an hour).
         candidates = {h.nct_id for p in profiles for h in search.search(search_request(p, request)).hits}
@@ -55,11 +69,13 @@ def measure(label: str, db: object, profiles: list[PatientProfile]) -> dict[str,
         first_pass = time.perf_counter() - started
         full: list[float] = []
         alone: list[float] = []
+        slowest = (0.0, -1)
         for _ in range(ROUNDS):
-            for profile in profiles:
+            for n, profile in enumerate(profiles):
                 started = time.perf_counter()
                 match_patient(registry, profile, request)
                 full.append(time.perf_counter() - started)
+                slowest = max(slowest, (full[-1], n))
                 started = time.perf_counter()
                 search.search(search_request(profile, request))
                 alone.append(time.perf_counter() - started)
@@ -68,6 +84,8 @@ def measure(label: str, db: object, profiles: list[PatientProfile]) -> dict[str,
         "label": label,
         "trials": trials,
         "first_pass": first_pass,
+        "graph_load": graph_load,
+        "slowest": slowest,
         "median": statistics.median(full),
         "p95": _p95(full),
         "search_median": statistics.median(alone),
@@ -75,14 +93,30 @@ def measure(label: str, db: object, profiles: list[PatientProfile]) -> dict[str,
     }
 
 
+def _earlier_sections() -> str:
+    """What the page held before this run, as dated sections (its first one gets a heading)."""
+    page = DOCS / "match.md"
+    if not page.exists():
+        return ""
+    text = page.read_text().split("\n", 1)[-1].strip()  # less the title
+    if text.startswith("## "):
+        return text
+    measured = re.match(r"Measured on (\d{4}-\d{2}-\d{2})", text)
+    return f"## {measured.group(1) if measured else 'earlier'}: {FIRST_SECTION}\n\n{text}"
+
+
 def main() -> None:
     texts = patients()
+    started = time.perf_counter()
+    suggest_diagnoses(note_findings("fever"))  # HPO: the lexicon and the annotations, once a process
+    hpo_load = time.perf_counter() - started
     extraction: list[float] = []
     profiles = []
     for text in texts:
         started = time.perf_counter()
         profiles.append(extract_profile(text).profile)
         extraction.append(time.perf_counter() - started)
+    suggested = sum(1 for p in profiles if p.candidate_diagnoses)
     results = [
         measure("real", real_store(), profiles),
         measure("synthetic 400k", synthetic_store(), profiles),
@@ -93,31 +127,54 @@ def main() -> None:
         f" | {r['first_pass']:,.0f} s |"
         for r in results
     ]
-    worst = max(float(r["p95"]) for r in results)  # type: ignore[arg-type]
+    graph = ", ".join(f"{r['label']} {float(r['graph_load']):.2f} s" for r in results)  # type: ignore[arg-type]
+    slow = ", ".join(
+        f"{r['label']} {r['slowest'][0] * 1000:,.0f} ms (patient #{r['slowest'][1] + 1})"  # type: ignore[index]
+        for r in results
+    )
+    at_scale = float(results[-1]["p95"])  # type: ignore[arg-type]
+    verdict = "meets" if at_scale <= TARGET_S else "misses"
     body = "\n".join(
         [
+            f"## {today()}: {SECTION}",
+            "",
+            f"Measured on {today()} on {machine()}.",
+            "",
             f"Target (issue 5): one patient against 400,000 trials, p95 ≤ {TARGET_S:g} s end to end, no"
             " language model.",
             "",
             f"Patients: the {len(texts)} SIGIR 2016 and TREC Clinical Trials 2022 descriptions, each read"
-            " into a profile by `extract_profile`"
-            f" (median {statistics.median(extraction) * 1000:.1f} ms, p95 {_p95(extraction) * 1000:.1f} ms).",
+            " into a profile by `extract_profile`, candidate diagnoses included"
+            f" (median {statistics.median(extraction) * 1000:.1f} ms, p95 {_p95(extraction) * 1000:.1f} ms;"
+            f" {suggested} of {len(texts)} profiles have a suggested diagnosis).",
             "Request: open trials (recruiting, not yet recruiting, enrolling by invitation), 100 candidates"
-            " retrieved and checked criterion by criterion, top 10 returned.",
+            " retrieved and checked criterion by criterion, ranked by concept, text, eligibility and"
+            " distance, top 10 returned.",
             "*synthetic 400k*: the real records of ../shared/data copied under synthetic NCT9xxxxxxx IDs to"
             " 404,600 trials (`benchmarks/corpus.py`).",
             "The first pass parses and stores the criteria of every candidate (as `load` does for every"
             f" trial); the timed figures are {ROUNDS} rounds over all patients after it.",
+            "",
+            "One-time costs of a process, not in the per-patient figures:"
+            f" loading HPO for the candidate diagnoses {hpo_load:.1f} s (the first `extract_profile`);"
+            f" decoding the index's concept graph {graph} (the first `match_patient`).",
             "",
             "| registry | trials | `match_patient` median | p95 | baseline: the search alone, median | p95"
             " | first pass (parsing included) |",
             "|---|---:|---:|---:|---:|---:|---:|",
             *rows,
             "",
-            f"Worst p95: {worst * 1000:,.0f} ms ({'meets' if worst <= TARGET_S else 'misses'} the target).",
+            f"Slowest single match: {slow}.",
+            "",
+            f"At {results[-1]['trials']:,} trials, p95 is {at_scale * 1000:,.0f} ms: it {verdict} the"
+            f" target of {TARGET_S:g} s.",
         ]
     )
-    print(write_page("match", "Matching one patient against the registry", body).read_text())
+    earlier = _earlier_sections()
+    page = DOCS / "match.md"
+    DOCS.mkdir(parents=True, exist_ok=True)
+    page.write_text(f"# {TITLE}\n\n{body}\n" + (f"\n{earlier}\n" if earlier else ""))
+    print(page.read_text())
 
 
 if __name__ == "__main__":
