@@ -34,7 +34,10 @@ def sigir() -> Ablation:
 
 def test_every_part_is_switched_off_in_turn_beside_all_bm25_and_the_text_alone(sigir: Ablation) -> None:
     names = [row.variant for row in sigir.rows]
-    assert names == ["bm25", "all", *(f"without {f}" for f in Components.__struct_fields__), "text only"]
+    shipped = Components()
+    flipped = [f"{'without' if getattr(shipped, f) else 'with'} {f}" for f in Components.__struct_fields__]
+    assert names == ["bm25", "all", *flipped, "text only"]
+    assert "with closed_world" in names  # the part `match` leaves off is measured switched on
     rows = {row.variant: row for row in sigir.rows}
     assert rows["all"].vs_all is None and rows["all"].components == Components()
     text_only = rows["text only"].components

@@ -37,19 +37,19 @@ from trialscout.evaluation.benchmark import (
 )
 from trialscout.evaluation.corpus import BenchmarkTrial
 from trialscout.matching.check import TrialCheck, check_trial
-from trialscout.matching.ranking import ALL_COMPONENTS, Components, score_trial
+from trialscout.matching.ranking import (
+    ALL_COMPONENTS,
+    DIAGNOSIS_REPEATS,
+    Components,
+    relevance_query,
+    score_trial,
+)
 from trialscout.model.patient import PatientProfile
 from trialscout.model.trial import Trial
 from trialscout.patients.note import extract_profile
 
-#: How many times the profile's diagnosis names are added to the note for the text relevance
-#: (tuned on TREC 2022: nDCG@10 0.558 with none, 0.574 once, 0.556 twice, 0.548 three times).
-DIAGNOSIS_REPEATS = 1
-
-#: The parts `trialscout eval` ranks with by default: what `match` ranks with, whose check does
-#: not take the closed-world reading, which lowers AUROC on both benchmarks (TREC 2022 0.771 ->
-#: 0.763, SIGIR 0.634 -> 0.631); `--ablation` measures it.
-EVAL_COMPONENTS = Components(closed_world=False)
+#: The parts `trialscout eval` ranks with by default: what `match` ranks with.
+EVAL_COMPONENTS = ALL_COMPONENTS
 
 
 def about_text(trial: Trial) -> str:
@@ -70,23 +70,6 @@ def about_text(trial: Trial) -> str:
         inclusion_text(eligibility.criteria) if eligibility is not None and eligibility.criteria else None,
     ]
     return "\n".join(p for p in parts if p)
-
-
-def relevance_query(
-    note: str,
-    profile: PatientProfile,
-    components: Components = ALL_COMPONENTS,
-    repeats: int = DIAGNOSIS_REPEATS,
-) -> str:
-    """The words the text relevance searches with: the note, and the names of the profile's
-    diagnoses (with ``components.diagnoses``, the diagnoses its findings suggest too), each
-    added ``repeats`` times so that they weigh more than any one word of the note."""
-    names = [d.name for d in profile.diagnoses]
-    if components.diagnoses:
-        names += [c.name for c in profile.candidate_diagnoses]
-    if not names or repeats <= 0:
-        return note
-    return "\n".join([note, *(["; ".join(names)] * repeats)])
 
 
 TrialText = Callable[[Trial], str]
@@ -193,8 +176,8 @@ def ablation_variants() -> dict[str, Components]:
     fields = Components.__struct_fields__
     variants = {"all": ALL_COMPONENTS}
     for name in fields:
-        off = Components(**{name: False})
-        variants[off.label()] = off
+        flipped = Components(**{name: not getattr(ALL_COMPONENTS, name)})
+        variants[flipped.label()] = flipped
     variants["text only"] = Components(**{name: name == "text" for name in fields})
     return variants
 
@@ -298,9 +281,10 @@ def ablation_markdown(ablations: Sequence[Ablation]) -> str:
         out.append("")
     if ablations:
         out += [
-            "Each variant switches one part of the score off (`Components`); 'text only' keeps the text"
-            " relevance alone. 'without closed_world' is what `trialscout eval` ranks with by default"
-            " (`EVAL_COMPONENTS`). The benchmarks give no place, so distance changes nothing.",
+            "'all' is what `match` and `trialscout eval` rank with; each variant switches one part of"
+            " the score (`Components`) off, or on for the closed-world reading that `match` leaves off;"
+            " 'text only' keeps the text relevance alone. The benchmarks give no place, so distance"
+            " changes nothing.",
             "",
         ]
     return "\n".join(out)

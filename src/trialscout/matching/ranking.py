@@ -48,15 +48,25 @@ class Components(msgspec.Struct, frozen=True, kw_only=True):
     diagnoses: bool = True  # diagnoses the note's findings suggest count for concept and text
     text: bool = True  # text relevance
     eligibility: bool = True  # per-criterion verdicts
-    closed_world: bool = True  # an inclusion condition the profile never mentions leans to failing
+    # an inclusion condition the profile never mentions leans to failing: off, as it lowers
+    # AUROC on both benchmarks (TREC 2022 0.771 -> 0.763, SIGIR 0.634 -> 0.630)
+    closed_world: bool = False
     distance: bool = True  # nearness of the nearest fitting site, when a place is given
 
     def label(self) -> str:
-        off = [name for name in self.__struct_fields__ if not getattr(self, name)]
-        return "all" if not off else "without " + ", ".join(off)
+        """How the parts differ from what `match` ranks with ("without concept", "with closed_world")."""
+        shipped = Components()
+        changed = [name for name in self.__struct_fields__ if getattr(self, name) != getattr(shipped, name)]
+        if not changed:
+            return "all"
+        parts = [("with " if getattr(self, name) else "without ") + name for name in changed]
+        return ", ".join(parts)
 
 
 ALL_COMPONENTS = Components()
+#: How many times the profile's diagnosis names are added to the note for the text relevance
+#: (tuned on TREC 2022: nDCG@10 0.558 with none, 0.574 once, 0.556 twice, 0.548 three times).
+DIAGNOSIS_REPEATS = 1
 
 
 class TrialScores(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,6 +77,23 @@ class TrialScores(msgspec.Struct, frozen=True, kw_only=True):
     eligibility: float
     distance: float | None  # None without a place
     total: float
+
+
+def relevance_query(
+    note: str,
+    profile: PatientProfile,
+    components: Components = ALL_COMPONENTS,
+    repeats: int = DIAGNOSIS_REPEATS,
+) -> str:
+    """The words the text relevance searches with: the note, and the names of the profile's
+    diagnoses (with ``components.diagnoses``, the diagnoses its findings suggest too), each
+    added ``repeats`` times so that they weigh more than any one word of the note."""
+    names = [d.name for d in profile.diagnoses]
+    if components.diagnoses:
+        names += [c.name for c in profile.candidate_diagnoses]
+    if not names or repeats <= 0:
+        return note
+    return "\n".join([note, *(["; ".join(names)] * repeats)])
 
 
 def eligibility_score(check: TrialCheck) -> float:

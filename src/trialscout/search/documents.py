@@ -159,15 +159,8 @@ def document_fields(trial_key: int, view: IndexView, stale: bool, graph: Concept
         "sponsor": sponsors,
         "summary": summary,
         "eligibility": criteria,
-        ALL_TEXT: [
-            title,
-            *conditions,
-            *interventions,
-            *view.keywords,
-            *sponsors,
-            summary,
-            inclusion_text(criteria),
-        ],
+        # what the trial is about, as `trialscout.evaluation.rankers.about_text` reads it
+        ALL_TEXT: [title, *conditions, *interventions, *view.keywords, summary, inclusion_text(criteria)],
         "concept": sorted(concepts.closure),
         "concept_direct": sorted(concepts.direct | ({OPEN} if concepts.open else set())),
         "status": view.overall_status or "UNKNOWN",

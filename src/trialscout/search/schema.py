@@ -28,8 +28,8 @@ TEXT_FIELDS: dict[str, float] = {
     "eligibility": 0.7,
 }
 #: The one field a long query (a whole patient description) is matched against: what the
-#: trial is about (title, conditions and their MeSH terms, keywords, interventions, sponsors,
-#: summary, description and the inclusion criteria; not what it excludes).
+#: trial is about (title, conditions and their MeSH terms, keywords, interventions, summary,
+#: description and the inclusion criteria; not what it excludes, nor who sponsors it).
 ALL_TEXT = "text"
 #: Concept keys (`trialscout.concepts.about.trial_concepts`): ``concept`` holds those of the
 #: trial's conditions and every broader concept, ``concept_direct`` the conditions' own (and

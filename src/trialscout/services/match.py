@@ -17,7 +17,7 @@ from enum import StrEnum
 import msgspec
 
 from trialscout.matching.check import TrialCheck, TrialResult, check_trial
-from trialscout.matching.ranking import TrialScores, score_trial
+from trialscout.matching.ranking import ALL_COMPONENTS, TrialScores, relevance_query, score_trial
 from trialscout.matching.rules import Question
 from trialscout.model.enums import ENROLLING_STATUSES
 from trialscout.model.patient import PatientProfile
@@ -109,8 +109,11 @@ def _as_words(text: str) -> str:
 
 
 def search_request(profile: PatientProfile, request: MatchRequest) -> SearchRequest:
-    """The registry search for a profile: its diagnoses (twice) and note, ranked by the words
-    shared, with its age, sex and place (the request's, else the profile's) as filters."""
+    """The registry search for a profile: the words of the text relevance (`relevance_query`:
+    its note with its diagnosis names, as `trialscout eval` measures it; a profile without a
+    note, its diagnoses, histology, setting and biomarkers), ranked by the words shared over what
+    each trial is about, with its age, sex and place (the request's, else the profile's) as
+    filters."""
     terms = search_terms(profile)
     near = request.near
     location = profile.location
@@ -119,8 +122,9 @@ def search_request(profile: PatientProfile, request: MatchRequest) -> SearchRequ
             near = f"{location.latitude},{location.longitude}"
         else:
             near = location.place
+    words = relevance_query(profile.notes, profile) if profile.notes else terms
     return SearchRequest(
-        query=_as_words(" ".join(w for w in (terms, terms, profile.notes or "") if w)),
+        query=_as_words(words),
         statuses=request.statuses,
         sex=str(profile.sex).upper() if profile.sex else None,
         age=profile.age_years(),
@@ -144,7 +148,9 @@ def match_patient(registry: LocalRegistry, profile: PatientProfile, request: Mat
     matches: list[TrialMatch] = []
     for hit in hits:
         trial = store.trial(hit.nct_id)
-        check = check_trial(profile, trial, current_criteria(store, hit.nct_id))
+        check = check_trial(
+            profile, trial, current_criteria(store, hit.nct_id), closed_world=ALL_COMPONENTS.closed_world
+        )
         distance = hit.nearest_site.distance_km if hit.nearest_site is not None else None
         scores = score_trial(
             profile, trial, check, text=(hit.score or 0.0) / top, distance_km=distance, graph=graph
