@@ -87,7 +87,12 @@ _NOT_PLURAL = frozenset(
 )
 #: One word for a disorder: MeSH's "Nervous System Diseases" is HPO's "Abnormality of the
 #: nervous system".
-_DISORDER = {"disorder": "disease", "disorders": "disease", "abnormality": "disease", "abnormalities": "disease"}
+_DISORDER = {
+    "disorder": "disease",
+    "disorders": "disease",
+    "abnormality": "disease",
+    "abnormalities": "disease",
+}
 _OF_THE = re.compile(r"^(\w+) of (?:the )?(.+)$")
 #: Heads of "X of the Y" read as "Y X", beside the words for a tumour.
 _OF_HEADS = frozenset({"carcinoma", "disease", "abnormality", "infection", "adenocarcinoma"})
