@@ -87,8 +87,8 @@ def test_variants_share_parses_profiles_and_checks() -> None:
     assert parsed == checks == len(candidates) and len(cache.profiles) == 1
     TrialscoutRanker(corpus, Components(concept=False), cache=cache).rank("p1", note, candidates)
     assert (len(cache.parsed), len(cache.checks)) == (parsed, checks)  # nothing read again
-    open_world = TrialscoutRanker(corpus, Components(closed_world=False), cache=cache)
-    open_world.rank("p1", note, candidates)
+    closed_world = TrialscoutRanker(corpus, Components(closed_world=True), cache=cache)
+    closed_world.rank("p1", note, candidates)
     assert len(cache.parsed) == parsed and len(cache.checks) == 2 * checks  # checked once more, not parsed
     assert len(first) == len(candidates)
 
