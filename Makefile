@@ -29,7 +29,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	# one worker per core (pytest-xdist); the session fixtures that build the shared store take a lock
+	$(BIN)/pytest -q -n auto
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
