@@ -96,7 +96,8 @@ _DISORDER = {
 _OF_THE = re.compile(r"^(\w+) of (?:the )?(.+)$")
 #: Heads of "X of the Y" read as "Y X", beside the words for a tumour.
 _OF_HEADS = frozenset({"carcinoma", "disease", "abnormality", "infection", "adenocarcinoma"})
-_STOP = frozenset({"the", "of", "and", "or", "a", "an", "in", "with", "nos", "unspecified"})
+#: Words that name no concept on their own (a text is not read as a concept for them).
+STOP_WORDS = frozenset({"the", "of", "and", "or", "a", "an", "in", "with", "nos", "unspecified"})
 
 
 def _singular(word: str) -> str:
@@ -199,7 +200,7 @@ class ConceptGraph:
         start = 0
         while start < len(words):
             for length in range(min(LONGEST_NAME, len(words) - start), 0, -1):
-                if length == 1 and (words[start] in _STOP or len(words[start]) < 3):
+                if length == 1 and (words[start] in STOP_WORDS or len(words[start]) < 3):
                     continue
                 phrase = " ".join(words[start : start + length])
                 found = next((self.names[v] for v in _variants(phrase) if v in self.names), ())

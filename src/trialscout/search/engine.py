@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, TypeVar
 import msgspec
 import tantivy
 
-from trialscout.concepts.graph import TUMOUR_WORDS, normal_name
+from trialscout.concepts.graph import STOP_WORDS, TUMOUR_WORDS, normal_name
 from trialscout.errors import SearchInputError, StoreError
 from trialscout.geo.distance import format_distance, parse_radius
 from trialscout.model.enums import OverallStatus, StudyType, parse_enum, phases_from_text
@@ -208,7 +208,7 @@ class TrialSearch:
         # When the concepts name the whole query, they stand for all its words, however they
         # are spelt ("haemochromatosis" for the concept found under "hemochromatosis").
         named = sum(span.end - span.start for span in spans)
-        whole = named >= len([w for w in words if w not in {"and", "of", "the", "with", "or"}])
+        whole = named >= len([w for w in words if w not in STOP_WORDS])
         found = []
         for span in spans:
             concepts = span.concepts
