@@ -125,6 +125,14 @@ class CriteriaState(msgspec.Struct, frozen=True, kw_only=True):
     due: int  # trials with no parse, or one older than their record or than the parser
 
 
+class Freshness(msgspec.Struct, frozen=True, kw_only=True):
+    """How recent a store is: its last load or sync, and the registry's own dates in it."""
+
+    last_loaded_at: str | None  # when the most recently changed trial was stored (ISO, UTC)
+    registry_version: str | None  # the newest registry copy date of a record (download date)
+    newest_update: str | None  # the newest last-update-posted date of a trial
+
+
 @runtime_checkable
 class TrialReader(Protocol):
     """Reading a store; never writes, never migrates."""
@@ -190,6 +198,10 @@ class TrialReader(Protocol):
         ...
 
     def get_state(self, key: str) -> str | None: ...
+
+    def freshness(self) -> Freshness:
+        """When the store last changed, and how recent its copy of the registry is."""
+        ...
 
     def state_items(self, prefix: str) -> dict[str, str]:
         """Every state value whose key starts with ``prefix`` (sync checkpoints, load times)."""

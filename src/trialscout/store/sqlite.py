@@ -31,6 +31,7 @@ from trialscout.model.trial import Trial
 from trialscout.store.base import (
     CriteriaState,
     DueTrial,
+    Freshness,
     IndexRow,
     Outcome,
     ParsedTrial,
@@ -311,6 +312,18 @@ class SQLiteStore:
     def get_state(self, key: str) -> str | None:
         row = self._conn.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    def freshness(self) -> Freshness:
+        loaded = self._conn.execute(
+            "SELECT loaded_at FROM trials ORDER BY change_seq DESC LIMIT 1"
+        ).fetchone()
+        version = self._conn.execute("SELECT max(version_date) FROM trials").fetchone()
+        newest = self._conn.execute("SELECT max(last_update) FROM trials").fetchone()
+        return Freshness(
+            last_loaded_at=loaded[0] if loaded else None,
+            registry_version=version[0] if version else None,
+            newest_update=newest[0] if newest else None,
+        )
 
     def state_items(self, prefix: str) -> dict[str, str]:
         return {
