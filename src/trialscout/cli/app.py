@@ -69,6 +69,7 @@ COMMANDS = {
     "migrate": "trialscout.cli.upkeep",
     "related": "trialscout.cli.search",
     "search": "trialscout.cli.search",
+    "serve": "trialscout.cli.serve",
     "show": "trialscout.cli.show",
     "sync": "trialscout.cli.sync",
 }

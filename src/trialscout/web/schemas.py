@@ -42,25 +42,28 @@ def json_response(
     )
 
 
-def _problem(description: str) -> dict[str, Any]:
+def problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": _placeholder(Problem)}}}
 
 
 #: The errors every route may answer.
-COMMON_ERRORS = {400: _problem("A parameter or body that cannot be used: the message says which and why.")}
-NOT_FOUND = {404: _problem("The store holds no trial with this NCT ID.")}
+COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: problem("A parameter or body that cannot be used: the message says which and why.")
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem("The store holds no trial with this NCT ID.")}
+TOO_LARGE: dict[int | str, dict[str, Any]] = {413: problem("The body is larger than the API takes.")}
 
 
 def returns(
     tp: Any,
     description: str = "OK",
     *,
-    errors: dict[int, dict[str, Any]] | None = None,
+    errors: dict[int | str, dict[str, Any]] | None = None,
     media_type: str = "application/json",
 ) -> dict[str, Any]:
     """Keyword arguments for a route decorator: its 200 response is ``tp`` (any type msgspec
     can describe), plus the errors it may answer."""
-    responses: dict[int, dict[str, Any]] = {
+    responses: dict[int | str, dict[str, Any]] = {
         200: {"description": description, "content": {media_type: {"schema": _placeholder(tp)}}}
     }
     responses.update(COMMON_ERRORS)
