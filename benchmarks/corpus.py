@@ -6,7 +6,12 @@ NCT08000000), with their sites, conditions and interventions. The copies keep th
 dates, statuses and sites; the original-record column (`raw`) is left empty to save disk, and
 nothing else differs. Every figure measured on it says so.
 
+`fill_raw` puts the originals' records into that column afterwards, for the benchmarks that
+serve stored records (the API's `/api/v2/studies`): each copy then holds its original's record
+byte for byte, so the NCT ID inside that record is the original's, not the copy's.
+
     python -m benchmarks.corpus            # builds benchmarks/.work/synthetic-400k.db
+    python -m benchmarks.corpus fill-raw   # ... and fills its raw column from real.db
 """
 
 from __future__ import annotations
@@ -96,5 +101,39 @@ def synthetic_store(target_trials: int = 400_000) -> Path:
     return db
 
 
+def fill_raw(db: Path, batch: int = 20_000) -> int:
+    """Give every copy in ``db`` whose original record is empty its original's record from the
+    real store (copy ``NCT9`` + 7 digits = copy * real + n, the original being the n-th real trial
+    by NCT ID). Only `raw` changes: not `change_seq`, not the index. Returns the rows filled."""
+    source = real_store()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+    real = conn.execute("SELECT count(*) FROM src.trials").fetchone()[0]
+    conn.execute("CREATE TEMP TABLE originals (n INTEGER PRIMARY KEY, nct_id TEXT NOT NULL)")
+    conn.execute(
+        "INSERT INTO temp.originals SELECT row_number() OVER (ORDER BY nct_id) - 1, nct_id FROM src.trials"
+    )
+    last = conn.execute("SELECT coalesce(max(rowid), 0) FROM main.trials").fetchone()[0]
+    filled = 0
+    started = time.perf_counter()
+    for low in range(0, last + 1, batch):
+        conn.execute("BEGIN")
+        filled += conn.execute(
+            "UPDATE main.trials SET raw = (SELECT s.raw FROM src.trials s JOIN temp.originals o"
+            " ON o.nct_id = s.nct_id WHERE o.n = CAST(substr(main.trials.nct_id, 5) AS INTEGER) % ?)"
+            " WHERE rowid >= ? AND rowid < ? AND length(raw) = 0 AND nct_id LIKE 'NCT9%'",
+            (real, low, low + batch),
+        ).rowcount
+        conn.execute("COMMIT")
+        print(f"raw: {filled:,} rows filled, {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    conn.execute("DETACH DATABASE src")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return filled
+
+
 if __name__ == "__main__":
-    print(synthetic_store())
+    if sys.argv[1:] == ["fill-raw"]:
+        print(fill_raw(synthetic_store()))
+    else:
+        print(synthetic_store())
