@@ -356,6 +356,15 @@ class TrialSearch:
             if low is not None or high is not None:
                 # An unknown date (0) never falls in a range.
                 out.append(_filter(_int_range(s, field, _day(low) or 1, _day(high))))
+        if request.nct_ids:
+            out.append(_filter(_any_of(s, "nct_id", request.nct_ids)))
+        ages: tuple[tuple[str, float | None, float | None], ...] = (
+            ("min_age", request.minimum_age_from, request.minimum_age_to),
+            ("max_age", request.maximum_age_from, request.maximum_age_to),
+        )
+        for name, least, most in ages:
+            if least is not None or most is not None:
+                out.append(_filter(tantivy.Query.range_query(s, name, tantivy.FieldType.Float, least, most)))
         site_filter = self._site_filter(request)
         prefix = "recruiting_" if request.recruiting_site else ""
         for kind in ("country", "state", "city"):

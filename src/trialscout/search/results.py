@@ -53,6 +53,14 @@ class SearchRequest(msgspec.Struct, frozen=True, kw_only=True):
     # Rank by the words shared, however few, as for a whole patient description (no word is
     # required): how trialscout searches for a patient's profile.
     ranked: bool = False
+    # Only these trials (NCT IDs), when given: the registry API's filter.ids and query.id.
+    nct_ids: tuple[str, ...] = ()
+    # Ranges on the trial's own age limits, in years (the registry API's AREA[MinimumAge]RANGE
+    # and AREA[MaximumAge]RANGE); a trial that sets no limit counts as minimum 0, maximum 999.
+    minimum_age_from: float | None = None
+    minimum_age_to: float | None = None
+    maximum_age_from: float | None = None
+    maximum_age_to: float | None = None
 
 
 class SiteFilter(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,7 +1,271 @@
-"""(being written)"""
+"""The registry's API v2 (``/api/v2``), answered from the local store.
+
+A script or client library written for ClinicalTrials.gov works against trialscout by changing
+only its base URL to ``http://127.0.0.1:8000/api/v2/``. ``/studies`` reads the registry's
+parameters (`trialscout.web.ctgov_v2_params`) into the same search `trialscout search` runs, and
+answers each study as the record it was loaded from: API v2 JSON as stored (its bytes are spliced
+into the page, never decoded), legacy XML converted to the v2 shape (`trialscout.sources.v2_shape`),
+named in the ``X-Trialscout-Converted`` header. Errors answer as the registry's do: 400 or 404 with
+a plain-text message. What is and is not supported: docs/api-v2-compat.md.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Sequence
+from typing import Annotated, Any
 
-router = APIRouter()
+import orjson
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from trialscout.errors import GeoError, SearchInputError, StoreError, TrialNotFoundError
+from trialscout.model.enums import SourceFormat
+from trialscout.model.nct import normalise_nct_id
+from trialscout.services.registry import LocalRegistry
+from trialscout.sources.v2_shape import study_json
+from trialscout.web.ctgov_v2_csv import COLUMN_NAMES, studies_csv
+from trialscout.web.ctgov_v2_params import (
+    STUDY_PARAMETERS,
+    StudiesQuery,
+    V2ParameterError,
+    check_parameters,
+    page_token,
+    path_tree,
+    project,
+    read_fields,
+    read_format,
+    read_studies_query,
+)
+from trialscout.web.deps import Registry
+
+router = APIRouter(prefix="/api/v2", tags=["ClinicalTrials.gov API v2"])
+
+#: The registry's API version this answers like.
+API_VERSION = "2.0.3"
+CONVERTED = "X-Trialscout-Converted"
+
+_TEXT_ERROR = {"content": {"text/plain": {"schema": {"type": "string"}}}}
+_STUDY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": True,
+    "description": "One study in the registry's API v2 shape (protocolSection, derivedSection, ...)",
+}
+_PAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "totalCount": {"type": "integer", "minimum": 0},
+        "studies": {"type": "array", "items": _STUDY_SCHEMA},
+        "nextPageToken": {"type": "string"},
+    },
+    "required": ["studies"],
+}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A parameter that cannot be used: 'parameter: what is wrong'", **_TEXT_ERROR},
+}
+
+
+def _text(status: int, message: str) -> Response:
+    return PlainTextResponse(message, status_code=status)
+
+
+def _query(request: Request) -> dict[str, str]:
+    # One value per parameter, the last when repeated (FastAPI's own reading sees the first).
+    return dict(request.query_params.items())
+
+
+_Q = Annotated[str | None, Query()]
+
+
+def _q(alias: str, description: str) -> Any:
+    return Query(alias=alias, description=description)
+
+
+@router.get(
+    "/studies",
+    summary="Search studies, as the registry's GET /api/v2/studies",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A page of studies (json) or rows (csv)",
+            "content": {
+                "application/json": {"schema": _PAGE_SCHEMA},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        },
+        **_ERRORS,
+        503: {"description": "The search index cannot be read", **_TEXT_ERROR},
+    },
+)
+def studies(
+    request: Request,
+    registry: Registry,
+    format: Annotated[str | None, _q("format", "json (default) or csv")] = None,
+    markup_format: Annotated[str | None, _q("markupFormat", "markdown (default) or legacy")] = None,
+    query_cond: Annotated[str | None, _q("query.cond", "Conditions or disease")] = None,
+    query_term: Annotated[
+        str | None, _q("query.term", "Other terms; AREA[Field]value and RANGE[...] read (see the docs)")
+    ] = None,
+    query_locn: Annotated[str | None, _q("query.locn", "A country, state or city of a site")] = None,
+    query_titles: Annotated[str | None, _q("query.titles", "Words of the title or acronym")] = None,
+    query_intr: Annotated[str | None, _q("query.intr", "Intervention or treatment")] = None,
+    query_spons: Annotated[str | None, _q("query.spons", "Sponsor or collaborator")] = None,
+    query_lead: Annotated[str | None, _q("query.lead", "Lead sponsor")] = None,
+    query_id: Annotated[str | None, _q("query.id", "NCT IDs")] = None,
+    filter_status: Annotated[
+        str | None, _q("filter.overallStatus", "Statuses, comma or pipe separated: RECRUITING|COMPLETED")
+    ] = None,
+    filter_geo: Annotated[
+        str | None, _q("filter.geo", "distance(39.0035707,-77.1013313,50mi): a site that close (mi or km)")
+    ] = None,
+    filter_ids: Annotated[str | None, _q("filter.ids", "NCT IDs, comma or pipe separated")] = None,
+    filter_advanced: Annotated[
+        str | None, _q("filter.advanced", "AREA[Phase]PHASE2 AND AREA[MinimumAge]RANGE[MIN, 16 years]")
+    ] = None,
+    fields: Annotated[
+        str | None, _q("fields", "Pieces or paths: NCTId|BriefTitle|protocolSection.statusModule")
+    ] = None,
+    sort: Annotated[str | None, _q("sort", "@relevance, LastUpdatePostDate:desc, StartDate:desc")] = None,
+    count_total: Annotated[str | None, _q("countTotal", "true: add totalCount")] = None,
+    page_size: Annotated[str | None, _q("pageSize", "1 to 1000 (default 10)")] = None,
+    page_token: Annotated[str | None, _q("pageToken", "nextPageToken of the previous page")] = None,
+) -> Response:
+    params = _query(request)
+    try:
+        places = registry.search.index.sites.known_places
+        query = read_studies_query(params, places, COLUMN_NAMES)
+        return _page(registry, query)
+    except V2ParameterError as exc:
+        return _text(400, str(exc))
+    except (SearchInputError, GeoError) as exc:
+        return _text(400, str(exc))
+    except StoreError as exc:
+        return _text(503, str(exc))
+
+
+def _page(registry: LocalRegistry, query: StudiesQuery) -> Response:
+    if query.no_match:
+        total, ids = 0, []
+    else:
+        try:
+            found = registry.search.search(query.search)
+        except SearchInputError as exc:
+            if query.search.country or query.search.state or query.search.city:
+                if str(exc).startswith("no trial site is in"):
+                    found = None
+                else:
+                    raise
+            else:
+                raise
+        total = found.total if found is not None else 0
+        ids = [hit.nct_id for hit in found.hits] if found is not None else []
+    records, converted = _records(registry, ids)
+    following = query.offset + len(ids)
+    token = page_token(query.fingerprint, following) if ids and following < total else None
+    headers = {CONVERTED: ",".join(converted)} if converted else {}
+    if query.format == "csv":
+        rows = studies_csv((orjson.loads(r) for r in records), query.fields)
+        return Response(rows, media_type="text/csv", headers=headers)
+    if query.paths:
+        tree = path_tree(query.paths)
+        records = [orjson.dumps(project(orjson.loads(r), tree)) for r in records]
+    head = b'{"totalCount":%d,"studies":[' % total if query.count_total else b'{"studies":['
+    tail = b'],"nextPageToken":' + orjson.dumps(token) + b"}" if token else b"]}"
+    return Response(head + b",".join(records) + tail, media_type="application/json", headers=headers)
+
+
+def _records(registry: LocalRegistry, ids: Sequence[str]) -> tuple[list[bytes], list[str]]:
+    """Each study's JSON: the stored API v2 record, else the trial in the v2 shape."""
+    records: list[bytes] = []
+    converted: list[str] = []
+    store = registry.store
+    for nct_id in ids:
+        source, raw = store.raw_record(nct_id)
+        if source is SourceFormat.CTGOV_API_V2_JSON and raw.strip():
+            records.append(raw.strip())
+        else:
+            records.append(study_json(store.trial(nct_id)))
+            converted.append(nct_id)
+    return records, converted
+
+
+@router.get(
+    "/studies/{nctId}",
+    summary="One study, as the registry's GET /api/v2/studies/{nctId}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The study (json) or its row (csv)",
+            "content": {
+                "application/json": {"schema": _STUDY_SCHEMA},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        },
+        **_ERRORS,
+        404: {"description": "NCT number NCT99999999 not found", **_TEXT_ERROR},
+    },
+)
+def study(
+    request: Request,
+    registry: Registry,
+    nct_id: Annotated[str, Path(alias="nctId", description="NCT06937905")],
+    format: Annotated[str | None, _q("format", "json (default) or csv")] = None,
+    markup_format: Annotated[str | None, _q("markupFormat", "markdown (default) or legacy")] = None,
+    fields: Annotated[str | None, _q("fields", "Pieces or paths: NCTId|BriefTitle")] = None,
+) -> Response:
+    params = _query(request)
+    try:
+        check_parameters(list(params), STUDY_PARAMETERS)
+        fmt, _ = read_format(params)
+        names, paths = read_fields(params.get("fields"), fmt, COLUMN_NAMES)
+        nct = normalise_nct_id(nct_id)
+        if nct is None:
+            raise V2ParameterError("nctId", f"{nct_id!r} is not an NCT ID (NCT followed by 8 digits)")
+        try:
+            records, converted = _records(registry, [nct])
+        except TrialNotFoundError:
+            return _text(404, f"NCT number {nct} not found")
+    except V2ParameterError as exc:
+        return _text(400, str(exc))
+    except StoreError as exc:
+        return _text(503, str(exc))
+    headers = {CONVERTED: ",".join(converted)} if converted else {}
+    if fmt == "csv":
+        return Response(
+            studies_csv([orjson.loads(records[0])], names), media_type="text/csv", headers=headers
+        )
+    body = orjson.dumps(project(orjson.loads(records[0]), path_tree(paths))) if paths else records[0]
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get(
+    "/version",
+    summary="The API version and the date of the local copy's data",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "apiVersion and dataTimestamp (the local copy's date)",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "apiVersion": {"type": "string"},
+                            "dataTimestamp": {"type": ["string", "null"]},
+                        },
+                        "required": ["apiVersion", "dataTimestamp"],
+                    }
+                }
+            },
+        },
+        **_ERRORS,
+    },
+)
+def api_version(request: Request, registry: Registry) -> Response:
+    unknown = [k for k in request.query_params if k != "format"]
+    if unknown:
+        return _text(400, f"{unknown[0]}: unknown parameter")
+    fresh = registry.store.freshness()
+    stamp = fresh.registry_version or fresh.last_loaded_at
+    return Response(
+        orjson.dumps({"apiVersion": API_VERSION, "dataTimestamp": stamp}), media_type="application/json"
+    )
