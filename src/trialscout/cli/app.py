@@ -67,6 +67,7 @@ COMMANDS = {
     "load": "trialscout.cli.load",
     "match": "trialscout.cli.match",
     "migrate": "trialscout.cli.upkeep",
+    "places": "trialscout.cli.places",
     "related": "trialscout.cli.search",
     "search": "trialscout.cli.search",
     "serve": "trialscout.cli.serve",
