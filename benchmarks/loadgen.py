@@ -36,6 +36,7 @@ class LoadResult:
 
     concurrency: int
     wall_s: float
+    cpu_s: float  # the load generator's own CPU time over the run
     latencies_ms: list[float] = field(repr=False)
     statuses: list[int] = field(repr=False)
 
@@ -60,6 +61,7 @@ class LoadResult:
             "max_ms": max(self.latencies_ms, default=math.nan),
             "requests_per_s": self.requests_per_s,
             "wall_s": self.wall_s,
+            "cpu_share": self.cpu_s / self.wall_s if self.wall_s > 0 else 0.0,
         }
 
 
@@ -131,7 +133,7 @@ async def run_load(
     latencies: list[float] = []
     statuses: list[int] = []
     sent = 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     deadline = started + duration_s if duration_s is not None else math.inf
 
     def next_path() -> str | None:
@@ -157,7 +159,8 @@ async def run_load(
             connection.close()
 
     await asyncio.gather(*(client() for _ in range(concurrency)))
-    return LoadResult(concurrency, time.perf_counter() - started, latencies, statuses)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return LoadResult(concurrency, wall, cpu, latencies, statuses)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
