@@ -223,7 +223,7 @@ def read_geo(text: str) -> tuple[str, str]:
 # --- Essie: the subset read --------------------------------------------------------------
 
 _AREA = re.compile(r'AREA\[\s*(\w+)\s*\]\s*(?:RANGE\[([^\]]*)\]|\(([^()]*)\)|"([^"]*)"|([^\s()"]+))', re.I)
-_TOKEN = re.compile(r'"[^"]*"|\(|\)|[^\s()"]+')
+_TOKEN = re.compile(r'"[^"]*"?|\(|\)|[^\s()"]+')
 _AGES = {"MinimumAge": "minimum_age", "MaximumAge": "maximum_age"}
 _DATES = {"LastUpdatePostDate": "updated", "StartDate": "start"}
 _TEXTS = {
