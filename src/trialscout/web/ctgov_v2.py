@@ -11,6 +11,7 @@ a plain-text message. What is and is not supported: docs/api-v2-compat.md.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -43,6 +44,10 @@ router = APIRouter(prefix="/api/v2", tags=["ClinicalTrials.gov API v2"])
 #: The registry's API version this answers like.
 API_VERSION = "2.0.3"
 CONVERTED = "X-Trialscout-Converted"
+#: The store's raw_record shares one zstd decompressor between threads, which zstandard does not
+#: allow (concurrent pages corrupt each other's records): reads of raw records take turns here
+#: until the store keeps one decompressor per thread.
+_RAW_READS = threading.Lock()
 
 _TEXT_ERROR = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 _STUDY_SCHEMA: dict[str, Any] = {
@@ -178,8 +183,9 @@ def _records(registry: LocalRegistry, ids: Sequence[str]) -> tuple[list[bytes], 
     records: list[bytes] = []
     converted: list[str] = []
     store = registry.store
-    for nct_id in ids:
-        source, raw = store.raw_record(nct_id)
+    with _RAW_READS:
+        raws = [store.raw_record(nct_id) for nct_id in ids]
+    for nct_id, (source, raw) in zip(ids, raws, strict=True):
         if source is SourceFormat.CTGOV_API_V2_JSON and raw.strip():
             records.append(raw.strip())
         else:
