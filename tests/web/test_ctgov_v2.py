@@ -357,3 +357,14 @@ def test_markup_legacy_is_accepted_and_keeps_the_stored_text(
     plain = v2_client.get(f"/api/v2/studies/{V2_TRIAL}")
     legacy = v2_client.get(f"/api/v2/studies/{V2_TRIAL}", params={"markupFormat": "legacy"})
     assert legacy.status_code == 200 and legacy.json() == plain.json()
+
+
+def test_the_openapi_document_names_the_registry_parameters_and_text_errors(v2_client: TestClient) -> None:
+    document = v2_client.get("/openapi.json").json()
+    studies = document["paths"]["/api/v2/studies"]["get"]
+    names = {p["name"] for p in studies["parameters"]}
+    assert {"query.cond", "filter.geo", "filter.advanced", "pageToken", "pageSize", "fields"} <= names
+    assert list(studies["responses"]["400"]["content"]) == ["text/plain"]
+    assert set(studies["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    one = document["paths"]["/api/v2/studies/{nctId}"]["get"]
+    assert list(one["responses"]["404"]["content"]) == ["text/plain"]

@@ -24,15 +24,16 @@ from trialscout.model.enums import SourceFormat
 from trialscout.model.nct import normalise_nct_id
 from trialscout.services.registry import LocalRegistry
 from trialscout.sources.v2_shape import study_json
-from trialscout.web.ctgov_v2_csv import COLUMN_NAMES, studies_csv
+from trialscout.web.ctgov_v2_csv import COLUMN_NAMES, PIECES, path_tree, project, studies_csv
 from trialscout.web.ctgov_v2_params import (
+    PATTERNS,
+    SORTS_SUPPORTED,
     STUDY_PARAMETERS,
     StudiesQuery,
     V2ParameterError,
     check_parameters,
+    check_patterns,
     page_token,
-    path_tree,
-    project,
     read_fields,
     read_format,
     read_studies_query,
@@ -78,11 +79,30 @@ def _query(request: Request) -> dict[str, str]:
     return dict(request.query_params.items())
 
 
-_Q = Annotated[str | None, Query()]
+def _q(alias: str, description: str, **schema: Any) -> Any:
+    """A query parameter as the OpenAPI document shows it (``schema``: what the registry takes);
+    the route itself reads and checks every value, and answers 400 in plain text."""
+    return Query(alias=alias, description=description, json_schema_extra=schema or {"type": "string"})
 
 
-def _q(alias: str, description: str) -> Any:
-    return Query(alias=alias, description=description)
+_PIECE = "|".join(sorted(PIECES))
+
+
+def _pattern(name: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": f"^({PATTERNS[name][0]})$"}
+
+
+_SCHEMAS: dict[str, dict[str, Any]] = {
+    "format": {"type": "string", "enum": ["json", "csv"]},
+    "markupFormat": {"type": "string", "enum": ["markdown", "legacy"]},
+    "countTotal": {"type": "boolean"},
+    "pageSize": {"type": "integer", "minimum": 0, "maximum": 1000},
+    "sort": {"type": "string", "enum": list(SORTS_SUPPORTED)},
+    "filter.overallStatus": _pattern("filter.overallStatus"),
+    "ids": _pattern("filter.ids"),
+    "filter.geo": _pattern("filter.geo"),
+    "fields": {"type": "string", "pattern": f"^({_PIECE})([,|]({_PIECE}))*$"},
+}
 
 
 @router.get(
@@ -104,35 +124,50 @@ def _q(alias: str, description: str) -> Any:
 def studies(
     request: Request,
     registry: Registry,
-    format: Annotated[str | None, _q("format", "json (default) or csv")] = None,
-    markup_format: Annotated[str | None, _q("markupFormat", "markdown (default) or legacy")] = None,
-    query_cond: Annotated[str | None, _q("query.cond", "Conditions or disease")] = None,
+    format: Annotated[str, _q("format", "json (default) or csv", **_SCHEMAS["format"])] = "",
+    markup_format: Annotated[
+        str, _q("markupFormat", "markdown (default) or legacy", **_SCHEMAS["markupFormat"])
+    ] = "",
+    query_cond: Annotated[str, _q("query.cond", "Conditions or disease")] = "",
     query_term: Annotated[
-        str | None, _q("query.term", "Other terms; AREA[Field]value and RANGE[...] read (see the docs)")
-    ] = None,
-    query_locn: Annotated[str | None, _q("query.locn", "A country, state or city of a site")] = None,
-    query_titles: Annotated[str | None, _q("query.titles", "Words of the title or acronym")] = None,
-    query_intr: Annotated[str | None, _q("query.intr", "Intervention or treatment")] = None,
-    query_spons: Annotated[str | None, _q("query.spons", "Sponsor or collaborator")] = None,
-    query_lead: Annotated[str | None, _q("query.lead", "Lead sponsor")] = None,
-    query_id: Annotated[str | None, _q("query.id", "NCT IDs")] = None,
+        str, _q("query.term", "Other terms; AREA[Field]value and RANGE[...] read (see the docs)")
+    ] = "",
+    query_locn: Annotated[str, _q("query.locn", "A country, state or city of a site")] = "",
+    query_titles: Annotated[str, _q("query.titles", "Words of the title or acronym")] = "",
+    query_intr: Annotated[str, _q("query.intr", "Intervention or treatment")] = "",
+    query_spons: Annotated[str, _q("query.spons", "Sponsor or collaborator")] = "",
+    query_lead: Annotated[str, _q("query.lead", "Lead sponsor")] = "",
+    query_id: Annotated[str, _q("query.id", "NCT IDs", **_SCHEMAS["ids"])] = "",
     filter_status: Annotated[
-        str | None, _q("filter.overallStatus", "Statuses, comma or pipe separated: RECRUITING|COMPLETED")
-    ] = None,
+        str,
+        _q(
+            "filter.overallStatus",
+            "Statuses, comma or pipe separated: RECRUITING|COMPLETED",
+            **_SCHEMAS["filter.overallStatus"],
+        ),
+    ] = "",
     filter_geo: Annotated[
-        str | None, _q("filter.geo", "distance(39.0035707,-77.1013313,50mi): a site that close (mi or km)")
-    ] = None,
-    filter_ids: Annotated[str | None, _q("filter.ids", "NCT IDs, comma or pipe separated")] = None,
+        str,
+        _q(
+            "filter.geo",
+            "distance(39.0035707,-77.1013313,50mi): a site that close (mi or km)",
+            **_SCHEMAS["filter.geo"],
+        ),
+    ] = "",
+    filter_ids: Annotated[str, _q("filter.ids", "NCT IDs, comma or pipe separated", **_SCHEMAS["ids"])] = "",
     filter_advanced: Annotated[
-        str | None, _q("filter.advanced", "AREA[Phase]PHASE2 AND AREA[MinimumAge]RANGE[MIN, 16 years]")
-    ] = None,
+        str, _q("filter.advanced", "AREA[Phase]PHASE2 AND AREA[MinimumAge]RANGE[MIN, 16 years]")
+    ] = "",
     fields: Annotated[
-        str | None, _q("fields", "Pieces or paths: NCTId|BriefTitle|protocolSection.statusModule")
-    ] = None,
-    sort: Annotated[str | None, _q("sort", "@relevance, LastUpdatePostDate:desc, StartDate:desc")] = None,
-    count_total: Annotated[str | None, _q("countTotal", "true: add totalCount")] = None,
-    page_size: Annotated[str | None, _q("pageSize", "1 to 1000 (default 10)")] = None,
-    page_token: Annotated[str | None, _q("pageToken", "nextPageToken of the previous page")] = None,
+        str,
+        _q("fields", "Pieces or paths: NCTId|BriefTitle|protocolSection.statusModule", **_SCHEMAS["fields"]),
+    ] = "",
+    sort: Annotated[
+        str, _q("sort", "@relevance, LastUpdatePostDate:desc, StartDate:desc", **_SCHEMAS["sort"])
+    ] = "",
+    count_total: Annotated[str, _q("countTotal", "true: add totalCount", **_SCHEMAS["countTotal"])] = "",
+    page_size: Annotated[str, _q("pageSize", "1 to 1000 (default 10)", **_SCHEMAS["pageSize"])] = "",
+    page_token: Annotated[str, _q("pageToken", "nextPageToken of the previous page")] = "",
 ) -> Response:
     params = _query(request)
     try:
@@ -213,14 +248,24 @@ def _records(registry: LocalRegistry, ids: Sequence[str]) -> tuple[list[bytes], 
 def study(
     request: Request,
     registry: Registry,
-    nct_id: Annotated[str, Path(alias="nctId", description="NCT06937905")],
-    format: Annotated[str | None, _q("format", "json (default) or csv")] = None,
-    markup_format: Annotated[str | None, _q("markupFormat", "markdown (default) or legacy")] = None,
-    fields: Annotated[str | None, _q("fields", "Pieces or paths: NCTId|BriefTitle")] = None,
+    nct_id: Annotated[
+        str,
+        Path(
+            alias="nctId",
+            description="NCT06937905",
+            json_schema_extra={"type": "string", "pattern": "^NCT\\d{8}$"},
+        ),
+    ],
+    format: Annotated[str, _q("format", "json (default) or csv", **_SCHEMAS["format"])] = "",
+    markup_format: Annotated[
+        str, _q("markupFormat", "markdown (default) or legacy", **_SCHEMAS["markupFormat"])
+    ] = "",
+    fields: Annotated[str, _q("fields", "Pieces or paths: NCTId|BriefTitle", **_SCHEMAS["fields"])] = "",
 ) -> Response:
     params = _query(request)
     try:
         check_parameters(list(params), STUDY_PARAMETERS)
+        check_patterns(params)
         fmt, _ = read_format(params)
         names, paths = read_fields(params.get("fields"), fmt, COLUMN_NAMES)
         nct = normalise_nct_id(nct_id)

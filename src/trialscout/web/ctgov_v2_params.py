@@ -28,6 +28,7 @@ from trialscout.model.nct import normalise_nct_id
 from trialscout.model.trial import RegistryDate
 from trialscout.search.results import SearchRequest, Sort
 from trialscout.sources.values import age_in_years
+from trialscout.web.ctgov_v2_csv import field_path
 
 #: Every parameter ``/studies`` takes; any other is a 400.
 STUDIES_PARAMETERS = frozenset(
@@ -73,6 +74,34 @@ STUDY_PARAMETERS = frozenset({"format", "markupFormat", "fields"})
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 1000
 MAX_TEXT = 2000
+
+
+_STATUS_RE = "|".join(s.value for s in OverallStatus)
+_NCT_RE = r"NCT\d{8}"
+_ROOT_RE = r"(protocolSection|derivedSection|resultsSection|documentSection|annotationSection|hasResults)"
+#: What each of these parameters must look like, when given (the OpenAPI document shows the
+#: same patterns): anything else is a 400 before it is read.
+PATTERNS: dict[str, tuple[str, str]] = {
+    "format": ("json|csv", "json or csv"),
+    "markupFormat": ("markdown|legacy", "markdown or legacy"),
+    "countTotal": ("true|false", "true or false"),
+    "pageSize": (r"\d{1,9}", "a whole number from 0 to 1000"),
+    "filter.overallStatus": (f"({_STATUS_RE})([,|]({_STATUS_RE}))*", "statuses, comma or pipe separated"),
+    "filter.ids": (f"{_NCT_RE}([,|]{_NCT_RE})*", "NCT IDs (NCT and 8 digits), comma or pipe separated"),
+    "postFilter.ids": (f"{_NCT_RE}([,|]{_NCT_RE})*", "NCT IDs (NCT and 8 digits), comma or pipe separated"),
+    "query.id": (f"{_NCT_RE}([,|]{_NCT_RE})*", "NCT IDs (NCT and 8 digits), comma or pipe separated"),
+    "filter.geo": (
+        r"distance\(-?[0-8]?\d(\.\d{1,10})?,-?(1[0-7]\d|\d{1,2})(\.\d{1,10})?,[1-9]\d{0,3}(\.\d{1,7})?(mi|km)\)",
+        "distance(latitude,longitude,50mi) (mi or km, 1 to 9999)",
+    ),
+}
+
+
+def check_patterns(params: Mapping[str, str]) -> None:
+    for name, value in params.items():
+        rule = PATTERNS.get(name)
+        if rule is not None and not re.fullmatch(rule[0], value):
+            raise V2ParameterError(name, f"{value!r} is not valid: {rule[1]}")
 
 
 class V2ParameterError(Exception):
@@ -126,8 +155,10 @@ def read_fields(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The requested fields, and their JSON paths (a CSV column name, one of ``columns``, has
     none)."""
-    if text is None or not text.strip():
+    if text is None:
         return (), ()
+    if not text.strip():
+        raise V2ParameterError("fields", "no field given")
     names = tuple(dict.fromkeys(p.strip() for p in re.split(r"[,|]", text) if p.strip()))
     paths: list[str] = []
     for name in names:
@@ -284,10 +315,8 @@ def _parse_essie(parameter: str, text: str) -> tuple[list[list[_Area]], str]:
         if word == "OR":
             if last == "area":
                 pending_or = True
-            elif last == "word":
-                words.append("OR")
             else:
-                raise V2ParameterError(parameter, "OR needs something before it")
+                words.append("OR")  # among words (or alone): searched as words are
             continue
         if word == "NOT" or word.upper().startswith(("SEARCH[", "EXPANSION[", "COVERAGE[", "AREA[")):
             raise V2ParameterError(parameter, f"{word!r} is not supported by trialscout's local API")
@@ -296,7 +325,7 @@ def _parse_essie(parameter: str, text: str) -> tuple[list[list[_Area]], str]:
         words.append(word)
         last = "word"
     if pending_or:
-        raise V2ParameterError(parameter, "OR needs something after it")
+        words.append("OR")
     return groups, " ".join(w for w in words if w not in "()")
 
 
@@ -430,9 +459,11 @@ SORTS_SUPPORTED = ("@relevance", "LastUpdatePostDate:desc", "StartDate:desc")
 
 
 def read_sort(text: str | None) -> Sort | None:
-    if text is None or not text.strip():
+    if text is None:
         return None
     parts = _split(text)
+    if not parts:
+        raise V2ParameterError("sort", f"no sort given (supported: {', '.join(SORTS_SUPPORTED)})")
     if len(parts) > 1:
         raise V2ParameterError("sort", "only one sort field is supported by trialscout's local API")
     found = _SORTS.get(parts[0].replace(" ", "").lower())
@@ -523,6 +554,7 @@ def read_studies_query(
 ) -> StudiesQuery:
     """Read ``/studies``'s parameters (one value each); raises `V2ParameterError`."""
     check_parameters(list(params), STUDIES_PARAMETERS)
+    check_patterns(params)
     fmt, markup = read_format(params)
     names, paths = read_fields(params.get("fields"), fmt, columns)
     terms = _Terms()
@@ -621,170 +653,3 @@ def _engine_phase(token: str) -> str:
     if token == "NA":
         return "NA"
     return token.removeprefix("PHASE")
-
-
-# --- fields: the registry's piece names and JSON paths ---------------------------------------
-
-_P = "protocolSection."
-_MODULES = {
-    "identificationModule": "protocolSection",
-    "statusModule": "protocolSection",
-    "sponsorCollaboratorsModule": "protocolSection",
-    "oversightModule": "protocolSection",
-    "descriptionModule": "protocolSection",
-    "conditionsModule": "protocolSection",
-    "designModule": "protocolSection",
-    "armsInterventionsModule": "protocolSection",
-    "outcomesModule": "protocolSection",
-    "eligibilityModule": "protocolSection",
-    "contactsLocationsModule": "protocolSection",
-    "referencesModule": "protocolSection",
-    "ipdSharingStatementModule": "protocolSection",
-    "miscInfoModule": "derivedSection",
-    "conditionBrowseModule": "derivedSection",
-    "interventionBrowseModule": "derivedSection",
-    "largeDocumentModule": "documentSection",
-}
-_ROOTS = ("protocolSection", "derivedSection", "resultsSection", "documentSection", "annotationSection")
-#: Piece names (the registry's data-element names) -> where they are in a study.
-PIECES: dict[str, str] = {
-    "NCTId": _P + "identificationModule.nctId",
-    "NCTIdAlias": _P + "identificationModule.nctIdAliases",
-    "OrgStudyId": _P + "identificationModule.orgStudyIdInfo.id",
-    "SecondaryId": _P + "identificationModule.secondaryIdInfos.id",
-    "OrgFullName": _P + "identificationModule.organization.fullName",
-    "OrgClass": _P + "identificationModule.organization.class",
-    "BriefTitle": _P + "identificationModule.briefTitle",
-    "OfficialTitle": _P + "identificationModule.officialTitle",
-    "Acronym": _P + "identificationModule.acronym",
-    "StatusVerifiedDate": _P + "statusModule.statusVerifiedDate",
-    "OverallStatus": _P + "statusModule.overallStatus",
-    "LastKnownStatus": _P + "statusModule.lastKnownStatus",
-    "WhyStopped": _P + "statusModule.whyStopped",
-    "HasExpandedAccess": _P + "statusModule.expandedAccessInfo.hasExpandedAccess",
-    "StartDate": _P + "statusModule.startDateStruct.date",
-    "StartDateType": _P + "statusModule.startDateStruct.type",
-    "PrimaryCompletionDate": _P + "statusModule.primaryCompletionDateStruct.date",
-    "CompletionDate": _P + "statusModule.completionDateStruct.date",
-    "StudyFirstSubmitDate": _P + "statusModule.studyFirstSubmitDate",
-    "StudyFirstPostDate": _P + "statusModule.studyFirstPostDateStruct.date",
-    "ResultsFirstSubmitDate": _P + "statusModule.resultsFirstSubmitDate",
-    "ResultsFirstPostDate": _P + "statusModule.resultsFirstPostDateStruct.date",
-    "LastUpdateSubmitDate": _P + "statusModule.lastUpdateSubmitDate",
-    "LastUpdatePostDate": _P + "statusModule.lastUpdatePostDateStruct.date",
-    "ResponsiblePartyType": _P + "sponsorCollaboratorsModule.responsibleParty.type",
-    "LeadSponsorName": _P + "sponsorCollaboratorsModule.leadSponsor.name",
-    "LeadSponsorClass": _P + "sponsorCollaboratorsModule.leadSponsor.class",
-    "CollaboratorName": _P + "sponsorCollaboratorsModule.collaborators.name",
-    "CollaboratorClass": _P + "sponsorCollaboratorsModule.collaborators.class",
-    "BriefSummary": _P + "descriptionModule.briefSummary",
-    "DetailedDescription": _P + "descriptionModule.detailedDescription",
-    "Condition": _P + "conditionsModule.conditions",
-    "Keyword": _P + "conditionsModule.keywords",
-    "StudyType": _P + "designModule.studyType",
-    "Phase": _P + "designModule.phases",
-    "DesignAllocation": _P + "designModule.designInfo.allocation",
-    "DesignInterventionModel": _P + "designModule.designInfo.interventionModel",
-    "DesignPrimaryPurpose": _P + "designModule.designInfo.primaryPurpose",
-    "DesignObservationalModel": _P + "designModule.designInfo.observationalModel",
-    "DesignTimePerspective": _P + "designModule.designInfo.timePerspective",
-    "DesignMasking": _P + "designModule.designInfo.maskingInfo.masking",
-    "DesignWhoMasked": _P + "designModule.designInfo.maskingInfo.whoMasked",
-    "EnrollmentCount": _P + "designModule.enrollmentInfo.count",
-    "EnrollmentType": _P + "designModule.enrollmentInfo.type",
-    "ArmGroupLabel": _P + "armsInterventionsModule.armGroups.label",
-    "ArmGroupType": _P + "armsInterventionsModule.armGroups.type",
-    "ArmGroupDescription": _P + "armsInterventionsModule.armGroups.description",
-    "InterventionType": _P + "armsInterventionsModule.interventions.type",
-    "InterventionName": _P + "armsInterventionsModule.interventions.name",
-    "InterventionDescription": _P + "armsInterventionsModule.interventions.description",
-    "InterventionOtherName": _P + "armsInterventionsModule.interventions.otherNames",
-    "EligibilityCriteria": _P + "eligibilityModule.eligibilityCriteria",
-    "HealthyVolunteers": _P + "eligibilityModule.healthyVolunteers",
-    "Sex": _P + "eligibilityModule.sex",
-    "GenderBased": _P + "eligibilityModule.genderBased",
-    "MinimumAge": _P + "eligibilityModule.minimumAge",
-    "MaximumAge": _P + "eligibilityModule.maximumAge",
-    "StdAge": _P + "eligibilityModule.stdAges",
-    "StudyPopulation": _P + "eligibilityModule.studyPopulation",
-    "SamplingMethod": _P + "eligibilityModule.samplingMethod",
-    "CentralContactName": _P + "contactsLocationsModule.centralContacts.name",
-    "CentralContactPhone": _P + "contactsLocationsModule.centralContacts.phone",
-    "CentralContactEMail": _P + "contactsLocationsModule.centralContacts.email",
-    "OverallOfficialName": _P + "contactsLocationsModule.overallOfficials.name",
-    "OverallOfficialAffiliation": _P + "contactsLocationsModule.overallOfficials.affiliation",
-    "OverallOfficialRole": _P + "contactsLocationsModule.overallOfficials.role",
-    "LocationFacility": _P + "contactsLocationsModule.locations.facility",
-    "LocationStatus": _P + "contactsLocationsModule.locations.status",
-    "LocationCity": _P + "contactsLocationsModule.locations.city",
-    "LocationState": _P + "contactsLocationsModule.locations.state",
-    "LocationZip": _P + "contactsLocationsModule.locations.zip",
-    "LocationCountry": _P + "contactsLocationsModule.locations.country",
-    "LocationGeoPoint": _P + "contactsLocationsModule.locations.geoPoint",
-    "ReferencePMID": _P + "referencesModule.references.pmid",
-    "ReferenceType": _P + "referencesModule.references.type",
-    "ReferenceCitation": _P + "referencesModule.references.citation",
-    "ConditionMeshTerm": "derivedSection.conditionBrowseModule.meshes.term",
-    "ConditionMeshId": "derivedSection.conditionBrowseModule.meshes.id",
-    "InterventionMeshTerm": "derivedSection.interventionBrowseModule.meshes.term",
-    "InterventionMeshId": "derivedSection.interventionBrowseModule.meshes.id",
-    "VersionHolder": "derivedSection.miscInfoModule.versionHolder",
-    "LargeDocLabel": "documentSection.largeDocumentModule.largeDocs.label",
-    "LargeDocFilename": "documentSection.largeDocumentModule.largeDocs.filename",
-    "HasResults": "hasResults",
-}
-_PIECES_FOLDED = {k.lower(): v for k, v in PIECES.items()}
-_PATH = re.compile(r"[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*")
-
-
-def field_path(name: str) -> str | None:
-    """A piece name (``BriefTitle``), a module (``ConditionsModule``), a section or a path
-    (``protocolSection.identificationModule``) -> its JSON path; None when it names nothing."""
-    found = _PIECES_FOLDED.get(name.lower())
-    if found is not None:
-        return found
-    if not _PATH.fullmatch(name):
-        return None
-    head, _, rest = name.partition(".")
-    head = head[:1].lower() + head[1:]
-    if head in _ROOTS or head == "hasResults":
-        return f"{head}.{rest}" if rest else head
-    if head in _MODULES:
-        return f"{_MODULES[head]}.{head}" + (f".{rest}" if rest else "")
-    return None
-
-
-Tree = dict[str, "Tree"]
-
-
-def path_tree(paths: Sequence[str]) -> Tree:
-    """Paths as a tree of keys; a path that covers another keeps the whole of it."""
-    tree: Tree = {}
-    for path in sorted(paths, key=lambda p: p.count(".")):
-        node = tree
-        parts = path.split(".")
-        for i, part in enumerate(parts):
-            if part in node and not node[part]:
-                break  # a shorter path already keeps all of it
-            node = node.setdefault(part, {})
-            if i == len(parts) - 1:
-                node.clear()
-    return tree
-
-
-def project(value: object, tree: Tree) -> object:
-    """The parts of a decoded study under ``tree`` (lists are walked element by element)."""
-    if not tree:
-        return value
-    if isinstance(value, list):
-        items = [project(v, tree) for v in value]
-        return [v for v in items if v not in ({}, None)]
-    if isinstance(value, dict):
-        out = {}
-        for key, sub in tree.items():
-            if key in value:
-                kept = project(value[key], sub)
-                if kept not in ({}, []):
-                    out[key] = kept
-        return out
-    return None
