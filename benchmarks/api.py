@@ -272,9 +272,11 @@ class Server:
         reports = text.split("Fatal Python error")[1:]
         fresh = reports[self.seen_faults :]
         self.seen_faults = len(reports)
-        found = ["Fatal Python error" + r[:2500] for r in fresh]
+        found = ["Fatal Python error" + r[:20_000] for r in fresh]
+        if found:
+            time.sleep(1)  # the supervisor reaps the crashed worker (and starts another)
         now = set(self.worker_pids())
-        if not found and now != self.pids:
+        if not found and self.pids - now:  # a worker gone without a report
             found.append(f"workers {sorted(self.pids)} became {sorted(now)}; exit {self.process.poll()}")
         self.pids = now
         return found
@@ -402,8 +404,14 @@ def merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     ] + new["crashes"]
     merged["endpoints"] = sorted(set(old.get("endpoints", [])) | set(new["endpoints"]), key=ENDPOINTS.index)
     merged["runs"] = [*old.get("runs", [old.get("meta")]), new["meta"]]
-    if set(new["endpoints"]) != set(ENDPOINTS):  # a partial run: memory from the fuller one
-        merged["memory"] = old.get("memory", new["memory"])
+    merged["start_s"] = {
+        w: old.get("start_s", {}).get(w, []) + new["start_s"].get(w, [])
+        for w in {*old.get("start_s", {}), *new["start_s"]}
+    }
+    merged["memory"] = {  # every run's rounds, the latest last
+        w: old.get("memory", {}).get(w, []) + new["memory"].get(w, [])
+        for w in {*old.get("memory", {}), *new["memory"]}
+    }
     return merged
 
 
@@ -430,6 +438,10 @@ def _crash_frames(report: str, frames: int = 8) -> list[str]:
         if line.startswith("Current thread"):
             return head + lines[n : n + 1 + frames]
     return lines[: frames + 1]
+
+
+def _peak(rounds: list[list[dict[str, float]]]) -> float:
+    return max((w["peak_mib"] for workers in rounds for w in workers), default=float("nan"))
 
 
 def _mid(values: list[dict[str, Any]], key: str) -> float:
@@ -471,7 +483,8 @@ def page(results: dict[str, dict[str, Any]], notes: str = "") -> str:
         "",
         "Runs: "
         + "; ".join(
-            f"{run['date']} at commit {run['commit']} ({', '.join(run['endpoints'])}), load average"
+            f"{run.get('store', '')} {run['date']} at commit {run['commit']} ({', '.join(run['endpoints'])}),"
+            " load average"
             f" {run['load_average_start'][0]:.2f} at the start, {run['load_average_end'][0]:.2f} at the end"
             for run in runs
         )
@@ -503,16 +516,18 @@ def page(results: dict[str, dict[str, Any]], notes: str = "") -> str:
                     )
         lines += [
             "",
-            "| workers | resident per worker at the end (MiB) | peak per worker (MiB) | start (s) |",
+            "| workers | resident per worker at the end of the last round (MiB)"
+            " | highest peak of a worker, all rounds (MiB) | start (s) |",
         ]
-        lines.append("|---:|---|---|---:|")
+        lines.append("|---:|---|---:|---:|")
         for workers in WORKERS:
             rounds = r["memory"].get(str(workers), [])
             if not rounds:
                 continue
             rss = ", ".join(f"{w['rss_mib']:.0f}" for w in rounds[-1])
-            peaks = ", ".join(f"{w['peak_mib']:.0f}" for w in rounds[-1])
-            lines.append(f"| {workers} | {rss} | {peaks} | {median(r['start_s'][str(workers)]):.1f} |")
+            lines.append(
+                f"| {workers} | {rss} | {_peak(rounds):.0f} | {median(r['start_s'][str(workers)]):.1f} |"
+            )
     big = results.get("400k")
     if big:
         lines += [
@@ -530,10 +545,7 @@ def page(results: dict[str, dict[str, Any]], notes: str = "") -> str:
             p95, errors = _mid(cell, "p95_ms"), _errors(cell)
             met = "yes" if p95 <= target and errors == "0" else "**no**"
             lines.append(f"| {endpoint} | {p95:.1f} | {target:.0f} | {errors} | {met} |")
-        peak = max(
-            (w["peak_mib"] for w in big["memory"].get("2", [[]])[-1]),
-            default=float("nan"),
-        )
+        peak = _peak(big["memory"].get("2", []))
         met = "yes" if peak <= MEMORY_TARGET_MIB else "**no**"
         lines.append(f"| memory per worker, peak (MiB) | {peak:.0f} | {MEMORY_TARGET_MIB:.0f} | | {met} |")
     crashes = [(name, c) for name, r in results.items() for c in r.get("crashes", [])]
@@ -603,6 +615,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name in names:
         fresh = measure(name, stores[name](), args.endpoints, QUICK if args.quick else FULL)
         fresh["meta"] = {
+            "store": name,
             "date": time.strftime("%Y-%m-%d"),
             "commit": _commit(),
             "endpoints": fresh["endpoints"],
