@@ -132,3 +132,9 @@ def test_any_text_gives_a_list_never_an_error(text: str, limit: int) -> None:
     found = complete_place(text, limit)
     assert isinstance(found, list) and len(found) <= max(0, min(limit, 50))
     assert all(isinstance(place, PlaceSuggestion) for place in found)
+
+
+def test_a_citys_districts_come_after_other_places_of_its_name() -> None:
+    found = labels("Paris")
+    assert found[0] == "Paris, France" and not any(label.startswith("Paris 1") for label in found)
+    assert labels("Lyon 3")[0] == "Lyon 03, France"  # but a district typed is offered
