@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from enum import StrEnum
 
 import msgspec
@@ -24,8 +25,9 @@ from trialscout.store.base import PreparedRecord
 
 _ENCODER = msgspec.json.Encoder()
 _ZSTD_LEVEL = 1
-_COMPRESSOR = zstandard.ZstdCompressor(level=_ZSTD_LEVEL)  # one per process; processes do not share it
-_DECOMPRESSOR = zstandard.ZstdDecompressor()
+#: zstandard's compressors and decompressors may not be used by two threads at once (records
+#: read by concurrent API requests came back corrupted): each thread keeps its own.
+_ZSTD = threading.local()
 
 TRIAL_DECODER = msgspec.json.Decoder(Trial)
 REASONS_DECODER = msgspec.json.Decoder(tuple[str, ...])
@@ -68,11 +70,17 @@ TRIAL_COLUMNS = (
 
 
 def compress(raw: bytes) -> bytes:
-    return _COMPRESSOR.compress(raw)
+    compressor = getattr(_ZSTD, "compressor", None)
+    if compressor is None:
+        compressor = _ZSTD.compressor = zstandard.ZstdCompressor(level=_ZSTD_LEVEL)
+    return bytes(compressor.compress(raw))
 
 
 def decompress(blob: bytes) -> bytes:
-    return _DECOMPRESSOR.decompress(blob)
+    decompressor = getattr(_ZSTD, "decompressor", None)
+    if decompressor is None:
+        decompressor = _ZSTD.decompressor = zstandard.ZstdDecompressor()
+    return bytes(decompressor.decompress(blob))
 
 
 def version_key(trial: Trial) -> tuple[str, int, str]:
