@@ -34,7 +34,13 @@ router = APIRouter(prefix="/api/v1", tags=["trialscout"])
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
 NctId = Annotated[
-    str, Path(description="An NCT ID: NCT followed by 8 digits (NCT06937905)", min_length=1, max_length=40)
+    str,
+    Path(
+        description="An NCT ID: NCT followed by 8 digits",
+        min_length=1,
+        max_length=40,
+        examples=["NCT06576635", "NCT00005711"],
+    ),
 ]
 
 
