@@ -137,6 +137,7 @@ CLI_ALLOWED = (
     "trialscout.store.load",  # the load report types
     "trialscout.store.sync",  # the sync report types
     "trialscout.store.criteria",  # the parse report type
+    "trialscout.web.serve",  # `trialscout serve` starts the HTTP edge
 )
 SQL = re.compile(
     r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)\b", re.I

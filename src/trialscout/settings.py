@@ -49,3 +49,11 @@ def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
         index=Path(index) if index else None,
         api=api or DEFAULT_API,
     )
+
+
+def export_store(db: Path, index: Path | None) -> None:
+    """Set $TRIALSCOUT_DB (and $TRIALSCOUT_INDEX) in this process's environment, so that the
+    worker processes `trialscout serve` starts read the store this process was given."""
+    os.environ["TRIALSCOUT_DB"] = str(db.resolve())
+    if index is not None:
+        os.environ["TRIALSCOUT_INDEX"] = str(index.resolve())

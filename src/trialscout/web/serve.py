@@ -8,11 +8,12 @@ log is off (it would write query strings); trialscout's names method, path, stat
 from __future__ import annotations
 
 import ipaddress
-import os
 from pathlib import Path
 from typing import Any
 
 import uvicorn
+
+from trialscout.settings import export_store
 
 #: Logging for the server: uvicorn's messages and trialscout's access log, on stderr.
 LOGGING: dict[str, Any] = {
@@ -52,9 +53,7 @@ def run_server(
     access_log: bool = True,
 ) -> None:
     """Serve the store at ``db`` until interrupted (blocks)."""
-    os.environ["TRIALSCOUT_DB"] = str(db.resolve())
-    if index_folder is not None:
-        os.environ["TRIALSCOUT_INDEX"] = str(index_folder.resolve())
+    export_store(db, index_folder)
     config = dict(LOGGING)
     if not access_log:
         config = {**LOGGING, "loggers": {**LOGGING["loggers"], "trialscout.access": {"level": "WARNING"}}}
