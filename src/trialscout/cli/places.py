@@ -7,8 +7,7 @@ import msgspec
 from rich.markup import escape
 
 from trialscout.cli.app import Context, cli
-from trialscout.geo.complete import DEFAULT_LIMIT, MAX_LIMIT
-from trialscout.services.places import complete_places
+from trialscout.services.places import DEFAULT_LIMIT, MAX_LIMIT, complete_places
 
 
 @cli.command()

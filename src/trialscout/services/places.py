@@ -16,9 +16,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from trialscout.errors import StoreError
-from trialscout.geo.complete import DEFAULT_LIMIT, PlaceCompleter, PlaceSuggestion, place_completer
+from trialscout.geo.complete import DEFAULT_LIMIT, MAX_LIMIT, PlaceCompleter, PlaceSuggestion, place_completer
 from trialscout.geo.places import Place, SitePlace, resolve_place
 from trialscout.services.registry import LocalRegistry
+
+# DEFAULT_LIMIT and MAX_LIMIT (suggestions by default, and at most) are for the edges too.
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "complete_places", "resolve_place_text"]
 
 if TYPE_CHECKING:
     from trialscout.search.engine import TrialSearch

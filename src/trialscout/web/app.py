@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
 
 from trialscout.errors import StoreError
+from trialscout.services.places import complete_places
 from trialscout.services.registry import LocalRegistry, open_registry
 from trialscout.services.status import RegistryStatus, registry_status
 from trialscout.settings import read_settings
@@ -96,6 +97,7 @@ def _application(registry: LocalRegistry) -> FastAPI:
         # searching routes answer 503.
         with contextlib.suppress(StoreError):
             registry.search.index.concepts  # noqa: B018
+        complete_places(registry, "a")  # the place box's tables, built once (about 3 s)
         yield
         registry.close()
 
