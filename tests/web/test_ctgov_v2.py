@@ -213,6 +213,10 @@ def test_a_legacy_xml_trial_comes_in_the_v2_shape_with_what_its_xml_says(
     page = v2_client.get("/api/v2/studies", params={"filter.ids": f"{XML_TRIAL},{V2_TRIAL}"})
     assert page.headers["x-trialscout-converted"] == XML_TRIAL
     assert {_nct(s) for s in page.json()["studies"]} == {XML_TRIAL, V2_TRIAL}
+    # The same study, whether converted anew or kept from an earlier page.
+    for _ in range(2):
+        again = v2_client.get("/api/v2/studies", params={"filter.ids": XML_TRIAL}).json()["studies"]
+        assert again == [response.json()]
 
 
 def test_csv_has_the_registry_columns_and_one_row_per_study(v2_client: TestClient) -> None:

@@ -12,6 +12,8 @@ a plain-text message. What is and is not supported: docs/api-v2-compat.md.
 from __future__ import annotations
 
 import threading
+import zlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -45,10 +47,6 @@ router = APIRouter(prefix="/api/v2", tags=["ClinicalTrials.gov API v2"])
 #: The registry's API version this answers like.
 API_VERSION = "2.0.3"
 CONVERTED = "X-Trialscout-Converted"
-#: The store's raw_record shares one zstd decompressor between threads, which zstandard does not
-#: allow (concurrent pages corrupt each other's records): reads of raw records take turns here
-#: until the store keeps one decompressor per thread.
-_RAW_READS = threading.Lock()
 
 _TEXT_ERROR = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 _STUDY_SCHEMA: dict[str, Any] = {
@@ -184,7 +182,7 @@ def studies(
 
 def _page(registry: LocalRegistry, query: StudiesQuery) -> Response:
     if query.no_match:
-        total, ids = 0, []
+        total, ids, updated = 0, [], []
     else:
         try:
             found = registry.search.search(query.search)
@@ -197,8 +195,9 @@ def _page(registry: LocalRegistry, query: StudiesQuery) -> Response:
             else:
                 raise
         total = found.total if found is not None else 0
-        ids = [hit.nct_id for hit in found.hits] if found is not None else []
-    records, converted = _records(registry, ids)
+        hits = found.hits if found is not None else ()
+        ids, updated = [h.nct_id for h in hits], [h.last_update for h in hits]
+    records, converted = _records(registry, ids, updated)
     following = query.offset + len(ids)
     token = page_token(query.fingerprint, following) if ids and following < total else None
     headers = {CONVERTED: ",".join(converted)} if converted else {}
@@ -213,19 +212,55 @@ def _page(registry: LocalRegistry, query: StudiesQuery) -> Response:
     return Response(head + b",".join(records) + tail, media_type="application/json", headers=headers)
 
 
-def _records(registry: LocalRegistry, ids: Sequence[str]) -> tuple[list[bytes], list[str]]:
-    """Each study's JSON: the stored API v2 record, else the trial in the v2 shape."""
+class _Converted:
+    """The v2 shape of recently converted trials, per process, keyed by the trial, a checksum
+    of its stored record and its last-update date (so a changed record is converted anew):
+    converting is most of a page's work on a store of legacy XML."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.studies: OrderedDict[tuple[str, int, str], bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, int, str]) -> bytes | None:
+        with self.lock:
+            found = self.studies.get(key)
+            if found is not None:
+                self.studies.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, int, str], study: bytes) -> None:
+        with self.lock:
+            self.studies[key] = study
+            while len(self.studies) > self.size:
+                self.studies.popitem(last=False)
+
+
+#: About 2,000 studies of 10-20 kB: a few tens of MB per worker process.
+_CONVERTED = _Converted(2000)
+
+
+def _records(
+    registry: LocalRegistry, ids: Sequence[str], updated: Sequence[str | None] | None = None
+) -> tuple[list[bytes], list[str]]:
+    """Each study's JSON: the stored API v2 record, else the trial in the v2 shape (kept a while
+    when ``updated``, the trials' last-update dates, is known)."""
     records: list[bytes] = []
     converted: list[str] = []
     store = registry.store
-    with _RAW_READS:
-        raws = [store.raw_record(nct_id) for nct_id in ids]
-    for nct_id, (source, raw) in zip(ids, raws, strict=True):
+    for i, nct_id in enumerate(ids):
+        source, raw = store.raw_record(nct_id)
         if source is SourceFormat.CTGOV_API_V2_JSON and raw.strip():
             records.append(raw.strip())
-        else:
-            records.append(study_json(store.trial(nct_id)))
-            converted.append(nct_id)
+            continue
+        converted.append(nct_id)
+        key = (nct_id, zlib.crc32(raw), updated[i] or "") if updated is not None else None
+        study = _CONVERTED.get(key) if key is not None else None
+        if study is None:
+            study = study_json(store.trial(nct_id))
+            if key is not None:
+                _CONVERTED.put(key, study)
+        records.append(study)
     return records, converted
 
 
