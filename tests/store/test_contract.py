@@ -88,6 +88,27 @@ def test_reading_what_was_stored(loaded: TrialStore, backend: Backend) -> None:
             reader.raw_record("NCT00000000")
 
 
+def test_batch_reads_give_what_single_reads_give(loaded: TrialStore, backend: Backend) -> None:
+    with backend.reader() as reader:
+        ids = reader.nct_ids()[:40]
+        asked = [*reversed(ids), "NCT00000000", ids[0]]  # any order, an unknown ID, a repeat
+        raws = reader.raw_records(asked)
+        trials = reader.trials(asked)
+        assert set(raws) == set(trials) == set(ids)  # the unknown ID is left out, not an error
+        for nct_id in ids:
+            assert raws[nct_id] == reader.raw_record(nct_id)
+            assert trials[nct_id] == reader.trial(nct_id)
+        assert reader.raw_records([]) == {} and reader.trials([]) == {}
+        assert freshness_is_recent(reader)
+
+
+def freshness_is_recent(reader: TrialReader) -> bool:
+    """The store's freshness names its last load and the registry dates of its records."""
+    fresh = reader.freshness()
+    newest = max(t.last_update or "" for t in reader.trials(reader.nct_ids()).values())
+    return bool(fresh.last_loaded_at) and fresh.newest_update == newest and bool(fresh.registry_version)
+
+
 def test_cards_and_sites_describe_the_trials(loaded: TrialStore, backend: Backend) -> None:
     with backend.reader() as reader:
         trial = reader.trial(FIRST)

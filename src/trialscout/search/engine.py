@@ -185,7 +185,9 @@ class TrialSearch:
         if request.facets and kept is not None:  # a radius: count exactly the trials kept
             combined = tantivy.Query.term_set_query(self.schema, "key", kept)
         facets = self._facets(searcher, combined) if request.facets else {}
-        hits = self._hits(page_hits, place, site_filter, scored=sort is Sort.RELEVANCE)
+        hits = self._hits(
+            page_hits, place, site_filter, scored=sort is Sort.RELEVANCE, locations=request.locations
+        )
         return SearchResults(
             total=total,
             page=page,

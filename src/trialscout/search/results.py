@@ -53,6 +53,9 @@ class SearchRequest(msgspec.Struct, frozen=True, kw_only=True):
     # Rank by the words shared, however few, as for a whole patient description (no word is
     # required): how trialscout searches for a patient's profile.
     ranked: bool = False
+    # Each hit's nearest fitting site and its location line; off when only the trials are wanted
+    # (the registry's API v2 pages), which saves a store read per hit.
+    locations: bool = True
     # Only these trials (NCT IDs), when given: the registry API's filter.ids and query.id.
     nct_ids: tuple[str, ...] = ()
     # Ranges on the trial's own age limits, in years (the registry API's AREA[MinimumAge]RANGE

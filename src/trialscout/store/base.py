@@ -175,6 +175,14 @@ class TrialReader(Protocol):
         """The source record exactly as it was read."""
         ...
 
+    def raw_records(self, nct_ids: Sequence[str]) -> dict[str, tuple[SourceFormat, bytes]]:
+        """The source records of these trials (those the store holds), in one read."""
+        ...
+
+    def trials(self, nct_ids: Sequence[str]) -> dict[str, Trial]:
+        """The models of these trials (those the store holds), in one read."""
+        ...
+
     def nct_ids(self) -> list[str]: ...
 
     def iter_trials(self, since_seq: int = 0, batch_size: int = 500) -> Iterator[tuple[int, Trial]]:

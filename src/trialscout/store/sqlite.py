@@ -228,6 +228,28 @@ class SQLiteStore:
             raise TrialNotFoundError(nct_id)
         return SourceFormat(row[0]), decompress(row[1])
 
+    def raw_records(self, nct_ids: Sequence[str]) -> dict[str, tuple[SourceFormat, bytes]]:
+        return {
+            nct_id: (SourceFormat(source), decompress(raw))
+            for nct_id, source, raw in self._rows_of("nct_id, source_format, raw", nct_ids)
+        }
+
+    def trials(self, nct_ids: Sequence[str]) -> dict[str, Trial]:
+        return {
+            nct_id: TRIAL_DECODER.decode(record)
+            for nct_id, record in self._rows_of("nct_id, record", nct_ids)
+        }
+
+    def _rows_of(self, columns: str, nct_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+        """These columns of the trials with these NCT IDs, in batches the driver takes."""
+        ids = list(dict.fromkeys(nct_ids))
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows += self._conn.execute(f"SELECT {columns} FROM trials WHERE nct_id IN ({marks})", chunk)
+        return rows
+
     def iter_trials(self, since_seq: int = 0, batch_size: int = 500) -> Iterator[tuple[int, Trial]]:
         # Start past every NCT ID of change ``since_seq`` itself: only later changes are wanted.
         last_seq, last_id = since_seq, "\uffff"

@@ -21,7 +21,7 @@ import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from trialscout.errors import GeoError, SearchInputError, StoreError, TrialNotFoundError
+from trialscout.errors import GeoError, SearchInputError, StoreError
 from trialscout.model.enums import SourceFormat
 from trialscout.model.nct import normalise_nct_id
 from trialscout.services.registry import LocalRegistry
@@ -248,19 +248,32 @@ def _records(
     records: list[bytes] = []
     converted: list[str] = []
     store = registry.store
+    raws = store.raw_records(ids)
+    wanted: dict[str, tuple[str, int, str] | None] = {}
+    studies: dict[str, bytes] = {}
     for i, nct_id in enumerate(ids):
-        source, raw = store.raw_record(nct_id)
-        if source is SourceFormat.CTGOV_API_V2_JSON and raw.strip():
-            records.append(raw.strip())
+        if nct_id not in raws:  # gone from the store since the index was read
             continue
-        converted.append(nct_id)
+        source, raw = raws[nct_id]
+        if source is SourceFormat.CTGOV_API_V2_JSON and raw.strip():
+            studies[nct_id] = raw.strip()
+            continue
         key = (nct_id, zlib.crc32(raw), updated[i] or "") if updated is not None else None
         study = _CONVERTED.get(key) if key is not None else None
         if study is None:
-            study = study_json(store.trial(nct_id))
-            if key is not None:
-                _CONVERTED.put(key, study)
-        records.append(study)
+            wanted[nct_id] = key
+        else:
+            studies[nct_id] = study
+    for nct_id, trial in store.trials(list(wanted)).items():
+        studies[nct_id] = study_json(trial)
+        key = wanted[nct_id]
+        if key is not None:
+            _CONVERTED.put(key, studies[nct_id])
+    for nct_id in ids:
+        if nct_id in studies:
+            records.append(studies[nct_id])
+            if raws[nct_id][0] is not SourceFormat.CTGOV_API_V2_JSON or not raws[nct_id][1].strip():
+                converted.append(nct_id)
     return records, converted
 
 
@@ -306,9 +319,8 @@ def study(
         nct = normalise_nct_id(nct_id)
         if nct is None:
             raise V2ParameterError("nctId", f"{nct_id!r} is not an NCT ID (NCT followed by 8 digits)")
-        try:
-            records, converted = _records(registry, [nct])
-        except TrialNotFoundError:
+        records, converted = _records(registry, [nct])
+        if not records:
             return _text(404, f"NCT number {nct} not found")
     except V2ParameterError as exc:
         return _text(400, str(exc))

@@ -605,6 +605,7 @@ def read_studies_query(
     if any(not v for v in sets.values()):
         no_match = True  # two filters on one field that no trial can meet together
     search = SearchRequest(
+        locations=False,
         query=query,
         condition=_text(params, "query.cond"),
         intervention=_text(params, "query.intr"),
