@@ -597,9 +597,7 @@ def _value(label: str, kind: PlaceKind, latitude: float, longitude: float) -> st
 def _postings(places: Gazetteer, *, alternate: bool) -> tuple[list[str], tuple[IntArray, IntArray]]:
     """The gazetteer's own-name (or other-name) postings: the keys, and (key index, place) per
     entry. Read from its arrays at once (a lookup per key would take seconds)."""
-    # The gazetteer keeps its postings private; their arrays are its saved layout.
-    postings = places._alternate if alternate else places._primary
-    arrays = postings.arrays()
+    arrays = places.postings_arrays(alternate=alternate)
     blob = np.asarray(arrays["blob"]).tobytes().decode("ascii")
     offsets = np.asarray(arrays["offsets"]).tolist()
     keys = [blob[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]

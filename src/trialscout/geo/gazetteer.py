@@ -308,6 +308,11 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self.names)
 
+    def postings_arrays(self, *, alternate: bool = False) -> dict[str, np.ndarray]:
+        """The own-name (or other-name) postings as their arrays (keys blob and offsets, starts,
+        places): for reading every name at once, as autocomplete does."""
+        return (self._alternate if alternate else self._primary).arrays()
+
     def keys(self) -> Iterator[str]:
         """Every folded name a place is found by (for close-match suggestions)."""
         yield from self._primary

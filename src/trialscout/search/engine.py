@@ -278,13 +278,15 @@ class TrialSearch:
         from trialscout.geo.places import resolve_place
 
         self.index.use_places()
-        found = resolve_place(request.near, extra_places=self._site_places())
+        found = resolve_place(request.near, extra_places=self.site_places())
         radius = parse_radius(request.radius).km if request.radius else None
         return ResolvedPlace(
             label=found.label, latitude=found.latitude, longitude=found.longitude, radius_km=radius
         )
 
-    def _site_places(self) -> list[tuple[str, str | None, str, float, float]]:
+    def site_places(self) -> list[tuple[str, str | None, str, float, float]]:
+        """The places the trials' sites name (city, state, country, lat, lon), made once: the
+        place reader looks at them last, for towns the gazetteer does not have."""
         if self._extra_places is None:
             self._extra_places = self.index.sites.place_coordinates()
         return self._extra_places

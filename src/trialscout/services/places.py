@@ -61,7 +61,7 @@ def _search(registry: LocalRegistry) -> TrialSearch | None:
 def _site_places(search: TrialSearch) -> Sequence[SitePlace]:
     """The trial-site places: the search's own list, so that both read the same places and it
     is made once per process."""
-    return search._site_places()
+    return search.site_places()
 
 
 def _completer(registry: LocalRegistry) -> PlaceCompleter:
