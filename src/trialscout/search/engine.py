@@ -247,10 +247,11 @@ class TrialSearch:
 
     def _related(self, nct_id: str, limit: int, locations: bool) -> list[SearchHit]:
         trial = self.store.trial(nct_id)
-        query = related_query(trial, self.schema)
+        searcher = self.index.searcher()
+        query = related_query(trial, self.schema, searcher)
         if query is None:
             return []
-        _, ranked, _ = self._page(self.index.searcher(), query, Sort.RELEVANCE, None, 0, max(1, limit))
+        _, ranked, _ = self._page(searcher, query, Sort.RELEVANCE, None, 0, max(1, limit))
         return self._hits(ranked, None, SiteFilter(), scored=True, locations=locations)
 
     # --- reading the request ----------------------------------------------------------
