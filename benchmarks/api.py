@@ -21,6 +21,7 @@ figures quoted are the medians over the rounds of each run's median, p95 and req
     python -m benchmarks.api --store real --quick
     python -m benchmarks.api --store 400k --endpoints v2   # one endpoint again, merged in
     python -m benchmarks.api profile criteria --store 400k # where an endpoint's time goes
+    python -m benchmarks.api page             # the page again from the saved results
 """
 
 from __future__ import annotations
@@ -485,7 +486,8 @@ def page(results: dict[str, dict[str, Any]], notes: str = "") -> str:
         + "; ".join(
             f"{run.get('store', '')} {run['date']} at commit {run['commit']} ({', '.join(run['endpoints'])}),"
             " load average"
-            f" {run['load_average_start'][0]:.2f} at the start, {run['load_average_end'][0]:.2f} at the end"
+            f" {run['load_average_start'][0]:.2f} at the start, {run['load_average_end'][0]:.2f} at the end,"
+            f" {run.get('seconds', 0):.0f} s"
             for run in runs
         )
         + ". The machine is shared: other work ran beside these runs.",
@@ -568,8 +570,56 @@ def page(results: dict[str, dict[str, Any]], notes: str = "") -> str:
     return "\n".join(lines)
 
 
-#: What a profile of the slowest endpoints showed (benchmarks.api profile), for the page.
-NOTES = ""
+#: What the figures and a profile of each endpoint (benchmarks.api profile) showed, for the page.
+NOTES = """
+## Where the time goes
+
+The load average counts the benchmark too: two busy workers and the load generator hold about
+2.5 of it, so a start near 0.8 means a quiet machine and an end near 5-6 means others were
+running as well. An earlier run the same day, at a load average of 8-11 from other work and at
+commit 169a40b (before related trials asked for fewer words and before /api/v2 batched its
+reads), gave 374 / 158 / 551 ms p95 for search / trial / v2 at 400k, 2 workers, 10 clients.
+
+With 10 clients each waiting for its answer, latency is about 10 / throughput (Little's law):
+the misses are throughput on 2 cores, not slow single requests. One client at a time, every
+endpoint is within its target at 400k (search p95 33 ms, trial 3.8 ms, v2 36 ms). A worker is
+one process under the GIL, so 2 workers use at most the 2 cores, and the load generator takes
+10-25% of one. From req/s, each request costs (2 cores / req/s): search about 14 ms of CPU,
+trial page data about 3.2 ms, v2 about 18 ms. Meeting p95 at 10 clients needs roughly a third
+of that for search and v2, and somewhat less for the trial page.
+
+- **search** (p95 166 ms, target 50): the service alone is 9.6 ms median, 30 ms p95 in
+  process; HTTP adds about 1-2 ms. cProfile of the 100 searches in process (400k): tantivy's
+  `Searcher.search` 51% of the time (the `near` searches run it more than once), the distance
+  filter and nearest sites (`search/sites.py` distances, nearest) about 20%, the page's cards
+  from SQLite about 7%. Search is CPU in tantivy and in the site arithmetic; it needs to get
+  2-3 times cheaper (or more cores) to hold 50 ms p95 at 10 clients on this machine.
+- **trial page data** (p95 28 ms, target 20): the service is 1.4 ms median in process, of which
+  the related-trials query (tantivy) is about 55%; through HTTP it is 2.5 ms at 1 client, so
+  about 1 ms per request is FastAPI, the thread pool and encoding the full model as JSON. At
+  630 req/s the 2 cores are full; the target needs about 40% more throughput.
+- **v2 studies, pageSize=100** (p95 200 ms, target 100): 11.5 ms median in process. cProfile:
+  assembling the page's 100 records (`ctgov_v2._records`) is 69% of the time: reading the
+  trials' rows (`sqlite._rows_of`) 18%, zstd decompression 8%, decoding the stored model 9%,
+  converting legacy-XML trials to the v2 shape (`sources/v2_shape.py`, 96% of the real records
+  are legacy XML) about 23%; tantivy's search 9%. Each answer is about 1 MB of JSON to send.
+  The route keeps each worker's last 2,000 converted studies; this workload repeats 100
+  conditions, so later rounds find many of their studies converted already, which flatters v2
+  (on real, the 1-client median is 3.9 ms).
+- **criteria**: stored parses, 0.2 ms in process, 1.1 ms through HTTP; no target.
+
+## A crash under load
+
+Three times in this run a worker died of a segmentation fault while serving `/criteria` with 2
+workers and 10 or 50 clients (errors in the tables; the crash section above has the tracebacks: the
+thread was in `msgspec.convert` in `store/criteria_rows.py` `criterion_from_row`). It did not
+happen with 16 threads calling `trial_criteria` (and encoding its result) in one process for
+40 s, so it needs the server's setting to show; it is not yet explained. An earlier run also
+crashed in zstd's decompressor, shared by the threads of a worker; /api/v2 now decompresses per
+thread (commits a8ef318, 8b8cef1) and that crash has not recurred. Memory: the highest worker
+peak was 757 MiB with 2 workers (808 MiB with 1); an earlier run, before /api/v2 batched its
+reads, saw 1,316 MiB in a single worker under v2 at 50 clients.
+"""
 
 
 def profile(endpoint: str, db: Path) -> None:
@@ -595,7 +645,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("step", nargs="?", choices=["run", "baseline-step", "profile"], default="run")
+    parser.add_argument("step", nargs="?", choices=["run", "page", "baseline-step", "profile"], default="run")
     parser.add_argument("endpoint", nargs="?", choices=ENDPOINTS, help="for profile")
     parser.add_argument("--store", choices=["real", "400k", "both"], default="both")
     parser.add_argument("--endpoints", nargs="+", choices=ENDPOINTS, default=list(ENDPOINTS))
@@ -612,7 +662,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     target = RESULTS.with_name("api-results-quick.json") if args.quick else RESULTS
     saved: dict[str, Any] = json.loads(target.read_text()) if target.exists() else {}
-    for name in names:
+    for name in names if args.step == "run" else []:
         fresh = measure(name, stores[name](), args.endpoints, QUICK if args.quick else FULL)
         fresh["meta"] = {
             "store": name,
