@@ -612,9 +612,14 @@ of that for search and v2, and somewhat less for the trial page.
 
 Three times in this run a worker died of a segmentation fault while serving `/criteria` with 2
 workers and 10 or 50 clients (errors in the tables; the crash section above has the tracebacks: the
-thread was in `msgspec.convert` in `store/criteria_rows.py` `criterion_from_row`). It did not
-happen with 16 threads calling `trial_criteria` (and encoding its result) in one process for
-40 s, so it needs the server's setting to show; it is not yet explained. An earlier run also
+thread was in `msgspec.convert` in `store/criteria_rows.py` `criterion_from_row`, msgspec
+0.22.0). It is intermittent: a fresh 2-worker server on the real store took 9,000 `/criteria`
+requests from 10 clients without a crash, as did six servers after 400 searches (three) or 400 trial
+pages (three); one of three servers after 400 searches and then 400 trial pages crashed in its
+next 3,000 `/criteria` requests. 16 threads calling `trial_criteria` (and encoding the result)
+in one process for 40 s never crashed. A fault that needs earlier traffic and then shows in
+one C call looks like memory misuse in that call's path, but this benchmark cannot say whose.
+An earlier run also
 crashed in zstd's decompressor, shared by the threads of a worker; /api/v2 now decompresses per
 thread (commits a8ef318, 8b8cef1) and that crash has not recurred. Memory: the highest worker
 peak was 757 MiB with 2 workers (808 MiB with 1); an earlier run, before /api/v2 batched its
