@@ -620,8 +620,8 @@ next 3,000 `/criteria` requests. 16 threads calling `trial_criteria` (and encodi
 in one process for 40 s never crashed. A fault that needs earlier traffic and then shows in
 one C call looks like memory misuse in that call's path, but this benchmark cannot say whose.
 An earlier run also
-crashed in zstd's decompressor, shared by the threads of a worker; /api/v2 now decompresses per
-thread (commits a8ef318, 8b8cef1) and that crash has not recurred. Memory: the highest worker
+crashed in zstd's decompressor, shared by the threads of a worker; the store now keeps one per
+thread (commit b31fe04) and that crash has not recurred. Memory: the highest worker
 peak was 757 MiB with 2 workers (808 MiB with 1); an earlier run, before /api/v2 batched its
 reads, saw 1,316 MiB in a single worker under v2 at 50 clients.
 """
