@@ -1,0 +1,14 @@
+"""The patient layer of a trial page: what a patient looks for first, derived from the registry
+record, each fact with its provenance (the registry fields and the rule it came from), and
+never shown where the record does not support it. Pure functions of a `Trial` (and, where
+stated, of a date or of facts a service looks up in the store); no I/O.
+
+provenance  `Evidence` (a registry field and its words) and `Derived` (a rule and its evidence)
+title       a lay title from the experimental arm's interventions, the condition and the acronym
+badges      placebo group, randomized, blinded, pivotal, prior safety data, healthy volunteers,
+            results posted
+spots       "about N spots left by <month>": a stated estimator, its inputs and its uncertainty
+staleness   the recruitment reality check graded against the registry copy's date
+design      allocation, masking, control and arms in plain words; drug classes
+team        the research team exactly as registered
+"""
