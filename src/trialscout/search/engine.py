@@ -21,7 +21,7 @@ import tantivy
 from trialscout.concepts.graph import STOP_WORDS, TUMOUR_WORDS, normal_name
 from trialscout.errors import SearchInputError, StoreError
 from trialscout.geo.distance import format_distance, parse_radius
-from trialscout.model.enums import OverallStatus, StudyType, parse_enum, phases_from_text
+from trialscout.model.enums import OPEN_STATUSES, OverallStatus, StudyType, parse_enum, phases_from_text
 from trialscout.model.labels import label
 from trialscout.model.nct import nct_from_key
 from trialscout.search import query as query_text
@@ -307,8 +307,10 @@ class TrialSearch:
         return keys
 
     def _site_filter(self, request: SearchRequest) -> SiteFilter:
+        statuses = {_token(OverallStatus, v) for v in request.statuses}
         return SiteFilter(
             recruiting_only=request.recruiting_site,
+            open_only=bool(statuses) and statuses <= {s.value for s in OPEN_STATUSES},
             country=self._place_keys("country", request.country, request),
             state=self._place_keys("state", request.state, request),
             city=self._place_keys("city", request.city, request),
@@ -550,7 +552,7 @@ class TrialSearch:
                     stale_reasons=card.stale_reasons,
                     score=score if scored else None,
                     nearest_site=nearest,
-                    location=location_line(nearest, site_filter) if nearest else None,
+                    location=location_line(nearest, site_filter, card.overall_status) if nearest else None,
                 )
             )
         return hits
@@ -583,11 +585,19 @@ def _behind_note(store: TrialReader, index: SearchIndex) -> str | None:
     )
 
 
-def location_line(site: NearestSite, site_filter: SiteFilter) -> str:
+_OPEN = frozenset(s.value for s in OPEN_STATUSES)
+
+
+def location_line(site: NearestSite, site_filter: SiteFilter, trial_status: str | None = None) -> str:
     """'Recruiting in Palo Alto (17 mi) +139 other locations': the site's own status, never the
-    trial's; a site whose record states no status reads 'Site in ...'."""
+    trial's; a site whose record states no status reads 'Site in ...', and so does a site that
+    says it is open in a trial that is not (its status UNKNOWN, or closed): the registry then
+    contradicts itself, and the trial's status wins."""
     where = site.city or site.state or site.country or "an unnamed place"
-    head = f"{label(site.status)} in {where}" if site.status else f"Site in {where}"
+    site_open = site.status in _OPEN
+    trial_open = trial_status is None or trial_status in _OPEN
+    shown = site.status if site.status and (trial_open or not site_open) else None
+    head = f"{label(shown)} in {where}" if shown else f"Site in {where}"
     if site.distance:
         head += f" ({site.distance})"
     if site.other_sites:

@@ -74,13 +74,17 @@ class SiteFilter(msgspec.Struct, frozen=True, kw_only=True):
     """
 
     recruiting_only: bool = False
+    # A search for open trials only: a site whose own status says it is closed (withdrawn,
+    # terminated, completed, ...) neither counts for a radius nor is shown as the nearest site.
+    # A site with no status stated still counts.
+    open_only: bool = False
     country: tuple[str, ...] = ()
     state: tuple[str, ...] = ()
     city: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not (self.recruiting_only or self.country or self.state or self.city)
+        return not (self.recruiting_only or self.open_only or self.country or self.state or self.city)
 
 
 class SiteMatch(msgspec.Struct, frozen=True):

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from trialscout.geo.distance import haversine_km
 from trialscout.geo.sites import site_coordinates
-from trialscout.model.enums import OverallStatus
+from trialscout.model.enums import CLOSED_STATUSES, OverallStatus
 from trialscout.model.nct import nct_key
 from trialscout.search.results import SiteFilter, SiteMatch
 from trialscout.store.base import SiteRow, TrialReader
@@ -32,6 +32,7 @@ from trialscout.store.base import SiteRow, TrialReader
 STATUS_CODES: tuple[str | None, ...] = (None, *(s.value for s in OverallStatus))
 _STATUS_INDEX = {s: i for i, s in enumerate(STATUS_CODES)}
 RECRUITING = _STATUS_INDEX["RECRUITING"]
+_CLOSED = np.array(sorted(_STATUS_INDEX[s.value] for s in CLOSED_STATUSES), dtype=np.int64)
 _KM_PER_DEGREE = 111.2
 
 _COLUMNS = ("trial", "ordinal", "lat", "lon", "status", "country", "state", "city")
@@ -163,6 +164,8 @@ class SiteTable:
         mask = np.ones(index.shape[0], dtype=bool)
         if site_filter.recruiting_only:
             mask &= self.columns["status"][index] == RECRUITING
+        elif site_filter.open_only:
+            mask &= ~np.isin(self.columns["status"][index], _CLOSED)
         for kind in ("country", "state", "city"):
             wanted = getattr(site_filter, kind)
             if wanted:
