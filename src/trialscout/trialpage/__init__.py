@@ -3,7 +3,11 @@ record, each fact with its provenance (the registry fields and the rule it came 
 never shown where the record does not support it. Pure functions of a `Trial` (and, where
 stated, of a date or of facts a service looks up in the store); no I/O.
 
+Here now:
+
 provenance  `Evidence` (a registry field and its words) and `Derived` (a rule and its evidence)
+To come (issue 14):
+
 title       a lay title from the experimental arm's interventions, the condition and the acronym
 badges      placebo group, randomized, blinded, pivotal, prior safety data, healthy volunteers,
             results posted
