@@ -21,6 +21,7 @@ from trialscout.eligibility.model import PARSER_VERSION
 from trialscout.eligibility.parse import parse_eligibility
 from trialscout.errors import StoreError, TrialNotFoundError
 from trialscout.model.enums import SourceFormat
+from trialscout.model.trial import Trial
 from trialscout.sources.files import RawRecord, parse_record
 from trialscout.store.base import Outcome, ParsedTrial, TrialReader, TrialStore
 from trialscout.store.criteria import update_parsed_criteria
@@ -122,6 +123,62 @@ def test_cards_and_sites_describe_the_trials(loaded: TrialStore, backend: Backen
         assert reader.site(FIRST, 10_000) is None
         everyone = list(reader.site_rows(None))
         assert len(everyone) == sum(len(reader.trial(n).locations) for n in reader.nct_ids())
+
+
+def test_an_organisations_trials_are_those_it_leads_or_collaborates_on(
+    loaded: TrialStore, backend: Backend
+) -> None:
+    with backend.reader() as reader:
+        trials = reader.trials(reader.nct_ids())
+        lead = trials[FIRST].lead_sponsor
+        assert lead is not None
+        name = lead.name.casefold()
+
+        def leads(t: Trial) -> bool:
+            return t.lead_sponsor is not None and t.lead_sponsor.name.casefold() == name
+
+        expected = {
+            n: "lead" if leads(t) else "collaborator"
+            for n, t in trials.items()
+            if leads(t) or any(c.name.casefold() == name for c in t.collaborators)
+        }
+        rows = reader.organization_trials(lead.name.upper())  # case aside
+        assert {r.nct_id: r.role for r in rows} == expected
+        row = next(r for r in rows if r.nct_id == FIRST)
+        first = trials[FIRST]
+        assert row.overall_status == (first.overall_status.value if first.overall_status else None)
+        assert row.enrollment == (first.enrollment.count if first.enrollment else None)
+        collaborated = next(c.name for t in trials.values() for c in t.collaborators)
+        assert any(r.role == "collaborator" for r in reader.organization_trials(collaborated))
+        assert reader.organization_trials("No Such Organisation Ltd") == []
+
+
+def test_earlier_completed_trials_of_an_intervention(loaded: TrialStore, backend: Backend) -> None:
+    with backend.reader() as reader:
+        trials = reader.trials(reader.nct_ids())
+        completed = [
+            t
+            for t in trials.values()
+            if t.overall_status is not None
+            and t.overall_status.value == "COMPLETED"
+            and t.completion_date
+            and t.interventions
+        ]
+        assert completed
+        target = completed[0]
+        assert target.completion_date is not None
+        name = target.interventions[0].name
+        after = "9999-12-31"
+        found = reader.intervention_trials([name.lower()], completed_before=after, limit=50)
+        assert target.nct_id in {f.nct_id for f in found}
+        assert all(f.overall_status == "COMPLETED" for f in found)
+        dates = [f.completion_date or "" for f in found]
+        assert dates == sorted(dates, reverse=True)
+        for f in found:
+            assert any(i.name.casefold() == name.casefold() for i in trials[f.nct_id].interventions)
+        before = reader.intervention_trials([name], completed_before=target.completion_date.date)
+        assert target.nct_id not in {f.nct_id for f in before}
+        assert reader.intervention_trials([], completed_before=after) == []
 
 
 def test_changes_are_ordered_and_an_index_reads_only_what_changed(

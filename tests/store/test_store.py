@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -103,8 +104,26 @@ def test_schema_migrations_are_recorded_once_and_the_store_uses_wal(tmp_path: Pa
     SQLiteStore(db).close()
     SQLiteStore(db).close()
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,), (3,)]
+    assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,), (3,), (4,)]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_the_organizations_migration_fills_in_a_store_made_before_it(tmp_path: Path) -> None:
+    """A store loaded by a trialscout without the organizations table gets it filled from its
+    records by `trialscout migrate`, as a fresh load fills it."""
+    fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
+    with SQLiteStore(fresh) as store:
+        load_paths(store, [NSCLC], today=TODAY, workers=0)
+    shutil.copy(fresh, old)
+    with sqlite3.connect(old) as conn:
+        conn.execute("DROP TABLE organizations")
+        conn.execute("DELETE FROM schema_migrations WHERE version = 4")
+    SQLiteStore(old).close()  # the writer migrates
+    query = "SELECT nct_id, name, role FROM organizations ORDER BY 1, 2"
+    with sqlite3.connect(fresh) as a, sqlite3.connect(old) as b:
+        rows = a.execute(query).fetchall()
+        assert rows == b.execute(query).fetchall()
+    assert {role for _, _, role in rows} == {"lead", "collaborator"}
 
 
 def test_parallel_and_in_process_loads_store_the_same(

@@ -50,6 +50,7 @@ class PreparedRecord(msgspec.Struct, frozen=True):
     sites: list[tuple[object, ...]]
     conditions: list[tuple[object, ...]]
     interventions: list[tuple[object, ...]]
+    organizations: list[tuple[object, ...]] = msgspec.field(default_factory=list)
 
 
 class StoredTrial(msgspec.Struct, frozen=True, kw_only=True):
@@ -133,6 +134,28 @@ class Freshness(msgspec.Struct, frozen=True, kw_only=True):
     newest_update: str | None  # the newest last-update-posted date of a trial
 
 
+class OrganizationTrial(msgspec.Struct, frozen=True, kw_only=True):
+    """One trial an organisation leads or collaborates on, with what a sponsor box counts."""
+
+    nct_id: str
+    role: str  # "lead" or "collaborator"
+    overall_status: str | None
+    study_type: str | None
+    enrollment: int | None  # None when unknown (the 99999999 sentinel included)
+    enrollment_type: str | None  # ACTUAL / ESTIMATED, None when the record does not say
+
+
+class InterventionTrial(msgspec.Struct, frozen=True, kw_only=True):
+    """A trial that tests an intervention of the given name, for "an earlier trial of it"."""
+
+    nct_id: str
+    intervention: str  # the name as this trial registers it
+    brief_title: str | None
+    phases: tuple[str, ...]
+    overall_status: str | None
+    completion_date: str | None
+
+
 @runtime_checkable
 class TrialReader(Protocol):
     """Reading a store; never writes, never migrates."""
@@ -203,6 +226,17 @@ class TrialReader(Protocol):
 
     def cards(self, nct_ids: Sequence[str]) -> dict[str, TrialCard]:
         """What search results show of these trials (those the store holds)."""
+        ...
+
+    def organization_trials(self, name: str) -> list[OrganizationTrial]:
+        """The trials whose lead sponsor or a collaborator has this name (case aside)."""
+        ...
+
+    def intervention_trials(
+        self, names: Sequence[str], *, completed_before: str, limit: int = 3
+    ) -> list[InterventionTrial]:
+        """Completed trials of an intervention with one of these names (case aside) whose
+        completion date falls before ``completed_before`` (ISO), the latest first."""
         ...
 
     def get_state(self, key: str) -> str | None: ...

@@ -125,7 +125,19 @@ def prepare_record(trial: Trial, raw: bytes, file: str, record: str, today: dt.d
         interventions=[
             (nct, n, i.type.value if i.type else None, i.name) for n, i in enumerate(trial.interventions)
         ],
+        organizations=_organizations(trial),
     )
+
+
+def _organizations(trial: Trial) -> list[tuple[object, ...]]:
+    """(nct_id, name, role) of the lead sponsor and each collaborator, each name once."""
+    roles: dict[str, str] = {}
+    if trial.lead_sponsor is not None and trial.lead_sponsor.name:
+        roles[trial.lead_sponsor.name] = "lead"
+    for org in trial.collaborators:
+        if org.name:
+            roles.setdefault(org.name, "collaborator")
+    return [(trial.nct_id, name, role) for name, role in roles.items()]
 
 
 def _trial_row(

@@ -137,6 +137,26 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE criteria ADD COLUMN structure TEXT NOT NULL DEFAULT '{}';
         """,
     ),
+    Migration(
+        4,
+        "organizations: each trial's lead sponsor and collaborators, for the sponsor box",
+        """
+        CREATE TABLE organizations (
+            nct_id TEXT NOT NULL REFERENCES trials(nct_id),
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,            -- lead / collaborator (lead when named as both)
+            PRIMARY KEY (nct_id, name)
+        ) WITHOUT ROWID;
+        CREATE INDEX organizations_name ON organizations(name COLLATE NOCASE);
+        INSERT OR IGNORE INTO organizations
+            SELECT nct_id, json_extract(record, '$.lead_sponsor.name'), 'lead' FROM trials
+            WHERE json_extract(record, '$.lead_sponsor.name') IS NOT NULL;
+        INSERT OR IGNORE INTO organizations
+            SELECT t.nct_id, json_extract(c.value, '$.name'), 'collaborator'
+            FROM trials AS t, json_each(t.record, '$.collaborators') AS c
+            WHERE json_extract(c.value, '$.name') IS NOT NULL;
+        """,
+    ),
 )
 
 

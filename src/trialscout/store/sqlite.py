@@ -33,6 +33,8 @@ from trialscout.store.base import (
     DueTrial,
     Freshness,
     IndexRow,
+    InterventionTrial,
+    OrganizationTrial,
     Outcome,
     ParsedTrial,
     PreparedRecord,
@@ -329,6 +331,52 @@ class SQLiteStore:
                 conditions.setdefault(nct_id, []).append(name)
         return {row[0]: _card(row, conditions.get(row[0], [])) for row in rows}
 
+    def organization_trials(self, name: str) -> list[OrganizationTrial]:
+        rows = self._conn.execute(
+            "SELECT t.nct_id, min(o.role), t.overall_status, t.study_type, t.enrollment,"
+            " t.enrollment_type FROM organizations AS o JOIN trials AS t ON t.nct_id = o.nct_id"
+            " WHERE o.name = ? COLLATE NOCASE GROUP BY t.nct_id ORDER BY t.nct_id",
+            (name,),
+        ).fetchall()
+        return [
+            OrganizationTrial(
+                nct_id=nct,
+                role=role,
+                overall_status=status,
+                study_type=study_type,
+                enrollment=enrollment,
+                enrollment_type=enrollment_type,
+            )
+            for nct, role, status, study_type, enrollment, enrollment_type in rows
+        ]
+
+    def intervention_trials(
+        self, names: Sequence[str], *, completed_before: str, limit: int = 3
+    ) -> list[InterventionTrial]:
+        wanted = list(dict.fromkeys(n for n in names if n))
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        rows = self._conn.execute(
+            "SELECT t.nct_id, min(i.name), t.brief_title, t.phases, t.overall_status, t.completion_date"
+            " FROM interventions AS i JOIN trials AS t ON t.nct_id = i.nct_id"
+            f" WHERE i.name COLLATE NOCASE IN ({marks}) AND t.overall_status = 'COMPLETED'"
+            " AND t.completion_date < ? GROUP BY t.nct_id ORDER BY t.completion_date DESC, t.nct_id"
+            " LIMIT ?",
+            (*wanted, completed_before, limit),
+        ).fetchall()
+        return [
+            InterventionTrial(
+                nct_id=nct,
+                intervention=name,
+                brief_title=title,
+                phases=tuple(phases.split("|")) if phases else (),
+                overall_status=status,
+                completion_date=completion,
+            )
+            for nct, name, title, phases, status, completion in rows
+        ]
+
     # --- state ---------------------------------------------------------------------------
 
     def get_state(self, key: str) -> str | None:
@@ -490,7 +538,7 @@ class SQLiteStore:
         conn = self._conn
         seq = self.last_change_seq() + 1
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        for table in ("sites", "conditions", "interventions"):
+        for table in ("sites", "conditions", "interventions", "organizations"):
             conn.executemany(f"DELETE FROM {table} WHERE nct_id=?", replaced)
         conn.executemany(_UPSERT, [(*item.trial_row, seq, now) for item in rows])
         conn.executemany(
@@ -501,6 +549,9 @@ class SQLiteStore:
         )
         conn.executemany(
             "INSERT INTO interventions VALUES (?,?,?,?)", [r for item in rows for r in item.interventions]
+        )
+        conn.executemany(
+            "INSERT INTO organizations VALUES (?,?,?)", [r for item in rows for r in item.organizations]
         )
 
     def refresh_recruitment_checks(self, today: dt.date) -> int:
