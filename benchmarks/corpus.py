@@ -83,7 +83,7 @@ def synthetic_store(target_trials: int = 400_000) -> Path:
             f"INSERT INTO trials ({', '.join(columns)}) SELECT {', '.join(values)}"
             " FROM src.trials t JOIN ids ON ids.nct_id = t.nct_id"
         )
-        for table in ("sites", "conditions", "interventions"):
+        for table in ("sites", "conditions", "interventions", "organizations"):
             cols = [r[1] for r in conn.execute(f"PRAGMA src.table_info({table})")]
             select = ", ".join(new_id if c == "nct_id" else f"x.{c}" for c in cols)
             conn.execute(
