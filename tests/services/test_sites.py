@@ -11,7 +11,7 @@ from trialscout.errors import InvalidRadiusError, SearchInputError, TrialNotFoun
 from trialscout.geo.distance import KM_PER_MILE, distance_km
 from trialscout.geo.places import resolve_place
 from trialscout.geo.sites import site_coordinates
-from trialscout.model.enums import OverallStatus
+from trialscout.model.enums import OPEN_STATUSES, OverallStatus
 from trialscout.search.results import SearchRequest
 from trialscout.services.places import complete_places, resolve_place_text
 from trialscout.services.registry import LocalRegistry
@@ -142,3 +142,34 @@ def test_resolving_a_place_reads_it_as_the_search_does(local_registry: LocalRegi
 def test_completing_a_place_over_the_registry(local_registry: LocalRegistry) -> None:
     assert complete_places(local_registry, "Palo A")[0].label == "Palo Alto, California, United States"
     assert [p.value for p in complete_places(local_registry, "9430", 3)] == ["94301", "94302", "94303"]
+
+
+# NCI-MATCH: 1,218 sites in the record (the store's second-longest list).
+NCI_MATCH = "NCT02465060"
+
+
+def test_open_sites_come_first_each_group_nearest_first(local_registry: LocalRegistry) -> None:
+    found = trial_sites(local_registry, MIXED, near="94301", open_first=True)
+    opened = [s.status in OPEN_STATUSES for s in found.sites]
+    assert True in opened and False in opened
+    assert opened == sorted(opened, reverse=True)  # every open site before every other one
+    for group in (True, False):
+        distances = [s.distance_km for s, o in zip(found.sites, opened, strict=True) if o is group]
+        known = [d for d in distances if d is not None]
+        assert known == sorted(known)
+    assert found.open_first and found.matching == found.total == len(found.sites)
+
+
+def test_a_long_site_list_is_paged(local_registry: LocalRegistry) -> None:
+    everything = trial_sites(local_registry, NCI_MATCH, near="Boston, MA")
+    assert everything.total == len(everything.sites) > 1000
+    first = trial_sites(local_registry, NCI_MATCH, near="Boston, MA", limit=10)
+    second = trial_sites(local_registry, NCI_MATCH, near="Boston, MA", offset=10, limit=10)
+    assert [s.ordinal for s in first.sites] == [s.ordinal for s in everything.sites[:10]]
+    assert [s.ordinal for s in second.sites] == [s.ordinal for s in everything.sites[10:20]]
+    assert (first.matching, first.offset, second.offset) == (everything.total, 0, 10)
+    assert first.sites[0].state == "Massachusetts"
+    past_the_end = trial_sites(local_registry, NCI_MATCH, offset=5000, limit=10)
+    assert past_the_end.sites == () and past_the_end.matching == everything.total
+    with pytest.raises(SearchInputError):
+        trial_sites(local_registry, NCI_MATCH, limit=0)

@@ -20,8 +20,8 @@ from trialscout.errors import SearchInputError
 from trialscout.geo.distance import Radius, distance_km, format_distance, parse_radius
 from trialscout.geo.places import Place
 from trialscout.geo.sites import site_coordinates
-from trialscout.model.enums import OverallStatus
-from trialscout.model.trial import Contact, Site
+from trialscout.model.enums import OPEN_STATUSES, OverallStatus
+from trialscout.model.trial import Contact, Person, Site
 from trialscout.services.places import resolve_place_text
 from trialscout.services.registry import LocalRegistry
 
@@ -49,6 +49,7 @@ class TrialSite(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     distance_km: float | None = None  # from the place asked about; None without one
     distance: str | None = None  # as people read it: "17 mi"
     contacts: tuple[Contact, ...] = ()
+    investigators: tuple[Person, ...] = ()  # the site's own investigators, roles as registered
 
 
 class TrialSites(msgspec.Struct, frozen=True, kw_only=True):
@@ -58,8 +59,11 @@ class TrialSites(msgspec.Struct, frozen=True, kw_only=True):
     overall_status: OverallStatus | None
     place: Place | None  # the place distances are from, as it was read
     radius: Radius | None
-    sites: tuple[TrialSite, ...]
+    sites: tuple[TrialSite, ...]  # this page of them
     total: int  # every site the trial lists
+    matching: int = 0  # the sites that fit the filters, on every page
+    offset: int = 0  # how many of those come before this page
+    open_first: bool = False  # open sites (recruiting, not yet, by invitation) before the others
     not_recruiting: int  # left out by recruiting_only
     beyond_radius: int  # left out: farther than the radius
     not_placed: int  # sites that could not be placed (left out under a radius, else last)
@@ -71,9 +75,15 @@ def trial_sites(
     near: str | None = None,
     radius: str | None = None,
     recruiting_only: bool = False,
+    *,
+    open_first: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> TrialSites:
     """The trial's sites, nearest to `near` first (a place, a US ZIP code or "lat,lon"), within
-    `radius` ("50 mi", "80 km") when given, only those recruiting with `recruiting_only`.
+    `radius` ("50 mi", "80 km") when given, only those recruiting with `recruiting_only`; with
+    `open_first`, the sites whose own status is open come before the others (each group nearest
+    first); `offset` and `limit` page the list (a big trial lists thousands of sites).
 
     Raises `TrialNotFoundError` for a trial the store does not hold, `UnknownPlaceError` (with
     suggestions) for a place that is not known, `InvalidRadiusError` for a radius that cannot
@@ -85,6 +95,8 @@ def trial_sites(
         near = None
     if radius is not None and near is None:
         raise SearchInputError("a radius needs a place: give near as well")
+    if offset < 0 or (limit is not None and limit < 1):
+        raise SearchInputError("offset must be 0 or more and limit 1 or more")
     stored = registry.store.get(nct_id)
     trial = stored.trial
     place = resolve_place_text(registry, near) if near is not None else None
@@ -104,13 +116,20 @@ def trial_sites(
         sites.append(shown)
     if place is not None:
         sites.sort(key=lambda s: (s.distance_km is None, s.distance_km or 0.0, s.ordinal))
+    if open_first:
+        sites.sort(key=lambda s: s.status not in OPEN_STATUSES)  # stable: keeps the order within
+    matching = len(sites)
+    page = sites[offset : None if limit is None else offset + limit]
     return TrialSites(
         nct_id=trial.nct_id,
         overall_status=trial.overall_status,
         place=place,
         radius=within,
-        sites=tuple(sites),
+        sites=tuple(page),
         total=len(trial.locations),
+        matching=matching,
+        offset=offset,
+        open_first=open_first,
         not_recruiting=not_recruiting,
         beyond_radius=beyond,
         not_placed=not_placed,
@@ -141,6 +160,7 @@ def _site(ordinal: int, site: Site, place: Place | None) -> TrialSite:
         distance_km=distance,
         distance=format_distance(distance) if distance is not None else None,
         contacts=site.contacts,
+        investigators=site.investigators,
     )
 
 

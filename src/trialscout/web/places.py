@@ -92,10 +92,26 @@ def sites(
     ] = None,
     radius: Annotated[str | None, Query(max_length=40, description='"50mi", "80 km" (needs near)')] = None,
     recruiting_only: Annotated[bool, Query(description="Only the sites whose status is RECRUITING")] = False,
+    open_first: Annotated[
+        bool, Query(description="Open sites (recruiting, not yet recruiting, by invitation) first")
+    ] = False,
+    offset: Annotated[int, Query(ge=0, le=100_000, description="Sites to skip (paging)")] = 0,
+    limit: Annotated[
+        int | None, Query(ge=1, le=1000, description="Sites on this page (all when absent)")
+    ] = None,
 ) -> Response:
     nct = normalise_nct_id(nct_id)
     if nct is None:
         raise ApiProblem(400, f"{nct_id!r} is not an NCT ID (NCT followed by 8 digits)", parameter="nct_id")
     return json_response(
-        trial_sites(registry, nct, near=near, radius=radius, recruiting_only=recruiting_only)
+        trial_sites(
+            registry,
+            nct,
+            near=near,
+            radius=radius,
+            recruiting_only=recruiting_only,
+            open_first=open_first,
+            offset=offset,
+            limit=limit,
+        )
     )
