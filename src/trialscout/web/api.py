@@ -44,7 +44,8 @@ NctId = Annotated[
 ]
 
 
-def _nct(text: str) -> str:
+def checked_nct(text: str) -> str:
+    """The NCT ID a path names, normalised; a 400 naming the parameter when it is not one."""
     nct = normalise_nct_id(text)
     if nct is None:
         raise ApiProblem(400, f"{text!r} is not an NCT ID (NCT followed by 8 digits)", parameter="nct_id")
@@ -145,7 +146,7 @@ def search(
     **returns(TrialPage, errors=NOT_FOUND),
 )
 def trial(registry: Registry, nct_id: NctId, related: Annotated[int, Query(ge=0, le=50)] = 5) -> Response:
-    return json_response(trial_page(registry, _nct(nct_id), related=related))
+    return json_response(trial_page(registry, checked_nct(nct_id), related=related))
 
 
 _RECORD_TYPES = {
@@ -171,7 +172,7 @@ _RECORD_TYPES = {
     },
 )
 def record(registry: Registry, nct_id: NctId) -> Response:
-    source, data = original_record(registry, _nct(nct_id))
+    source, data = original_record(registry, checked_nct(nct_id))
     return Response(data, media_type=_RECORD_TYPES.get(source, "application/octet-stream"))
 
 
@@ -181,7 +182,7 @@ def record(registry: Registry, nct_id: NctId) -> Response:
     **returns(TrialCriteria, errors=NOT_FOUND),
 )
 def criteria(registry: Registry, nct_id: NctId) -> Response:
-    return json_response(trial_criteria(registry, _nct(nct_id)))
+    return json_response(trial_criteria(registry, checked_nct(nct_id)))
 
 
 @router.get(
@@ -190,7 +191,7 @@ def criteria(registry: Registry, nct_id: NctId) -> Response:
     **returns(list[SearchHit], errors=NOT_FOUND),
 )
 def related(registry: Registry, nct_id: NctId, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> Response:
-    nct = _nct(nct_id)
+    nct = checked_nct(nct_id)
     registry.store.get(nct)  # 404 for a trial the store does not hold
     return json_response(related_trials(registry, nct, limit))
 
@@ -301,7 +302,7 @@ async def match(registry: Registry, request: Request) -> Response:
     **returns(CheckAnswer, errors=NOT_FOUND | TOO_LARGE),
 )
 async def check(registry: Registry, nct_id: NctId, request: Request) -> Response:
-    nct = _nct(nct_id)
+    nct = checked_nct(nct_id)
     body = await _body(request, PatientBody)
 
     def run() -> CheckAnswer:

@@ -12,15 +12,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from trialscout.geo.complete import DEFAULT_LIMIT, MAX_LIMIT, PlaceSuggestion
 from trialscout.geo.places import Place
-from trialscout.model.nct import normalise_nct_id
 from trialscout.services.places import complete_places, resolve_place_text
 from trialscout.services.sites import TrialSites, trial_sites
+from trialscout.web.api import NctId, checked_nct
 from trialscout.web.deps import Registry
-from trialscout.web.problems import ApiProblem
 from trialscout.web.schemas import NOT_FOUND, json_response, returns
 
 router = APIRouter(prefix="/api/v1", tags=["places"])
@@ -82,10 +81,7 @@ def resolve(
 )
 def sites(
     registry: Registry,
-    nct_id: Annotated[
-        str,
-        Path(description="An NCT ID: NCT followed by 8 digits (NCT06937905)", min_length=1, max_length=40),
-    ],
+    nct_id: NctId,
     near: Annotated[
         str | None,
         Query(max_length=MAX_PLACE_LENGTH, description='A place: "Palo Alto, CA", a US ZIP code, "lat,lon"'),
@@ -100,9 +96,7 @@ def sites(
         int | None, Query(ge=1, le=1000, description="Sites on this page (all when absent)")
     ] = None,
 ) -> Response:
-    nct = normalise_nct_id(nct_id)
-    if nct is None:
-        raise ApiProblem(400, f"{nct_id!r} is not an NCT ID (NCT followed by 8 digits)", parameter="nct_id")
+    nct = checked_nct(nct_id)
     return json_response(
         trial_sites(
             registry,
