@@ -117,6 +117,22 @@ def test_matching_is_pure() -> None:
         assert not reached, f"{name} imports {reached}"
 
 
+def test_the_patient_layer_is_pure() -> None:
+    """trialpage's rules are functions of a record: no store, search, service or edge (the store's
+    result types aside), and no database driver."""
+    edges = (
+        "trialscout.store",
+        "trialscout.search",
+        "trialscout.services",
+        "trialscout.cli",
+        "trialscout.web",
+    )
+    for name, path in in_package("trialscout.trialpage").items():
+        reached = {m for m in imports(path) if m.startswith(edges) and m != "trialscout.store.base"}
+        assert not reached, f"{name} imports {reached}"
+        assert not {m for m in imports(path) if m.split(".")[0] in DATABASE_DRIVERS}, name
+
+
 #: What the command line may use: the services, and what it needs to parse options and render.
 CLI_ALLOWED = (
     "trialscout.cli",
@@ -138,6 +154,7 @@ CLI_ALLOWED = (
     "trialscout.store.sync",  # the sync report types
     "trialscout.store.criteria",  # the parse report type
     "trialscout.web.serve",  # `trialscout serve` starts the HTTP edge
+    "trialscout.trialpage",  # the patient layer's types, for rendering
 )
 SQL = re.compile(
     r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)\b", re.I
