@@ -94,7 +94,7 @@ def _box(org: Organization, role: str, field: str, rows: Sequence[OrganizationTr
     took_part = counted = 0
     left_out: Counter[str] = Counter()
     for row in rows:
-        reason = _not_counted(row)
+        reason = not_counted(row)
         if reason is None:
             took_part += row.enrollment or 0
             counted += 1
@@ -125,7 +125,7 @@ def _box(org: Organization, role: str, field: str, rows: Sequence[OrganizationTr
     )
 
 
-def _not_counted(row: OrganizationTrial) -> str | None:
+def not_counted(row: OrganizationTrial) -> str | None:
     """Why this trial's enrollment does not count towards "took part" (None: it counts)."""
     if row.study_type != _INTERVENTIONAL:
         return "not an interventional trial"
