@@ -237,6 +237,9 @@ class Trial(_Frozen, frozen=True, kw_only=True):
     # records only; legacy XML has none): the hierarchy a concept search walks.
     condition_mesh_ancestors: tuple[MeshTerm, ...] = ()
     intervention_mesh_terms: tuple[MeshTerm, ...] = ()
+    # The broader MeSH terms of the interventions' terms (API v2 only), pooled over all of the
+    # record's intervention terms: the pharmacological classes a drug belongs to.
+    intervention_mesh_ancestors: tuple[MeshTerm, ...] = ()
 
     arm_groups: tuple[ArmGroup, ...] = ()
     interventions: tuple[Intervention, ...] = ()

@@ -155,6 +155,7 @@ def trial_from_study(study: v2.Study) -> Trial:
         condition_mesh_terms=_meshes(derived.condition_browse_module),
         condition_mesh_ancestors=_meshes(derived.condition_browse_module, ancestors=True),
         intervention_mesh_terms=_meshes(derived.intervention_browse_module),
+        intervention_mesh_ancestors=_meshes(derived.intervention_browse_module, ancestors=True),
         arm_groups=tuple(
             ArmGroup(
                 label=a.label or "",

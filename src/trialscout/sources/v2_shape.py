@@ -297,7 +297,7 @@ def _browse(meshes: tuple[MeshTerm, ...], ancestors: tuple[MeshTerm, ...]) -> v2
 
 def _derived(trial: Trial) -> v2.DerivedSection | None:
     conditions = _browse(trial.condition_mesh_terms, trial.condition_mesh_ancestors)
-    interventions = _browse(trial.intervention_mesh_terms, ())
+    interventions = _browse(trial.intervention_mesh_terms, trial.intervention_mesh_ancestors)
     version = trial.source.version_date
     if conditions is None and interventions is None and version is None:
         return None
