@@ -6,6 +6,9 @@ stated, of a date or of facts a service looks up in the store); no I/O.
 Here now:
 
 provenance  `Evidence` (a registry field and its words) and `Derived` (a rule and its evidence)
+design      allocation, masking, control and arms in plain words; doses quoted; drug classes
+team        the research team exactly as registered
+explainers  one line under each section heading of the trial page
 To come (issue 14):
 
 title       a lay title from the experimental arm's interventions, the condition and the acronym
@@ -13,6 +16,4 @@ badges      placebo group, randomized, blinded, pivotal, prior safety data, heal
             results posted
 spots       "about N spots left by <month>": a stated estimator, its inputs and its uncertainty
 staleness   the recruitment reality check graded against the registry copy's date
-design      allocation, masking, control and arms in plain words; drug classes
-team        the research team exactly as registered
 """
