@@ -289,6 +289,10 @@ def _vocab(value: str | None, words: dict[str, str], field: str) -> PlainFact | 
 # -- The control -------------------------------------------------------------------------------
 
 _PLACEBO = re.compile(r"(?<!\bno )(?<!\bnon-)(?<!\bwithout )\bplacebos?\b", re.IGNORECASE)
+#: An arm labelled only "Placebo" is no existing treatment, whatever type it was registered with.
+_PLACEBO_ONLY = re.compile(
+    r"\s*(?:matching |matched )?placebos?(?: group| arm| comparator)?\s*", re.IGNORECASE
+)
 _SHAM = re.compile(r"(?<!\bno )(?<!\bwithout )\bsham\b", re.IGNORECASE)
 
 CONTROL_RULE = (
@@ -336,7 +340,7 @@ def control(trial: Trial) -> PlainFact | None:
             ("active", ArmGroupType.ACTIVE_COMPARATOR),
             ("none", ArmGroupType.NO_INTERVENTION),
         ):
-            if arm.type is arm_type and type_ev is not None:
+            if arm.type is arm_type and type_ev is not None and not _PLACEBO_ONLY.fullmatch(arm.label):
                 found.setdefault(kind, []).extend((label_ev, type_ev))
     for kind in ("placebo", "sham"):
         if kind in found or f"{kind}_given" in found:
@@ -445,7 +449,7 @@ def _group(n: int, arm: ArmGroup, interventions: Sequence[Intervention]) -> Part
         evidence.append(Evidence(field=f"{field}.type", words=arm.type.value))
     return ParticipantGroup(
         label=arm.label,
-        kind=ARM_WORDS[arm.type] if arm.type is not None else NOT_STATED,
+        kind=_arm_kind(arm),
         registered_type=arm.type.value if arm.type is not None else None,
         description=arm.description,
         interventions=arm.intervention_names,
@@ -456,6 +460,14 @@ def _group(n: int, arm: ArmGroup, interventions: Sequence[Intervention]) -> Part
             evidence=tuple(evidence),
         ),
     )
+
+
+def _arm_kind(arm: ArmGroup) -> str:
+    if arm.type is None:
+        return NOT_STATED
+    if arm.type is not ArmGroupType.PLACEBO_COMPARATOR and _PLACEBO_ONLY.fullmatch(arm.label):
+        return f"placebo group (registered as {ARM_WORDS[arm.type].split(' (')[0]})"
+    return ARM_WORDS[arm.type]
 
 
 def _unique_quotes(quotes: Iterable[DoseQuote]) -> list[DoseQuote]:
@@ -475,7 +487,7 @@ CLASS_WORDS = {
     "Antibodies, Monoclonal, Humanized": "monoclonal antibody",
     "Antibodies, Bispecific": "bispecific antibody",
     "Antineoplastic Agents": "anticancer drug",
-    "Antineoplastic Agents, Immunological": "anticancer immunotherapy",
+    "Antineoplastic Agents, Immunological": "immunological anticancer drug",
     "Antineoplastic Agents, Phytogenic": "plant-derived anticancer drug",
     "Antineoplastic Agents, Alkylating": "alkylating anticancer drug",
     "Antineoplastic Agents, Hormonal": "hormonal anticancer drug",
