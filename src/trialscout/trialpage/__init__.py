@@ -9,11 +9,11 @@ provenance  `Evidence` (a registry field and its words) and `Derived` (a rule an
 design      allocation, masking, control and arms in plain words; doses quoted; drug classes
 team        the research team exactly as registered
 explainers  one line under each section heading of the trial page
+spots       "about N spots left by <month>": a stated estimator, its inputs and its range
+            (staleness, graded against the registry copy's date: trialscout.model.recruitment)
 To come (issue 14):
 
 title       a lay title from the experimental arm's interventions, the condition and the acronym
 badges      placebo group, randomized, blinded, pivotal, prior safety data, healthy volunteers,
             results posted
-spots       "about N spots left by <month>": a stated estimator, its inputs and its uncertainty
-staleness   the recruitment reality check graded against the registry copy's date
 """
