@@ -56,7 +56,8 @@ def main() -> None:
     new: Counter[tuple[str, str]] = Counter()
     sources: Counter[str] = Counter()
     no_spots: Counter[str] = Counter()
-    spots = 0
+    spots = closing = 0
+    kinds: Counter[str] = Counter()
     shares: list[float] = []
     closed_shares: list[float] = []
     for (record,) in conn.execute("SELECT record FROM trials"):
@@ -73,6 +74,8 @@ def main() -> None:
             no_spots[_bucket(why_no_spots(trial, check) or "")] += 1
         else:
             spots += 1
+            closing += estimate.closing
+            kinds[estimate.text.split(" ")[0]] += 1
             if status is OverallStatus.RECRUITING:
                 shares.append(estimate.elapsed_share)
     # The estimator's blind spot, measured: trials whose enrolment had closed by the copy date
@@ -101,7 +104,7 @@ def main() -> None:
     for (status_name, grade), n in sorted(new.items()):
         print(f"  {status_name:25} {grade:25} {n:5}")
     print("  as of:", dict(sources))
-    print("Spots estimates:", spots, "of", sum(new.values()), "open trials")
+    print("Spots estimates:", spots, "of", sum(new.values()), "open trials;", dict(kinds), "closing:", closing)
     for reason, n in no_spots.most_common():
         print(f"  no estimate: {reason:60} {n:5}")
     if shares:

@@ -12,7 +12,8 @@ says it is open (recruiting, not yet recruiting, enrolling by invitation, availa
   record last updated) over `CONFIRMED_WITHIN_DAYS` before the copy date (US law asks sponsors to
   update a record at least every 12 months; the registry turns an open status UNKNOWN once it has
   gone 2 years unverified past its completion date); or its anticipated primary completion date
-  passed by less than `PROBABLY_CLOSED_AFTER_DAYS`; or it says RECRUITING and none of its sites
+  passed by less than `PROBABLY_CLOSED_AFTER_DAYS` (unless its status has also gone unverified for
+  two years: the registry's own UNKNOWN rule, so probably closed); or it says RECRUITING and none of its sites
   is recruiting, though some are not closed.
 - ``CURRENT``: none of these.
 
@@ -119,6 +120,7 @@ def check_recruitment(trial: Trial, today: dt.date) -> RecruitmentCheck:
                     words="(not stated)",
                 )
             )
+    findings = _unknown_by_registry_rule(findings)
     grade = _grade(status, findings)
     return RecruitmentCheck(
         possibly_stale=grade in (RecruitmentGrade.NOT_CONFIRMED_RECENTLY, RecruitmentGrade.PROBABLY_CLOSED),
@@ -139,6 +141,24 @@ def _as_of(trial: Trial, today: dt.date) -> tuple[dt.date, AsOfSource]:
         except ValueError:
             pass
     return today, AsOfSource.TODAY
+
+
+def _unknown_by_registry_rule(findings: list[Finding]) -> list[Finding]:
+    """A passed primary completion date and a status unverified for two years: the registry's own
+    rule would call the status UNKNOWN, so the trial is probably closed."""
+    unverified = any(f.reason.endswith("(over two years)") for f in findings if f.field != _PCD_FIELD)
+    if not unverified:
+        return findings
+    return [
+        msgspec.structs.replace(
+            f,
+            grade=RecruitmentGrade.PROBABLY_CLOSED,
+            reason=f.reason + ", and its status has gone unverified for over two years",
+        )
+        if f.field == _PCD_FIELD and f.grade is RecruitmentGrade.NOT_CONFIRMED_RECENTLY
+        else f
+        for f in findings
+    ]
 
 
 def _grade(status: OverallStatus | None, findings: list[Finding]) -> RecruitmentGrade:

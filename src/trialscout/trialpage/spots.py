@@ -17,8 +17,9 @@ run from the start date to the primary completion date (an upper bound on the ac
 the primary completion date is the last participant's last primary-outcome visit), with ``f`` the
 share of that window elapsed. Steady accrual would have enrolled ``target * f``; accrual that
 ramps up as sites open (a rate rising linearly from zero) would have enrolled ``target * f**2``.
-The spots left lie between the two: ``target * (1 - f)`` to ``target * (1 - f**2)``. Before the
-start date (or NOT_YET_RECRUITING) every place is left: the target itself.
+The spots left lie between the two: ``target * (1 - f)`` to ``target * (1 - f**2)``, rounded outwards
+to two significant figures from 100 on. Before the start date (or NOT_YET_RECRUITING) every place
+is left: the target itself. Past 90% of the window the page says "few if any" instead of a number.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 
 import msgspec
 
@@ -38,6 +40,10 @@ from trialscout.trialpage.sponsor import PLAUSIBLE_ENROLLMENT
 SPOTS_STATUSES: frozenset[OverallStatus] = frozenset(
     {OverallStatus.RECRUITING, OverallStatus.NOT_YET_RECRUITING}
 )
+#: Past this share of the start -> primary completion window, enrolment has often closed: of the
+#: trials in our store that had closed enrolment before their primary completion date, half had
+#: closed by 93% of it (scripts/patient_layer_staleness.py). The page then says "few if any".
+CLOSING_SHARE = 0.9
 _NINES = re.compile(r"9{3,}")
 _STATUS = "protocolSection.statusModule"
 
@@ -58,6 +64,7 @@ class SpotsEstimate(msgspec.Struct, frozen=True, kw_only=True):
     as_of: str  # ISO date the estimate is for
     month: str  # "Mar 2024", the month of ``as_of``
     elapsed_share: float  # of the start -> primary completion window, 0..1
+    closing: bool  # over `CLOSING_SHARE` of the window has passed: enrolment may have closed
     text: str  # "About 40-67 spots left by Mar 2024 (estimate)"
     derived: Derived
 
@@ -110,15 +117,25 @@ def spots_left(trial: Trial, check: RecruitmentCheck) -> SpotsEstimate | None:
     share = 0.0
     if trial.overall_status is OverallStatus.RECRUITING and as_of > start:
         share = min(1.0, (as_of - start).days / (end - start).days)
-    low = math.floor(target * (1 - share))
-    high = math.ceil(target * (1 - share * share))
+    low = _round(target * (1 - share), math.floor)
+    high = _round(target * (1 - share * share), math.ceil)
     month = as_of.strftime("%b %Y")
-    count = f"{low}" if low == high else f"{low}-{high}"
-    text = (
-        f"All {target} spots open as of {month} (not yet recruiting)"
-        if share == 0.0
-        else f"About {count} spots left by {month} (estimate)"
-    )
+    count = f"{low:,}" if low == high else f"{low:,}-{high:,}"
+    closing = share >= CLOSING_SHARE
+    if share == 0.0:
+        why = (
+            "not yet recruiting"
+            if trial.overall_status is OverallStatus.NOT_YET_RECRUITING
+            else "its start date is ahead"
+        )
+        text = f"All {target:,} spots open as of {month} ({why})"
+    elif closing:
+        text = (
+            f"Few if any spots left by {month}: {share:.0%} of the time to primary completion"
+            f" ({trial.primary_completion_date.date}) has passed (estimate: {count} of {target:,})"
+        )
+    else:
+        text = f"About {count} spots left of {target:,} by {month} (estimate)"
     evidence = (
         Evidence(field=f"{_STATUS}.overallStatus", words=str(trial.overall_status)),
         Evidence(
@@ -143,9 +160,18 @@ def spots_left(trial: Trial, check: RecruitmentCheck) -> SpotsEstimate | None:
         as_of=check.as_of,
         month=month,
         elapsed_share=round(share, 3),
+        closing=closing,
         text=text,
         derived=Derived(rule=rule, evidence=evidence),
     )
+
+
+def _round(value: float, direction: Callable[[float], int]) -> int:
+    """Whole places; two significant figures from 100 on ("about 3,800-5,500", not "3,870-5,419")."""
+    if value < 100:
+        return direction(value)
+    scale = int(10 ** (len(str(int(value))) - 2))
+    return direction(value / scale) * scale
 
 
 def _date_words(date: RegistryDate) -> str:
