@@ -104,7 +104,8 @@ def main() -> None:
     for (status_name, grade), n in sorted(new.items()):
         print(f"  {status_name:25} {grade:25} {n:5}")
     print("  as of:", dict(sources))
-    print("Spots estimates:", spots, "of", sum(new.values()), "open trials;", dict(kinds), "closing:", closing)
+    print("Spots estimates:", spots, "of", sum(new.values()), "open trials;", dict(kinds))
+    print("  of which 'few if any' (past 90% of the window):", closing)
     for reason, n in no_spots.most_common():
         print(f"  no estimate: {reason:60} {n:5}")
     if shares:
