@@ -7,7 +7,8 @@ says it is open (recruiting, not yet recruiting, enrolling by invitation, availa
   one passed by over `PROBABLY_CLOSED_AFTER_DAYS` (the primary completion date is the last
   participant's last primary-outcome visit, so enrolment closed before it); or it says RECRUITING
   and every site that carries a status is closed (active not recruiting, completed, suspended,
-  terminated, withdrawn).
+  terminated, withdrawn); or its enrollment is an ACTUAL count (the registry's figure turns from
+  a target into a count once enrolment closes).
 - ``NOT_CONFIRMED_RECENTLY``: its status was last verified (or, with no verification date, its
   record last updated) over `CONFIRMED_WITHIN_DAYS` before the copy date (US law asks sponsors to
   update a record at least every 12 months; the registry turns an open status UNKNOWN once it has
@@ -33,7 +34,7 @@ from enum import StrEnum
 
 import msgspec
 
-from trialscout.model.enums import OPEN_STATUSES, OverallStatus
+from trialscout.model.enums import OPEN_STATUSES, DateType, OverallStatus
 from trialscout.model.trial import Trial
 
 CONFIRMED_WITHIN_DAYS = 365
@@ -98,6 +99,7 @@ _STATUS_FIELD = "protocolSection.statusModule.overallStatus"
 _PCD_FIELD = "protocolSection.statusModule.primaryCompletionDateStruct"
 _VERIFIED_FIELD = "protocolSection.statusModule.statusVerifiedDate"
 _UPDATED_FIELD = "protocolSection.statusModule.lastUpdatePostDateStruct.date"
+_ENROLLMENT_FIELD = "protocolSection.designModule.enrollmentInfo"
 _SITES_FIELD = "protocolSection.contactsLocationsModule.locations[].status"
 
 
@@ -110,6 +112,7 @@ def check_recruitment(trial: Trial, today: dt.date) -> RecruitmentCheck:
         findings.extend(_completion(trial, status, as_of))
         findings.extend(_confirmation(trial, as_of))
         findings.extend(_sites(trial, status))
+        findings.extend(_enrolled(trial))
         if source is AsOfSource.TODAY and findings:
             findings.append(
                 Finding(
@@ -240,6 +243,21 @@ def _sites(trial: Trial, status: OverallStatus | None) -> list[Finding]:
             grade=RecruitmentGrade.NOT_CONFIRMED_RECENTLY,
             field=_SITES_FIELD,
             words=words,
+        )
+    ]
+
+
+def _enrolled(trial: Trial) -> list[Finding]:
+    enrollment = trial.enrollment
+    if enrollment is None or enrollment.type is not DateType.ACTUAL or not enrollment.count:
+        return []
+    return [
+        Finding(
+            reason=f"its enrollment is an actual count ({enrollment.count}), which the registry"
+            " records once enrolment has closed",
+            grade=RecruitmentGrade.PROBABLY_CLOSED,
+            field=_ENROLLMENT_FIELD,
+            words=f"{enrollment.count} (ACTUAL)",
         )
     ]
 

@@ -74,9 +74,6 @@ def why_no_spots(trial: Trial, check: RecruitmentCheck) -> str | None:
     status = trial.overall_status
     if status not in SPOTS_STATUSES:
         return f"its status is {status.value if status else 'not stated'}"
-    if check.grade is not RecruitmentGrade.CURRENT:
-        grade = check.grade.value if check.grade else "not graded"
-        return f"its recruiting status is {grade}"
     enrollment = trial.enrollment
     if enrollment is None or enrollment.count is None:
         return "no enrollment figure"
@@ -90,6 +87,9 @@ def why_no_spots(trial: Trial, check: RecruitmentCheck) -> str | None:
         return f"its enrollment target ({enrollment.count}) looks like a placeholder"
     if enrollment.count > PLAUSIBLE_ENROLLMENT:
         return f"its enrollment target ({enrollment.count:,}) is implausible (over {PLAUSIBLE_ENROLLMENT:,})"
+    if check.grade is not RecruitmentGrade.CURRENT:
+        grade = check.grade.value if check.grade else "not graded"
+        return f"its recruiting status is {grade}"
     if trial.start_date is None:
         return "no start date"
     if trial.primary_completion_date is None:
