@@ -35,7 +35,7 @@ from enum import StrEnum
 import msgspec
 
 from trialscout.model.enums import OPEN_STATUSES, DateType, OverallStatus
-from trialscout.model.trial import Trial
+from trialscout.model.trial import RegistryDate, Trial
 
 CONFIRMED_WITHIN_DAYS = 365
 PROBABLY_CLOSED_AFTER_DAYS = 183  # six months
@@ -201,8 +201,9 @@ def _confirmation(trial: Trial, as_of: dt.date) -> list[Finding]:
     if when is None:
         return []
     try:
-        days = (as_of - _first_day(when)).days
-    except ValueError:
+        # "2024-12" may mean any day of December: count from its last day (the benefit of the doubt).
+        days = (as_of - RegistryDate(date=when).latest()).days
+    except (ValueError, IndexError):
         return []
     if days <= CONFIRMED_WITHIN_DAYS:
         return []
