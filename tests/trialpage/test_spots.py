@@ -101,3 +101,12 @@ def test_an_estimate_encodes_as_json() -> None:
     estimate = spots(v2("NCT06576635"))
     decoded = msgspec.json.decode(msgspec.json.encode(estimate), type=SpotsEstimate)
     assert decoded == estimate
+
+
+def test_a_rolling_protocol_gets_no_spots() -> None:
+    # Opened 2000-03-22, primary completion 2048-11-30, target 3000: no planned accrual to spread.
+    with zipfile.ZipFile(XML_SLICE) as archive:
+        trial = trial_from_xml(parse_xml(archive.read("NCT0000xxxx/NCT00004847.xml")))
+    assert spots(trial) is None
+    reason = why_no_spots(trial, check_recruitment(trial, TODAY))
+    assert reason == "it runs over 10 years from start to primary completion (a rolling protocol)"

@@ -10,7 +10,8 @@ closes. So "spots left" is an estimate, and it is shown only where it can mean s
   gets no "spots left": the seed page's "~67 spots left by Apr 2026" was for a trial whose
   enrolment closed in 2022),
 - its enrollment is a target (ESTIMATED), plausible (not a 999-style placeholder, not over
-  100,000), and it has a start date and a primary completion date.
+  100,000), and it has a start date and a primary completion date at most 10 years apart (a
+  longer window is a rolling protocol, whose accrual no straight line describes).
 
 The estimator, evaluated at the registry copy's date (``check.as_of``): enrolment is assumed to
 run from the start date to the primary completion date (an upper bound on the accrual window, as
@@ -44,6 +45,9 @@ SPOTS_STATUSES: frozenset[OverallStatus] = frozenset(
 #: trials in our store that had closed enrolment before their primary completion date, half had
 #: closed by 93% of it (scripts/patient_layer_staleness.py). The page then says "few if any".
 CLOSING_SHARE = 0.9
+#: A start-to-primary-completion window longer than this is a rolling protocol (NIH Clinical Center
+#: studies opened in 1995 with a primary completion date of 2030 or 2048), not a planned accrual.
+MAX_WINDOW_YEARS = 10
 _NINES = re.compile(r"9{3,}")
 _STATUS = "protocolSection.statusModule"
 
@@ -94,8 +98,11 @@ def why_no_spots(trial: Trial, check: RecruitmentCheck) -> str | None:
         return "no start date"
     if trial.primary_completion_date is None:
         return "no primary completion date"
-    if trial.primary_completion_date.latest() <= trial.start_date.earliest():
+    window = trial.primary_completion_date.latest() - trial.start_date.earliest()
+    if window.days <= 0:
         return "its primary completion date is not after its start date"
+    if window.days > MAX_WINDOW_YEARS * 365:
+        return f"it runs over {MAX_WINDOW_YEARS} years from start to primary completion (a rolling protocol)"
     if check.as_of is None:
         return "its recruitment check has no date"
     return None
