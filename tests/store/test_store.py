@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import AACT, NSCLC, TODAY
+from trialscout.model.recruitment import check_recruitment
 from trialscout.store.base import Outcome
 from trialscout.store.load import load_paths
 from trialscout.store.sqlite import SQLiteStore
@@ -144,21 +145,26 @@ def test_outcomes_have_user_facing_names() -> None:
     assert [o.value for o in Outcome] == ["new", "updated", "unchanged", "superseded"]
 
 
-def test_recruitment_checks_are_stored_and_refreshed(store: SQLiteStore) -> None:
+def test_recruitment_checks_are_stored_and_judged_by_the_copy_date(store: SQLiteStore) -> None:
     load_paths(store, [NSCLC], today=dt.date(2025, 12, 10), workers=0)
     conn = sqlite3.connect(store.path)
-    flagged_then = conn.execute("SELECT count(*) FROM trials WHERE possibly_stale=1").fetchone()[0]
+    query = "SELECT nct_id FROM trials WHERE possibly_stale=1 ORDER BY nct_id"
+    flagged_then = [row[0] for row in conn.execute(query)]
+    # The export was made on 2025-12-09: a later "today" cannot make its records any older,
+    # so a refresh two years on flags exactly the same trials (issue 14: judge the copy's date).
     store.refresh_recruitment_checks(dt.date(2028, 1, 1))
-    flagged_later = conn.execute("SELECT count(*) FROM trials WHERE possibly_stale=1").fetchone()[0]
-    recruiting = conn.execute("SELECT count(*) FROM trials WHERE overall_status='RECRUITING'").fetchone()[0]
-    assert recruiting == 26
-    # Two years after the export every open trial's record is over two years old.
-    assert flagged_then < flagged_later
+    flagged_later = [row[0] for row in conn.execute(query)]
+    assert flagged_later == flagged_then
+    later = dt.date(2028, 1, 1)
+    checks = {nct: check_recruitment(store.trial(nct), later) for nct in store.nct_ids()}
+    expected = sorted(nct for nct, check in checks.items() if check.possibly_stale)
+    assert flagged_then == expected
+    # 18 of the 36 open trials: probably closed or not confirmed within a year of the copy.
     open_trials = conn.execute(
         "SELECT count(*) FROM trials"
         " WHERE overall_status IN ('RECRUITING','NOT_YET_RECRUITING','ENROLLING_BY_INVITATION')"
     ).fetchone()[0]
-    assert flagged_later == open_trials
+    assert (len(flagged_then), open_trials) == (18, 36)
 
 
 def test_a_parallel_load_after_reading_the_same_archive_here_stores_everything(tmp_path: Path) -> None:
