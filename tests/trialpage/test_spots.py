@@ -110,3 +110,11 @@ def test_a_rolling_protocol_gets_no_spots() -> None:
     assert spots(trial) is None
     reason = why_no_spots(trial, check_recruitment(trial, TODAY))
     assert reason == "it runs over 10 years from start to primary completion (a rolling protocol)"
+
+
+def test_a_retrospective_study_has_no_places_to_fill() -> None:
+    # A recruiting retrospective study "targets" 4,000 records already collected: no one can join.
+    trial = v2("NCT06317558")
+    assert trial.enrollment is not None and trial.enrollment.count == 4000
+    assert spots(trial) is None
+    assert "retrospective" in (why_no_spots(trial, check_recruitment(trial, TODAY)) or "")

@@ -9,6 +9,8 @@ closes. So "spots left" is an estimate, and it is shown only where it can mean s
 - its recruitment check grades it CURRENT (a trial probably closed, or not confirmed recently,
   gets no "spots left": the seed page's "~67 spots left by Apr 2026" was for a trial whose
   enrolment closed in 2022),
+- it is not a retrospective study (one of records already collected: NCT05894590, a cohort of
+  people already vaccinated, "targets" 8,000 and has no place to offer anyone),
 - its enrollment is a target (ESTIMATED), plausible (not a 999-style placeholder, not over
   100,000), and it has a start date and a primary completion date at most 10 years apart (a
   longer window is a rolling protocol, whose accrual no straight line describes).
@@ -41,9 +43,10 @@ from trialscout.trialpage.sponsor import PLAUSIBLE_ENROLLMENT
 SPOTS_STATUSES: frozenset[OverallStatus] = frozenset(
     {OverallStatus.RECRUITING, OverallStatus.NOT_YET_RECRUITING}
 )
-#: Past this share of the start -> primary completion window, enrolment has often closed: of the
-#: trials in our store that had closed enrolment before their primary completion date, half had
-#: closed by 93% of it (scripts/patient_layer_staleness.py). The page then says "few if any".
+#: Past this share of the start -> primary completion window the page says "few if any". Of the
+#: trials in our store whose enrolment had closed before their primary completion date, half had
+#: already closed when 93% of the window had passed (their copy's date fell there; when exactly
+#: each closed the registry does not say: scripts/patient_layer_staleness.py).
 CLOSING_SHARE = 0.9
 #: A start-to-primary-completion window longer than this is a rolling protocol (NIH Clinical Center
 #: studies opened in 1995 with a primary completion date of 2030 or 2048), not a planned accrual.
@@ -89,6 +92,8 @@ def why_no_spots(trial: Trial, check: RecruitmentCheck) -> str | None:
         return "its enrollment target is zero"
     if _NINES.fullmatch(str(enrollment.count)):
         return f"its enrollment target ({enrollment.count}) looks like a placeholder"
+    if trial.design is not None and trial.design.time_perspective == "RETROSPECTIVE":
+        return "it studies records already collected (a retrospective study): it has no places to fill"
     if enrollment.count > PLAUSIBLE_ENROLLMENT:
         return f"its enrollment target ({enrollment.count:,}) is implausible (over {PLAUSIBLE_ENROLLMENT:,})"
     if check.grade is not RecruitmentGrade.CURRENT:
