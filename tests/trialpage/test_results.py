@@ -6,6 +6,7 @@ precedes the break, and a record without results gives no summary."""
 from __future__ import annotations
 
 import functools
+import json
 import zipfile
 
 from tests.conftest import AACT, XML_SLICE, v2_studies
@@ -110,6 +111,26 @@ def test_a_legacy_xml_record_reads_into_the_same_summary() -> None:
     # The "Total" category gives each group's totals; it is not a term.
     assert [(g.affected, g.at_risk) for g in events.groups] == [(0, 104), (0, 105)]
     assert events.top_terms == () and events.terms == 0
+
+
+def test_serious_totals_are_not_the_mortality_totals_beside_them() -> None:
+    # The "Total" category lists "Total, all-cause mortality" (0 of 12) before "Total, serious
+    # adverse events" (1 of 12): the page gives the second.
+    events = summary(XML, xml_raw("NCT00003656")).serious_adverse_events
+    assert events is not None
+    assert [(g.affected, g.at_risk) for g in events.groups] == [(1, 12), (0, 14)]
+    assert [(t.term, t.affected) for t in events.top_terms] == [("Leukopenia", 1)]
+
+
+def test_a_total_group_is_not_counted_twice_in_the_terms() -> None:
+    # PEAR-004 vs sham, with a "Total" event group: suicidal ideation 0 + 1, and 1 in Total.
+    study = next(
+        s for s in v2_studies() if s["protocolSection"]["identificationModule"]["nctId"] == "NCT03751280"
+    )
+    events = summary(V2, json.dumps(study).encode()).serious_adverse_events
+    assert events is not None
+    assert [(g.title, g.affected, g.at_risk) for g in events.groups][-1] == ("Total", 1, 110)
+    assert [(t.term, t.affected) for t in events.top_terms] == [("Suicidal ideation", 1)]
 
 
 def test_a_legacy_xml_p_value_and_standard_deviation() -> None:

@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from trialscout.model.enums import DateType, OverallStatus, SourceFormat
-from trialscout.model.trial import Trial
+from trialscout.model.trial import RegistryDate, Trial
 from trialscout.trialpage.provenance import Derived, Evidence
 
 #: A summary, not the registry's results tables: at most this many groups of each table.
@@ -168,49 +168,35 @@ class PostedResults(msgspec.Struct, frozen=True, kw_only=True):
 def results_status(trial: Trial) -> ResultsStatus:
     """'Results posted <date>', 'Results pending', or 'No results posted' with the reason."""
     posted_date = trial.results_first_posted_date
+    status = trial.overall_status
     evidence = [Evidence(field="hasResults", words=str(trial.has_results).lower())]
+    posted = trial.has_results or posted_date is not None
+    when = posted_date.date if posted_date is not None else None
     if posted_date is not None:
         evidence.append(
-            Evidence(
-                field=f"{_STATUS}.resultsFirstPostDateStruct",
-                words=_date_words(posted_date.date, posted_date.type),
-            )
+            Evidence(field=f"{_STATUS}.resultsFirstPostDateStruct", words=_date_words(posted_date))
         )
-    if trial.has_results or posted_date is not None:
-        when = posted_date.date if posted_date is not None else None
-        text = f"Results posted {when}" if when else "Results posted (the registry gives no date)"
-        return ResultsStatus(
-            posted=True,
-            text=text,
-            first_posted=when,
-            derived=Derived(rule=STATUS_RULE, evidence=tuple(evidence)),
-        )
-    status = trial.overall_status
-    if status is not None:
+    if not posted and status is not None:
         evidence.append(Evidence(field=f"{_STATUS}.overallStatus", words=status.value))
-    if status in _RUNNING:
+    if posted:
+        text = f"Results posted {when}" if when else "Results posted (the registry gives no date)"
+    elif status in _RUNNING:
         text = "Results pending: not yet posted"
-    elif status in _FINISHED_WORDS:
-        text = "No results posted"
-        done = trial.completion_date or trial.primary_completion_date
-        if done is not None and done.type is not DateType.ESTIMATED:
-            name = "completionDateStruct" if done is trial.completion_date else "primaryCompletionDateStruct"
-            evidence.append(Evidence(field=f"{_STATUS}.{name}", words=_date_words(done.date, done.type)))
-            text += f" (the trial {_FINISHED_WORDS[status]} in {done.date[:4]})"
     elif status is OverallStatus.WITHDRAWN:
         text = "No results posted (the trial was withdrawn)"
     else:
         text = "No results posted"
-    return ResultsStatus(
-        posted=False,
-        text=text,
-        first_posted=None,
-        derived=Derived(rule=STATUS_RULE, evidence=tuple(evidence)),
-    )
+        done = trial.completion_date or trial.primary_completion_date
+        if status in _FINISHED_WORDS and done is not None and done.type is not DateType.ESTIMATED:
+            name = "completionDateStruct" if done is trial.completion_date else "primaryCompletionDateStruct"
+            evidence.append(Evidence(field=f"{_STATUS}.{name}", words=_date_words(done)))
+            text += f" (the trial {_FINISHED_WORDS[status]} in {done.date[:4]})"
+    derived = Derived(rule=STATUS_RULE, evidence=tuple(evidence))
+    return ResultsStatus(posted=posted, text=text, first_posted=when, derived=derived)
 
 
-def _date_words(date: str, kind: DateType | None) -> str:
-    return f"{date} ({kind.value})" if kind is not None else date
+def _date_words(date: RegistryDate) -> str:
+    return f"{date.date} ({date.type.value})" if date.type is not None else date.date
 
 
 def posted_results(fmt: SourceFormat, raw: bytes) -> PostedResults | None:
@@ -323,7 +309,11 @@ def _xml_section(raw: bytes) -> tuple[dict[str, Any], bool]:
                     (c.get("group_id", ""), c.get("subjects_affected"), c.get("subjects_at_risk"))
                     for c in item.iterfind("counts")
                 ]
-                if system.casefold() == "total":  # "Total, serious adverse events": each group's total
+                if system.casefold() == "total":
+                    # "Total, serious adverse events" gives each group's total; the category may
+                    # also hold "Total, all-cause mortality", which is not it.
+                    if "serious" not in _el(item, "sub_title").casefold():
+                        continue
                     for gid, affected, at_risk in counts:
                         groups.get(gid, {}).update(seriousNumAffected=affected, seriousNumAtRisk=at_risk)
                 else:
@@ -546,10 +536,14 @@ def _events(module: dict[str, Any]) -> SeriousEvents | None:
     groups = [_dict(g) for g in _list(module.get("eventGroups"))]
     if not groups:
         return None
+    # A "Total" group beside the others counts their participants again: not added to the terms.
+    totals = {_text(g.get("id")) for g in groups if _text(g.get("title")).casefold() == "total"}
+    totals = totals if len(totals) < len(groups) else set()
     affected: Counter[tuple[str, str | None]] = Counter()
     for event in map(_dict, _list(module.get("seriousEvents"))):
         key = (_text(event.get("term")) or "(no term given)", _text(event.get("organSystem")) or None)
-        affected[key] += sum(_int(s.get("numAffected")) or 0 for s in map(_dict, _list(event.get("stats"))))
+        stats = [s for s in map(_dict, _list(event.get("stats"))) if _text(s.get("groupId")) not in totals]
+        affected[key] += sum(_int(s.get("numAffected")) or 0 for s in stats)
     return SeriousEvents(
         groups=tuple(
             EventGroup(
