@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import AACT, NSCLC, TODAY
-from trialscout.model.recruitment import check_recruitment
+from trialscout.model.recruitment import RecruitmentGrade, check_recruitment
 from trialscout.store.base import Outcome
 from trialscout.store.load import load_paths
 from trialscout.store.sqlite import SQLiteStore
@@ -105,7 +105,7 @@ def test_schema_migrations_are_recorded_once_and_the_store_uses_wal(tmp_path: Pa
     SQLiteStore(db).close()
     SQLiteStore(db).close()
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,), (3,), (4,)]
+    assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,), (3,), (4,), (5,)]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -125,6 +125,29 @@ def test_the_organizations_migration_fills_in_a_store_made_before_it(tmp_path: P
         rows = a.execute(query).fetchall()
         assert rows == b.execute(query).fetchall()
     assert {role for _, _, role in rows} == {"lead", "collaborator"}
+
+
+def test_the_grade_migration_grades_a_store_made_before_it(tmp_path: Path) -> None:
+    """A store made before trials.stale_grade gets every trial graded as it is opened for
+    writing, the same grades a fresh load stores."""
+    fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
+    with SQLiteStore(fresh) as store:
+        load_paths(store, [NSCLC], today=TODAY, workers=0)
+    shutil.copy(fresh, old)
+    with sqlite3.connect(old) as conn:
+        conn.execute("ALTER TABLE trials DROP COLUMN stale_grade")
+        conn.execute("DELETE FROM schema_migrations WHERE version = 5")
+    SQLiteStore(old).close()  # the writer migrates
+    query = "SELECT nct_id, stale_grade, possibly_stale FROM trials ORDER BY 1"
+    with sqlite3.connect(fresh) as a, sqlite3.connect(old) as b:
+        rows = a.execute(query).fetchall()
+        assert rows == b.execute(query).fetchall()
+    grades = {grade for _, grade, _ in rows}
+    assert grades == {"current", "not-confirmed-recently", "probably-closed", "not-applicable"}
+    with SQLiteStore(old, read_only=True) as store:
+        nct = next(nct for nct, grade, _ in rows if grade == "probably-closed")
+        assert store.get(nct).recruitment_check.grade is RecruitmentGrade.PROBABLY_CLOSED
+        assert store.cards([nct])[nct].stale_grade == "probably-closed"
 
 
 def test_parallel_and_in_process_loads_store_the_same(

@@ -14,6 +14,7 @@ from trialscout.cli.app import Context, cli
 from trialscout.model.enums import Phase
 from trialscout.model.labels import label, phases_label
 from trialscout.model.nct import normalise_nct_id
+from trialscout.model.recruitment import GRADE_WORDS, RecruitmentGrade
 from trialscout.search.results import SearchHit, SearchRequest, SearchResults, Sort
 from trialscout.services.search import related_trials, search_trials
 
@@ -169,7 +170,8 @@ def _cards(hits: tuple[SearchHit, ...], first: int) -> Group:
         if hit.phases:
             head.append(f" · {phases_label(tuple(Phase(p) for p in hit.phases))}")
         if hit.possibly_stale:
-            head.append("  ⚠ possibly stale", style="yellow")
+            grade = GRADE_WORDS.get(RecruitmentGrade(hit.stale_grade)) if hit.stale_grade else None
+            head.append(f"  ⚠ {grade or 'possibly stale'}", style="yellow")
         lines: list[RenderableType] = [head, Padding(Text(hit.title, style="bold"), (0, 0, 0, 5))]
         about = "; ".join(hit.conditions[:3])
         if hit.sponsor:

@@ -61,6 +61,14 @@ class RecruitmentGrade(StrEnum):
     NOT_APPLICABLE = "not-applicable"  # a closed status: nothing to check
 
 
+#: What a page says of each grade of an open status.
+GRADE_WORDS: dict[RecruitmentGrade, str] = {
+    RecruitmentGrade.CURRENT: "confirmed within a year of the registry copy",
+    RecruitmentGrade.NOT_CONFIRMED_RECENTLY: "not confirmed recently",
+    RecruitmentGrade.PROBABLY_CLOSED: "enrolment probably closed",
+}
+
+
 class AsOfSource(StrEnum):
     REGISTRY_COPY = "registry copy"
     TODAY = "today"

@@ -550,6 +550,7 @@ class TrialSearch:
                     last_update=card.last_update,
                     possibly_stale=card.possibly_stale,
                     stale_reasons=card.stale_reasons,
+                    stale_grade=card.stale_grade,
                     score=score if scored else None,
                     nearest_site=nearest,
                     location=location_line(nearest, site_filter, card.overall_status) if nearest else None,

@@ -121,6 +121,8 @@ class SearchHit(msgspec.Struct, frozen=True, kw_only=True):
     last_update: str | None
     possibly_stale: bool
     stale_reasons: tuple[str, ...]
+    # "current", "not-confirmed-recently", "probably-closed" (an open status), "not-applicable"
+    stale_grade: str | None
     score: float | None
     nearest_site: NearestSite | None
     location: str | None  # "Recruiting in Palo Alto (17 mi) +139 other locations"

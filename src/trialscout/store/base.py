@@ -100,6 +100,9 @@ class TrialCard(msgspec.Struct, frozen=True, kw_only=True):
     last_update: str | None
     possibly_stale: bool
     stale_reasons: tuple[str, ...]
+    # The recruitment check's grade: "current", "not-confirmed-recently", "probably-closed",
+    # "not-applicable" (a closed status); None where the store has not graded it.
+    stale_grade: str | None
     conditions: tuple[str, ...]
 
 
@@ -143,6 +146,7 @@ class OrganizationTrial(msgspec.Struct, frozen=True, kw_only=True):
     study_type: str | None
     enrollment: int | None  # None when unknown (the 99999999 sentinel included)
     enrollment_type: str | None  # ACTUAL / ESTIMATED, None when the record does not say
+    stale_grade: str | None = None  # the recruitment check's grade (TrialCard.stale_grade)
 
 
 class InterventionTrial(msgspec.Struct, frozen=True, kw_only=True):

@@ -66,6 +66,7 @@ TRIAL_COLUMNS = (
     "possibly_stale",
     "stale_reasons",
     "stale_checked_on",
+    "stale_grade",
 )
 
 
@@ -180,4 +181,5 @@ def _trial_row(
         int(check.possibly_stale),
         orjson.dumps(check.reasons).decode(),
         check.checked_on,
+        check.grade.value if check.grade else None,
     )

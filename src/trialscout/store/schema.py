@@ -157,6 +157,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             WHERE json_extract(c.value, '$.name') IS NOT NULL;
         """,
     ),
+    Migration(
+        5,
+        "trials.stale_grade: the recruitment check's grade (current, not confirmed recently,"
+        " probably closed), so a result card can say which",
+        """
+        ALTER TABLE trials ADD COLUMN stale_grade TEXT;
+        UPDATE trials SET stale_grade = 'not-applicable'
+            WHERE overall_status IS NULL OR overall_status NOT IN
+                ('RECRUITING', 'NOT_YET_RECRUITING', 'ENROLLING_BY_INVITATION', 'AVAILABLE');
+        -- The open trials are graded again by the store as it opens (SQLiteStore.__init__).
+        UPDATE trials SET stale_checked_on = '' WHERE stale_grade IS NULL;
+        """,
+    ),
 )
 
 

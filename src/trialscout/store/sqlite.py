@@ -26,7 +26,7 @@ import orjson
 from trialscout.eligibility.model import ParsedEligibility
 from trialscout.errors import StoreError, TrialNotFoundError
 from trialscout.model.enums import OPEN_STATUSES, SourceFormat
-from trialscout.model.recruitment import RecruitmentCheck, check_recruitment
+from trialscout.model.recruitment import RecruitmentCheck, RecruitmentGrade, check_recruitment
 from trialscout.model.trial import Trial
 from trialscout.store.base import (
     CriteriaState,
@@ -53,6 +53,8 @@ from trialscout.store.records import (
 from trialscout.store.schema import MIGRATIONS, migrate, pending_migrations
 
 STORE_ID_KEY = "store.id"
+#: The migration that added trials.stale_grade: the store grades its open trials after it.
+GRADE_MIGRATION = 5
 _OPEN_SQL = ",".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES))
 
 
@@ -89,6 +91,9 @@ class SQLiteStore:
             self._writer_lock = _take_writer_lock(self.path)
             conn = self._conn
             self.applied_migrations = migrate(conn)
+            if GRADE_MIGRATION in self.applied_migrations:
+                # The grades of the open trials need the Python check: graded once, here.
+                self.refresh_recruitment_checks(dt.date.today())
             conn.execute(
                 "INSERT INTO state(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
                 (STORE_ID_KEY, uuid.uuid4().hex),
@@ -203,12 +208,12 @@ class SQLiteStore:
     def get(self, nct_id: str) -> StoredTrial:
         row = self._conn.execute(
             "SELECT record, source_file, source_record, loaded_at, possibly_stale, stale_reasons,"
-            " stale_checked_on FROM trials WHERE nct_id=?",
+            " stale_checked_on, stale_grade FROM trials WHERE nct_id=?",
             (nct_id,),
         ).fetchone()
         if row is None:
             raise TrialNotFoundError(nct_id)
-        record, file, source_record, loaded_at, stale, reasons, checked_on = row
+        record, file, source_record, loaded_at, stale, reasons, checked_on, grade = row
         return StoredTrial(
             trial=TRIAL_DECODER.decode(record),
             source_file=file,
@@ -218,6 +223,7 @@ class SQLiteStore:
                 possibly_stale=bool(stale),
                 reasons=REASONS_DECODER.decode(reasons) if reasons else (),
                 checked_on=checked_on or "",
+                grade=RecruitmentGrade(grade) if grade else None,
             ),
         )
 
@@ -320,7 +326,7 @@ class SQLiteStore:
             marks = ",".join("?" * len(chunk))
             rows += self._conn.execute(
                 "SELECT nct_id, brief_title, official_title, overall_status, phases, study_type,"
-                " lead_sponsor, start_date, last_update, possibly_stale, stale_reasons"
+                " lead_sponsor, start_date, last_update, possibly_stale, stale_reasons, stale_grade"
                 f" FROM trials WHERE nct_id IN ({marks})",
                 chunk,
             ).fetchall()
@@ -334,7 +340,8 @@ class SQLiteStore:
     def organization_trials(self, name: str) -> list[OrganizationTrial]:
         rows = self._conn.execute(
             "SELECT t.nct_id, min(o.role), t.overall_status, t.study_type, t.enrollment,"
-            " t.enrollment_type FROM organizations AS o JOIN trials AS t ON t.nct_id = o.nct_id"
+            " t.enrollment_type, t.stale_grade"
+            " FROM organizations AS o JOIN trials AS t ON t.nct_id = o.nct_id"
             " WHERE o.name = ? COLLATE NOCASE GROUP BY t.nct_id ORDER BY t.nct_id",
             (name,),
         ).fetchall()
@@ -346,8 +353,9 @@ class SQLiteStore:
                 study_type=study_type,
                 enrollment=enrollment,
                 enrollment_type=enrollment_type,
+                stale_grade=grade,
             )
-            for nct, role, status, study_type, enrollment, enrollment_type in rows
+            for nct, role, status, study_type, enrollment, enrollment_type, grade in rows
         ]
 
     def intervention_trials(
@@ -558,25 +566,24 @@ class SQLiteStore:
         self._writable()
         conn = self._conn
         rows = conn.execute(
-            "SELECT nct_id, record, possibly_stale FROM trials WHERE stale_checked_on < ?"
+            "SELECT nct_id, record, stale_grade FROM trials WHERE stale_checked_on < ?"
             f" AND (possibly_stale=1 OR overall_status IN ({_OPEN_SQL}))",
             (today.isoformat(),),
         ).fetchall()
-        checked: list[tuple[int, str, str, str]] = []
-        flipped: list[tuple[int, str, str, str]] = []
-        for nct_id, record, was_stale in rows:
+        checked: list[tuple[int, str, str, str | None, str]] = []
+        flipped: list[tuple[int, str, str, str | None, str]] = []
+        for nct_id, record, was in rows:
             check = check_recruitment(TRIAL_DECODER.decode(record), today)
-            values = (
-                int(check.possibly_stale),
-                orjson.dumps(check.reasons).decode(),
-                check.checked_on,
-                nct_id,
-            )
-            (flipped if bool(was_stale) != check.possibly_stale else checked).append(values)
+            grade = check.grade.value if check.grade else None
+            reasons = orjson.dumps(check.reasons).decode()
+            values = (int(check.possibly_stale), reasons, check.checked_on, grade, nct_id)
+            (flipped if was != grade else checked).append(values)
         if checked or flipped:
             with conn:
                 conn.execute("BEGIN IMMEDIATE")
-                update = "UPDATE trials SET possibly_stale=?, stale_reasons=?, stale_checked_on=?"
+                update = (
+                    "UPDATE trials SET possibly_stale=?, stale_reasons=?, stale_checked_on=?, stale_grade=?"
+                )
                 conn.executemany(update + " WHERE nct_id=?", checked)
                 if flipped:
                     seq = self.last_change_seq() + 1
@@ -676,7 +683,8 @@ def _take_writer_lock(path: Path) -> IO[bytes]:
 
 
 def _card(row: tuple[Any, ...], conditions: list[str]) -> TrialCard:
-    nct_id, brief, official, status, phases, study_type, sponsor, start_date, updated, stale, reasons = row
+    nct_id, brief, official, status, phases, study_type, sponsor, start_date, updated, *stale_columns = row
+    stale, reasons, grade = stale_columns
     return TrialCard(
         nct_id=nct_id,
         brief_title=brief,
@@ -689,6 +697,7 @@ def _card(row: tuple[Any, ...], conditions: list[str]) -> TrialCard:
         last_update=updated,
         possibly_stale=bool(stale),
         stale_reasons=tuple(orjson.loads(reasons)) if reasons else (),
+        stale_grade=grade,
         conditions=tuple(conditions),
     )
 
