@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 import msgspec
 
 from trialscout.model.enums import OPEN_STATUSES, OverallStatus, StudyType
+from trialscout.model.recruitment import RecruitmentGrade
 from trialscout.model.trial import Organization, Trial
 from trialscout.store.base import OrganizationTrial
 from trialscout.trialpage.provenance import Derived, Evidence
@@ -32,6 +33,7 @@ _NINES = re.compile(r"9{3,}")
 _MODULE = "protocolSection.sponsorCollaboratorsModule"
 _OPEN = frozenset(s.value for s in OPEN_STATUSES)
 _RECRUITING = OverallStatus.RECRUITING.value
+_DOUBT = frozenset({RecruitmentGrade.NOT_CONFIRMED_RECENTLY.value, RecruitmentGrade.PROBABLY_CLOSED.value})
 _INTERVENTIONAL = StudyType.INTERVENTIONAL.value
 
 COUNTING_RULE = (
@@ -39,7 +41,9 @@ COUNTING_RULE = (
     "'Took part' adds the actual enrollment of interventional trials; not added: anticipated "
     "targets (the trial is still enrolling, or never said), observational studies (their counts "
     "are often records of existing data), placeholders such as 9999, and counts over "
-    f"{PLAUSIBLE_ENROLLMENT:,}."
+    f"{PLAUSIBLE_ENROLLMENT:,}. 'Open now' and 'recruiting' count the trials whose open status"
+    " holds up against the rest of their record (the recruitment check); the others are counted"
+    " aside as in doubt."
 )
 
 
@@ -58,8 +62,12 @@ class OrganizationBox(msgspec.Struct, frozen=True, kw_only=True):
     agency_class: str | None  # INDUSTRY, NIH, OTHER, ... as registered
     trials: int  # trials in this store it leads or collaborates on
     as_lead: int
-    open_now: int  # of those, open: recruiting, not yet recruiting, by invitation, available
-    recruiting_now: int  # of those, RECRUITING
+    # Of those, open (recruiting, not yet recruiting, by invitation, available) and RECRUITING,
+    # counting only the trials whose open status holds up (graded current, or not graded);
+    open_now: int
+    recruiting_now: int
+    # the open trials left out of those: not confirmed recently, or enrolment probably closed.
+    open_in_doubt: int
     took_part: int  # people in the trials counted (actual enrollment of interventional trials)
     took_part_trials: int  # the trials whose figures were added
     not_counted: tuple[NotCounted, ...]
@@ -106,8 +114,11 @@ def _box(org: Organization, role: str, field: str, rows: Sequence[OrganizationTr
         agency_class=org.agency_class.value if org.agency_class is not None else None,
         trials=len(rows),
         as_lead=sum(row.role == "lead" for row in rows),
-        open_now=sum(row.overall_status in _OPEN for row in rows),
-        recruiting_now=sum(row.overall_status == _RECRUITING for row in rows),
+        open_now=sum(row.overall_status in _OPEN and row.stale_grade not in _DOUBT for row in rows),
+        recruiting_now=sum(
+            row.overall_status == _RECRUITING and row.stale_grade not in _DOUBT for row in rows
+        ),
+        open_in_doubt=sum(row.overall_status in _OPEN and row.stale_grade in _DOUBT for row in rows),
         took_part=took_part,
         took_part_trials=counted,
         not_counted=tuple(NotCounted(reason=r, trials=n) for r, n in left_out.most_common()),
@@ -123,6 +134,10 @@ def _box(org: Organization, role: str, field: str, rows: Sequence[OrganizationTr
             ),
         ),
     )
+
+
+def _recruiting(row: OrganizationTrial) -> bool:
+    return row.overall_status == _RECRUITING and row.stale_grade not in _DOUBT
 
 
 def not_counted(row: OrganizationTrial) -> str | None:
