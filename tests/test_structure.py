@@ -200,5 +200,5 @@ def test_every_cli_module_is_reachable_as_a_command() -> None:
     modules = {
         name for name in in_package("trialscout.cli") if name not in ("trialscout.cli", "trialscout.cli.app")
     }
-    helpers = {"trialscout.cli.reports"}
+    helpers = {"trialscout.cli.reports", "trialscout.cli.show_patient"}
     assert modules - helpers == set(COMMANDS.values())

@@ -179,3 +179,45 @@ def test_show_lists_related_trials_when_the_index_exists(
     assert "Related trials" in text
     section = text[text.index("Related trials") :]
     assert section.count("NCT") >= 3 and "NCT06576635" not in section
+
+
+def test_show_puts_the_patient_layer_first_and_pages_the_sites(full_load: tuple[Path, LoadReport]) -> None:
+    db, _ = full_load
+    total = sql(db, "SELECT count(*) FROM sites WHERE nct_id='NCT02465060'")[0][0]
+    result = run(db, "show", "NCT02465060", "--near", "Boston, MA")
+    assert result.exit_code == 0, result.output
+    text = result.output
+    headings = ("At a glance", "Design in plain words", "Find a clinic near you", "Research team", "Sponsor")
+    for heading in headings:
+        assert heading in text, heading
+    assert text.index("Find a clinic near you") < text.index("The registry page") < text.index("Snapshot")
+    assert f"Sites 1-10 of {total:,} (open sites first, nearest to Boston" in text
+    assert "More sites: --sites-page 2" in text
+    # NCI-MATCH lists 1,218 sites: the page shows ten (each with its contacts), not all of them.
+    clinic = text[text.index("Find a clinic near you") : text.index("Research team")]
+    assert "Boston" in clinic and " mi " in clinic
+    assert len(clinic.splitlines()) < 80
+    locations = text[text.index("Locations") : text.index("Identifiers")]
+    assert len(locations.splitlines()) < 5 and f"{total:,} sites" in locations
+    second = run(db, "show", "NCT02465060", "--near", "Boston, MA", "--sites-page", "2").output
+    assert f"Sites 11-20 of {total:,}" in second
+
+
+def test_show_why_prints_each_rule_and_the_registry_words(full_load: tuple[Path, LoadReport]) -> None:
+    db, _ = full_load
+    plain = run(db, "show", "NCT05835856").output
+    why = run(db, "show", "NCT05835856", "--why").output
+    assert "rule:" not in plain
+    assert "rule:" in why and "protocolSection.designModule" in why
+    # A Study Director stays a Study Director in the research team.
+    team = why[why.index("Research team") : why.index("Sponsor")]
+    assert "Study Director" in team
+
+
+def test_show_patient_json_is_the_api_twin(full_load: tuple[Path, LoadReport]) -> None:
+    db, _ = full_load
+    result = run(db, "show", "NCT02465060", "--patient-json", "--sites-page", "3")
+    assert result.exit_code == 0, result.output
+    layer = json.loads(result.output)
+    assert layer["nct_id"] == "NCT02465060" and layer["sites"]["offset"] == 20
+    assert {"badges", "design", "team", "sponsor", "results_status", "money", "explainers"} <= set(layer)

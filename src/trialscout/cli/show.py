@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 
 import click
+import msgspec
 from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.padding import Padding
@@ -14,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trialscout.cli.app import Context, cli
+from trialscout.cli.show_patient import render_patient_layer
 from trialscout.eligibility.model import CriterionKind
 from trialscout.eligibility.split import split_criteria
 from trialscout.model.labels import (
@@ -28,23 +31,51 @@ from trialscout.model.labels import (
     yes_no_label,
 )
 from trialscout.model.nct import normalise_nct_id
-from trialscout.model.trial import Contact, Person, Site, Trial
+from trialscout.model.trial import Contact, Person, Trial
 from trialscout.search.results import SearchHit
+from trialscout.services.trial_page import SITES_PER_PAGE, patient_page
 from trialscout.services.trials import original_record, stored_trial, trial_json, trial_page
 from trialscout.store.base import StoredTrial
 
 
 @cli.command()
 @click.argument("nct_ids", nargs=-1, required=True)
+@click.option("--near", metavar="PLACE", help='List the sites nearest first from a place ("Palo Alto, CA").')
+@click.option("--radius", help='Only sites within this distance of --near: "50mi", "80 km".')
+@click.option(
+    "--sites-page",
+    type=click.IntRange(1, None),
+    default=1,
+    show_default=True,
+    help=f"Which page of sites to list ({SITES_PER_PAGE} a page, open sites first).",
+)
+@click.option("--why", is_flag=True, help="With each derived fact: its rule and the fields it read.")
 @click.option("--json", "as_json", is_flag=True, help="The full model as JSON (an array for several IDs).")
+@click.option(
+    "--patient-json", is_flag=True, help="The patient layer as JSON (as GET /api/v1/trials/ID/patient)."
+)
 @click.option("--raw", is_flag=True, help="The source record exactly as it was read (JSON or XML).")
 @click.pass_obj
-def show(obj: Context, nct_ids: tuple[str, ...], as_json: bool, raw: bool) -> None:
-    """Show trials in full: status, design, arms, eligibility, sponsors, people and sites.
+def show(
+    obj: Context,
+    nct_ids: tuple[str, ...],
+    near: str | None,
+    radius: str | None,
+    sites_page: int,
+    why: bool,
+    as_json: bool,
+    patient_json: bool,
+    raw: bool,
+) -> None:
+    """Show trials in full: first what a patient looks for (a plain title, badges, spots left,
+    the design in plain words, sites near a place, the team, the sponsor, results and costs),
+    then every section of the registry page.
 
     \b
     Examples:
       trialscout show NCT06937905
+      trialscout show NCT02465060 --near "Boston, MA" --sites-page 2
+      trialscout show NCT04590963 --why
       trialscout show NCT06937905 NCT07203053 --json
       trialscout show NCT00496392 --raw
     """
@@ -66,15 +97,24 @@ def show(obj: Context, nct_ids: tuple[str, ...], as_json: bool, raw: bool) -> No
             payload = [trial_json(stored_trial(registry, nct)) for nct in ids]
             click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
             return
+        offset = (sites_page - 1) * SITES_PER_PAGE
+        layers = [patient_page(registry, nct, near=near, radius=radius, sites_offset=offset) for nct in ids]
+        if patient_json:
+            payload = [msgspec.to_builtins(layer) for layer in layers]
+            click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
+            return
         pages = [trial_page(registry, nct) for nct in ids]
-    for index, page in enumerate(pages):
+    for index, (layer, page) in enumerate(zip(layers, pages, strict=True)):
         if index:
             obj.out.print()
+        obj.out.print(render_patient_layer(layer, why=why))
+        obj.out.print(Rule(Text("The registry page", style="bold"), style="cyan"))
         obj.out.print(render_trial(page.stored, list(page.related)))
 
 
 def render_trial(stored: StoredTrial, related: list[SearchHit] | None = None) -> RenderableType:
-    """All sections of the registry page for one trial, as a rich renderable."""
+    """All sections of the registry page for one trial, as a rich renderable. The sites are
+    counted here; the patient layer lists them, a page at a time."""
     t = stored.trial
     parts: list[RenderableType] = [_header(t)]
     parts += _section("Snapshot", _snapshot(stored))
@@ -315,29 +355,16 @@ def _people(t: Trial) -> RenderableType | None:
     return _kv(rows) if rows else None
 
 
-def _site_line(site: Site) -> Text:
-    line = Text(site.facility or "(facility not named)", style="bold")
-    line.append(f"  {site.place or UNKNOWN}")
-    if site.zip:
-        line.append(f" {site.zip}")
-    line.append(f"  [{label(site.status, 'status not stated')}]", style="magenta")
-    if site.latitude is not None and site.longitude is not None:
-        line.append(f"  ({site.latitude:.4f}, {site.longitude:.4f})", style="dim")
-    return line
-
-
 def _locations(t: Trial) -> RenderableType | None:
     if not t.locations:
         return None
-    count = f"{len(t.locations)} site{'s' if len(t.locations) != 1 else ''}"
-    blocks: list[RenderableType] = [Text(f"{count} in {', '.join(t.countries) or UNKNOWN}", style="dim")]
-    for site in t.locations:
-        blocks.append(_site_line(site))
-        for person in site.investigators:
-            blocks.append(Text(f"    {_person(person)}", style="dim"))
-        for contact in site.contacts:
-            blocks.append(Text(f"    Contact: {_contact(contact)}", style="dim"))
-    return Group(*blocks)
+    count = f"{len(t.locations):,} site{'s' if len(t.locations) != 1 else ''}"
+    statuses = Counter(label(site.status, "status not stated") for site in t.locations)
+    by_status = ", ".join(f"{n:,} {name.lower()}" for name, n in statuses.most_common())
+    return Group(
+        Text(f"{count} in {', '.join(t.countries) or UNKNOWN}"),
+        Text(f"By site status: {by_status} (see “Find a clinic near you” above)", style="dim"),
+    )
 
 
 def _identifiers(t: Trial, stored: StoredTrial) -> RenderableType:

@@ -125,10 +125,11 @@ def _application(registry: LocalRegistry) -> FastAPI:
         summary="Which store, how many trials, how fresh, and whether the index is current",
         **returns(RegistryStatus),
     )
-    from trialscout.web import api, ctgov_v2, places
+    from trialscout.web import api, ctgov_v2, patient_page, places
 
     app.include_router(api.router)
     app.include_router(places.router)
+    app.include_router(patient_page.router)
     app.include_router(ctgov_v2.router)
     app.add_middleware(AccessLog)
     return app
