@@ -214,9 +214,9 @@ def test_results_posted_with_the_date_and_none_claimed_for_a_trial_still_running
     b = badge("NCT00495495", "results")
     assert (b.label, b.value) == ("Results posted 2010-12-23", True)
     b = badge("NCT05813925", "results")
-    assert (b.label, b.value) == ("No results yet (trial not finished)", None)
+    assert (b.label, b.value) == ("Results pending: not yet posted", None)
     b = badge("NCT00490412", "results")  # COMPLETED, no results in this copy
-    assert b.value is False and b.label.startswith("No results posted (as of ")
+    assert b.value is False and b.label.startswith("No results posted")
 
 
 def test_an_observational_study_gets_no_design_badges() -> None:

@@ -35,6 +35,7 @@ from trialscout.model.enums import (
 from trialscout.model.trial import Intervention, Trial
 from trialscout.trialpage.design import control, masking_words
 from trialscout.trialpage.provenance import Derived, Evidence
+from trialscout.trialpage.results import results_status
 
 _ID = "protocolSection.identificationModule"
 _STATUS = "protocolSection.statusModule"
@@ -460,40 +461,16 @@ def healthy_volunteers_badge(trial: Trial) -> Badge:
 
 
 _FINISHED = frozenset({OverallStatus.COMPLETED, OverallStatus.TERMINATED})
-_UNFINISHED = frozenset(
-    {
-        OverallStatus.NOT_YET_RECRUITING,
-        OverallStatus.RECRUITING,
-        OverallStatus.ENROLLING_BY_INVITATION,
-        OverallStatus.ACTIVE_NOT_RECRUITING,
-    }
-)
 RESULTS_RULE = (
-    "Results posted: the registry's results section (hasResults) and the date results were first "
-    "posted. 'No results posted' only for a completed or terminated trial, as of the registry copy; "
-    "a trial not yet finished (or of unknown status) has none due yet."
+    "The badge says 'no' only for a completed or terminated trial; a trial not yet finished (or of"
+    " unknown status) has no results due yet."
 )
 
 
 def results_badge(trial: Trial) -> Badge:
-    evidence = [Evidence(field="hasResults", words=str(trial.has_results).lower())]
-    posted = trial.results_first_posted_date
-    if posted is not None:
-        evidence.append(Evidence(field=f"{_STATUS}.resultsFirstPostDateStruct", words=posted.date))
-    if trial.overall_status is not None:
-        evidence.append(Evidence(field=f"{_STATUS}.overallStatus", words=trial.overall_status.value))
-    derived = Derived(rule=RESULTS_RULE, evidence=tuple(evidence))
-    if trial.has_results or posted is not None:
-        label = f"Results posted {posted.date}" if posted is not None else "Results posted"
-        return Badge(key="results", label=label, value=True, derived=derived)
-    if trial.overall_status in _FINISHED:
-        copy = trial.source.version_date
-        label = f"No results posted (as of {copy})" if copy else "No results posted"
-        return Badge(key="results", label=label, value=False, derived=derived)
-    if trial.overall_status is OverallStatus.WITHDRAWN:
-        return Badge(
-            key="results", label="No results (withdrawn before enrolling)", value=None, derived=derived
-        )
-    if trial.overall_status in _UNFINISHED:
-        return Badge(key="results", label="No results yet (trial not finished)", value=None, derived=derived)
-    return Badge(key="results", label="No results posted", value=None, derived=derived)
+    """The results line of the page (`results.results_status`) as a badge: True when posted,
+    False only for a completed or terminated trial without them, else unknown (none due yet)."""
+    status = results_status(trial)
+    value = True if status.posted else (False if trial.overall_status in _FINISHED else None)
+    derived = Derived(rule=f"{status.derived.rule} {RESULTS_RULE}", evidence=status.derived.evidence)
+    return Badge(key="results", label=status.text, value=value, derived=derived)
