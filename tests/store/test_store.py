@@ -137,7 +137,12 @@ def test_the_grade_migration_grades_a_store_made_before_it(tmp_path: Path) -> No
     with sqlite3.connect(old) as conn:
         conn.execute("ALTER TABLE trials DROP COLUMN stale_grade")
         conn.execute("DELETE FROM schema_migrations WHERE version = 5")
+    with sqlite3.connect(old) as conn:
+        seq_before = conn.execute("SELECT max(change_seq) FROM trials").fetchone()[0]
     SQLiteStore(old).close()  # the writer migrates
+    with sqlite3.connect(old) as conn:
+        # the flags the index holds did not change, so nothing is left for the index to redo
+        assert conn.execute("SELECT max(change_seq) FROM trials").fetchone()[0] == seq_before
     query = "SELECT nct_id, stale_grade, possibly_stale FROM trials ORDER BY 1"
     with sqlite3.connect(fresh) as a, sqlite3.connect(old) as b:
         rows = a.execute(query).fetchall()

@@ -208,8 +208,9 @@ def _team(team: ResearchTeam, why: bool) -> RenderableType | None:
     if team.sites_with_people:
         blocks.append(
             Text(
-                f"At the sites: {team.site_investigators:,} investigators and {team.site_contacts:,}"
-                f" contacts named, at {team.sites_with_people:,} sites",
+                f"At the sites: {_count(team.site_investigators, 'investigator')} and"
+                f" {_count(team.site_contacts, 'contact')} named,"
+                f" at {_count(team.sites_with_people, 'site')}",
                 style="dim",
             )
         )

@@ -566,18 +566,19 @@ class SQLiteStore:
         self._writable()
         conn = self._conn
         rows = conn.execute(
-            "SELECT nct_id, record, stale_grade FROM trials WHERE stale_checked_on < ?"
+            "SELECT nct_id, record, possibly_stale FROM trials WHERE stale_checked_on < ?"
             f" AND (possibly_stale=1 OR overall_status IN ({_OPEN_SQL}))",
             (today.isoformat(),),
         ).fetchall()
         checked: list[tuple[int, str, str, str | None, str]] = []
         flipped: list[tuple[int, str, str, str | None, str]] = []
-        for nct_id, record, was in rows:
+        for nct_id, record, was_stale in rows:
             check = check_recruitment(TRIAL_DECODER.decode(record), today)
             grade = check.grade.value if check.grade else None
             reasons = orjson.dumps(check.reasons).decode()
             values = (int(check.possibly_stale), reasons, check.checked_on, grade, nct_id)
-            (flipped if was != grade else checked).append(values)
+            # The index keeps the flag (not the grade): only a flipped flag is a change to index.
+            (flipped if bool(was_stale) != check.possibly_stale else checked).append(values)
         if checked or flipped:
             with conn:
                 conn.execute("BEGIN IMMEDIATE")
