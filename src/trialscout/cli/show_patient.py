@@ -231,7 +231,11 @@ def _sponsor(box: SponsorBox, why: bool) -> RenderableType | None:
                 f"    {_count(org.trials, 'trial')} ({org.as_lead:,} as lead), {org.open_now:,} open now,"
                 f" {org.recruiting_now:,} recruiting"
                 + (f" ({org.open_in_doubt:,} more say they are open, in doubt)" if org.open_in_doubt else "")
-                + f"; {org.took_part:,} people took part in {org.took_part_trials:,} of them"
+                + (
+                    f"; {org.took_part:,} people took part in {org.took_part_trials:,} of them"
+                    if org.took_part_trials
+                    else "; no actual enrollment counts in the registry for these trials"
+                )
             )
         )
         aside = [f"{n.trials:,} {n.reason}" for n in org.not_counted]
