@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from trialscout.matching.check import TrialCheck
@@ -59,13 +59,7 @@ _Sex = Literal["F", "M", "female", "male", "FEMALE", "MALE"]
 _Day = Annotated[dt.date | None, Query(description="YYYY-MM-DD")]
 
 
-@router.get(
-    "/search",
-    summary="Search trials: words, filters, distance from a place, facets, sort and pages",
-    **returns(SearchResults),
-)
-def search(
-    registry: Registry,
+def search_query(
     q: Annotated[
         str,
         Query(
@@ -105,8 +99,10 @@ def search(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=1000)] = 20,
     facets: bool = False,
-) -> Response:
-    request = SearchRequest(
+) -> SearchRequest:
+    """The search the query string asks for: the parameters of `GET /api/v1/search`, shared by
+    every route that takes a search (the Atom feed of a saved search, for one)."""
+    return SearchRequest(
         query=q,
         condition=condition,
         intervention=intervention,
@@ -134,6 +130,18 @@ def search(
         per_page=per_page,
         facets=facets,
     )
+
+
+#: A route parameter that reads a search from the query string (`search_query`).
+SearchQuery = Annotated[SearchRequest, Depends(search_query)]
+
+
+@router.get(
+    "/search",
+    summary="Search trials: words, filters, distance from a place, facets, sort and pages",
+    **returns(SearchResults),
+)
+def search(registry: Registry, request: SearchQuery) -> Response:
     return json_response(search_trials(registry, request))
 
 
