@@ -5,8 +5,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The browser tests (tests/browser): Debian's Chromium, driven by Playwright (in the lock file),
+# and axe-core from the npm registry (package-lock.json) for the accessibility checks.
+CHROMIUM := /usr/bin/chromium
+CHROMIUM_STAMP := $(VENV)/.chromium-stamp
+AXE_STAMP := node_modules/.installed-stamp
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 
-.PHONY: demo test lint typecheck pytest bench lock clean
+.PHONY: demo test lint typecheck pytest browsers bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +21,40 @@ $(STAMP): requirements.lock pyproject.toml
 	# Bytecode once, as pip does for an installed package: commands start without compiling.
 	$(BIN)/python -m compileall -q src
 	touch $(STAMP)
+
+# apt-get install $(1) quietly, as root; with no package lists yet (a fresh image), or stale
+# ones, it updates them and tries again. Fails with one clear line when apt cannot do it.
+define apt_install
+	    if ! command -v apt-get >/dev/null 2>&1; then \
+	        echo "error: the browser tests need $(2), and there is no apt-get here to install it: install it by hand and run make again" >&2; \
+	        exit 1; \
+	    fi; \
+	    echo "Installing Debian's $(1) for the browser tests (once)"; \
+	    { $(APT_INSTALL) $(1) || { apt-get update -qq && $(APT_INSTALL) $(1); }; } >$(VENV)/apt.log 2>&1 \
+	        || { cat $(VENV)/apt.log >&2; echo "error: apt-get install $(1) failed (above); run make as root, with a Debian mirror in reach" >&2; exit 1; };
+endef
+
+# Chromium from Debian, once, when $(CHROMIUM) is missing (about 25 s). Playwright launches it
+# from there and downloads no browser of its own.
+$(CHROMIUM_STAMP):
+	@mkdir -p $(VENV)
+	@if [ ! -x $(CHROMIUM) ]; then \
+	$(call apt_install,chromium,Chromium at $(CHROMIUM)) \
+	    test -x $(CHROMIUM) || { echo "error: apt installed chromium, but there is no $(CHROMIUM)" >&2; exit 1; }; \
+	fi
+	@touch $@
+
+# axe-core, pinned in package.json and package-lock.json, into node_modules/ (about 2 s; npm
+# from Debian where there is none). npm ci empties node_modules/ first: the stamp goes in after.
+$(AXE_STAMP): package.json package-lock.json
+	@mkdir -p $(VENV)
+	@if ! command -v npm >/dev/null 2>&1; then \
+	$(call apt_install,npm,npm (to install axe-core)) \
+	fi
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+browsers: $(CHROMIUM_STAMP) $(AXE_STAMP)
 
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/demo.sh
@@ -28,7 +68,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) browsers
 	# one worker per core (pytest-xdist); the session fixtures that build the shared store take a lock
 	$(BIN)/pytest -q -n auto
 
@@ -41,4 +81,4 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) trialscout.db trialscout.db-* trialscout.db.*
+	rm -rf $(VENV) node_modules trialscout.db trialscout.db-* trialscout.db.*
