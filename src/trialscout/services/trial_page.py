@@ -107,7 +107,10 @@ def patient_page(
         offset=sites_offset,
         limit=sites_limit,
     )
-    fmt, raw = store.raw_record(nct_id)
+    status = results_status(trial)
+    # The original record is read (and parsed) only when it holds results: a big trial's record
+    # runs to megabytes.
+    results = posted_results(*store.raw_record(nct_id)) if status.posted else None
     named = lay_title(trial)
     return PatientPage(
         nct_id=trial.nct_id,
@@ -125,8 +128,8 @@ def patient_page(
         team=research_team(trial),
         sponsor=sponsor_box(trial, _organizations(store, trial), store.count()),
         sites=sites,
-        results_status=results_status(trial),
-        results=posted_results(fmt, raw),
+        results_status=status,
+        results=results,
         money=money(trial),
         explainers=dict(EXPLAINERS),
     )

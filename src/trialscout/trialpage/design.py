@@ -17,6 +17,7 @@ of commercial pages are ruled out by construction:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -701,8 +702,14 @@ NOT_DRUGS = frozenset(
 )
 
 
+_WORD = re.compile(r"[a-z]+[0-9]*|[0-9]+[a-z]*")
+_BRACKETED = re.compile(r"\([^)]*\)")
+_INSIDE = re.compile(r"\(([^)]*)\)")
+
+
+@functools.lru_cache(maxsize=16_384)
 def _tokens(text: str) -> tuple[str, ...]:
-    words = re.findall(r"[a-z]+[0-9]*|[0-9]+[a-z]*", text.casefold())
+    words = _WORD.findall(text.casefold())
     return tuple(w for w in words if w not in _DOSE_WORDS and not w[0].isdigit())
 
 
@@ -711,9 +718,10 @@ def _candidates(intervention: Intervention) -> list[str]:
     ("Keytruda/MK-3475 (Pembrolizumab)" -> "Keytruda", "MK-3475", "Pembrolizumab")."""
     names = []
     for name in (intervention.name, *intervention.other_names):
-        names.append(re.sub(r"\([^)]*\)", " ", name))
-        names.extend(re.findall(r"\(([^)]*)\)", name))
-        names.extend(re.sub(r"\([^)]*\)", " ", name).split("/"))
+        outside = _BRACKETED.sub(" ", name)
+        names.append(outside)
+        names.extend(_INSIDE.findall(name))
+        names.extend(outside.split("/"))
     return names
 
 

@@ -104,6 +104,13 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("no cost", re.compile("|".join(_NO_COST), re.IGNORECASE)),
 ]
 _TRAVEL_WORD = re.compile(_TRAVEL, re.IGNORECASE)
+#: Every pattern above needs one of these words: a sentence without any is not read further
+#: (most sentences of a record: the patterns are slow to fail on long text).
+_GATE = re.compile(
+    r"compensat|paid|reimburs|remunerat|payment|stipend|honorari|gift|[$£€]|dollar|euro|pound|cost|"
+    r"charge|free|travel|transport|parking|mileage|lodging|accommodation|taxi|bus\b|voucher|money",
+    re.IGNORECASE,
+)
 
 # A bullet or numbered item starts a new piece of text; wrapped lines of one sentence are joined.
 _ITEM = re.compile(r"\n\s*\n|\n\s*(?:[-*•·]|\d{1,2}[.)])\s+")
@@ -153,7 +160,7 @@ def money(trial: Trial) -> MoneyFacts:
 def money_kind(sentence: str) -> str | None:
     """The kind of money statement a sentence makes ("payment", "travel", "no cost", "unpaid"),
     or None when it makes none."""
-    if _NOT_MONEY.search(sentence):
+    if not _GATE.search(sentence) or _NOT_MONEY.search(sentence):
         return None
     for kind, pattern in _KINDS:
         if pattern.search(sentence):
