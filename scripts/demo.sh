@@ -40,3 +40,9 @@ fi
 echo
 echo '$ trialscout search "non-small cell lung cancer" --near Chicago --status recruiting --per-page 5'
 trialscout --db "$DB" search "non-small cell lung cancer" --near Chicago --status recruiting --per-page 5
+
+# Last, the web app on this machine only (127.0.0.1); Ctrl+C stops it.
+PORT="${TRIALSCOUT_PORT:-8000}"
+echo
+echo "The web app: http://127.0.0.1:${PORT}/  (find a trial; a trial page: http://127.0.0.1:${PORT}/trials/${SAMPLE:-NCT02465060})"
+exec trialscout --db "$DB" serve --host 127.0.0.1 --port "$PORT"

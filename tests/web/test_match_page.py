@@ -35,10 +35,7 @@ def note(query_id: str) -> str:
 @pytest.fixture(scope="module")
 def client(full_load: tuple[Path, LoadReport]) -> Iterator[TestClient]:
     db, _ = full_load
-    app = create_app(db)
-    if not any(getattr(r, "path", "") == "/trials/{nct_id}/referral" for r in app.routes):
-        app.include_router(match.router)  # until the lead includes it in the pages' router
-    with TestClient(app) as c:
+    with TestClient(create_app(db)) as c:
         yield c
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from trialscout.services.qualify import questionnaire
@@ -25,11 +24,7 @@ PROBLEM = "application/problem+json"
 @pytest.fixture(scope="module")
 def client(full_load: tuple[Path, LoadReport]) -> Iterator[TestClient]:
     db, _ = full_load
-    app = create_app(db)
-    paths = {r.path for r in app.routes if isinstance(r, APIRoute)}
-    if "/api/v1/trials/{nct_id}/qualify" not in paths:  # until app.py includes the router
-        app.include_router(qualify.router)
-    with TestClient(app) as c:
+    with TestClient(create_app(db)) as c:
         yield c
 
 

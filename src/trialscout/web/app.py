@@ -23,7 +23,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Response
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
@@ -125,10 +125,14 @@ def _application(registry: LocalRegistry) -> FastAPI:
         summary="Which store, how many trials, how fresh, and whether the index is current",
         **returns(RegistryStatus),
     )
-    from trialscout.web import api, ctgov_v2, patient_page, places
+    from trialscout.web import api, compare_feeds, ctgov_v2, pages, patient_page, places, qualify
 
+    app.mount("/static", StaticFiles(packages=[("trialscout.web", "static")]), name="static")
+    app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(places.router)
+    app.include_router(compare_feeds.router)
+    app.include_router(qualify.router)
     app.include_router(patient_page.router)
     app.include_router(ctgov_v2.router)
     app.add_middleware(AccessLog)
@@ -167,7 +171,3 @@ def _docs(app: FastAPI) -> None:
             swagger_css_url="/docs/static/swagger-ui.css",
             swagger_favicon_url="/docs/static/favicon-32x32.png",
         )
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")

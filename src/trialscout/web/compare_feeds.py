@@ -4,10 +4,10 @@
     GET /feeds/search.atom?q=semaglutide&status=RECRUITING&sort=updated
 
 Each route calls one service: `trialscout.services.compare.compare_trials` and
-`trialscout.services.feeds.results_feed`. The feed takes exactly the parameters of
-``GET /api/v1/search``, read by that route itself (it is this route's dependency), so the two
-can never disagree on what a search means; its entries are that page of results, the most
-recently updated first (``sort=updated`` follows the newest trials of a text search).
+`trialscout.services.feeds.search_feed`. The feed takes exactly the parameters of
+``GET /api/v1/search``, read by the same dependency (`web.api.SearchQuery`), so the two can never
+disagree on what a search means; its entries are the search's trials, the most recently updated
+first.
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-import msgspec
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from trialscout.search.results import SearchResults
 from trialscout.services.compare import MAX_TRIALS, Comparison, compare_trials
-from trialscout.services.feeds import MEDIA_TYPE, results_feed
+from trialscout.services.feeds import MEDIA_TYPE, search_feed
 from trialscout.web import api
 from trialscout.web.deps import Registry
 from trialscout.web.places import MAX_PLACE_LENGTH
@@ -57,7 +55,7 @@ def compare(
 
 @router.get(
     "/feeds/search.atom",
-    summary="A search as an Atom feed: the same parameters as /api/v1/search, its trials newest update first",
+    summary="A search as an Atom feed: the parameters of /api/v1/search, its trials newest update first",
     response_class=Response,
     responses={
         200: {
@@ -67,13 +65,7 @@ def compare(
         **COMMON_ERRORS,
     },
 )
-def search_atom(
-    request: Request, registry: Registry, answer: Annotated[Response, Depends(api.search)]
-) -> Response:
-    results = msgspec.json.decode(bytes(answer.body), type=SearchResults)
+def search_atom(request: Request, registry: Registry, search: api.SearchQuery) -> Response:
     base_url = str(request.base_url).rstrip("/")
-    asked = "; ".join(f"{name}: {value}" for name, value in request.query_params.multi_items() if value)
-    body = results_feed(
-        registry, results, title=asked or "all trials", base_url=base_url, self_url=str(request.url)
-    )
+    body = search_feed(registry, search, base_url=base_url, self_url=str(request.url))
     return Response(body, media_type=MEDIA_TYPE)
