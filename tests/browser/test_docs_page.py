@@ -29,11 +29,6 @@ def test_the_docs_page_loads_from_this_server_alone(page: Page, offsite: Offsite
     assert offsite.urls == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="swagger-ui-bundle 1.1.0 serves Swagger UI 4.15.5, which cannot read the OpenAPI 3.1.0 "
-    "that FastAPI writes: /docs shows 'Unable to render this definition' instead of the routes",
-)
 def test_the_docs_page_shows_every_route(page: Page) -> None:
     page.goto("/docs")
     expect(page.locator(".opblock").filter(has_text="/api/v1/search").first).to_be_visible()

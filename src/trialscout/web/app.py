@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
+from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI, Response
@@ -26,7 +27,6 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from swagger_ui_bundle import swagger_ui_path
 
 from trialscout.errors import StoreError
 from trialscout.services.places import complete_places
@@ -160,7 +160,9 @@ def _status(registry: LocalRegistry) -> RegistryStatus:
 
 def _docs(app: FastAPI) -> None:
     """The interactive docs page, with Swagger UI's files served from here (no CDN)."""
-    app.mount("/docs/static", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+    # Swagger UI 5 (swagger-ui-py's files): version 4 cannot read the OpenAPI 3.1 FastAPI writes
+    swagger = Path(str(files("swagger_ui") / "static"))
+    app.mount("/docs/static", StaticFiles(directory=swagger), name="swagger-ui")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
