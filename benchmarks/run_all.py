@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from benchmarks import chia, cli, criteria, load, match, readability, search
+from benchmarks import chia, cli, criteria, load, match, readability, search, web
 
 
 def main() -> None:
@@ -14,6 +14,7 @@ def main() -> None:
     cli.main([])
     chia.main()
     readability.main([])
+    web.main([])
 
 
 if __name__ == "__main__":
