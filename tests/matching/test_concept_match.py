@@ -65,3 +65,28 @@ def test_the_scores_of_each_part_are_shown(local_registry: LocalRegistry) -> Non
         s = match.scores
         assert 0 <= s.concept <= 1 and 0 <= s.text <= 1 and 0 <= s.eligibility <= 1
         assert s.total == match.score
+
+
+def test_an_inverted_mesh_heading_is_its_disease_not_its_head_word(local_registry: LocalRegistry) -> None:
+    # NCT06940401 excludes small cell and neuroendocrine carcinoma (E1.1). A non-small cell lung
+    # cancer patient whose diagnosis carries MeSH's "Carcinoma, Non-Small-Cell Lung" was read as a
+    # bare "carcinoma" and failed it: a wrong "no".
+    from trialscout.matching.check import Verdict
+    from trialscout.services.match import check_patient
+
+    def check(concepts: tuple[str, ...]) -> dict[str, Verdict]:
+        profile = PatientProfile(
+            age=60,
+            sex=PatientSex.MALE,
+            as_of=dt.date(2026, 11, 1),
+            diagnoses=(Condition(name="non-small cell lung cancer", concepts=concepts),),
+        )
+        return {c.id: c.verdict for c in check_patient(local_registry, profile, "NCT06940401").criteria}
+
+    by_name = check(())
+    with_heading = check(("Carcinoma, Non-Small-Cell Lung",))
+    assert "E1.1" in with_heading
+    assert with_heading["E1.1"] is not Verdict.NOT_MET
+    assert [k for k, v in with_heading.items() if v is Verdict.NOT_MET] == [
+        k for k, v in by_name.items() if v is Verdict.NOT_MET
+    ]

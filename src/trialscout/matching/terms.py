@@ -245,8 +245,35 @@ def terms(*names: str) -> Terms:
     keys = {k for name in names if (k := term_key(name))}
     concepts = {name.lower() for name in names if name}
     for name in names:
-        concepts |= {m.concept.lower() for m in find_mentions(name) if not _negated_in(name, m.span.start)}
+        concepts |= _concepts(name)
     return Terms(frozenset(keys), frozenset(concepts))
+
+
+def _concepts(name: str) -> set[str]:
+    """The lexicon's concepts a name mentions. An inverted heading ("Carcinoma, Non-Small-Cell
+    Lung", "Leukemia, Myeloid, Acute", as MeSH writes them) is read in reading order when that
+    order is one concept: its head word alone ("carcinoma") is not what it names."""
+    reading = _uninverted(name)
+    if reading is not None:
+        whole = [
+            m.concept.lower()
+            for m in find_mentions(reading)
+            if m.span.start == 0 and m.span.end == len(reading)
+        ]
+        if whole:
+            return set(whole)
+    return {m.concept.lower() for m in find_mentions(name) if not _negated_in(name, m.span.start)}
+
+
+def _uninverted(name: str) -> str | None:
+    """ "Head, Qualifier[, Qualifier]" in reading order ("Qualifier Qualifier Head"), or None
+    when the name is not such a heading (a list, a negation, a long phrase)."""
+    parts = [part.strip() for part in name.split(",")]
+    if not 2 <= len(parts) <= 3 or not all(1 <= len(part.split()) <= 4 for part in parts):
+        return None
+    if any(part.split()[0].lower() in (*_NEGATING, "and", "or", "denies") for part in parts[1:]):
+        return None
+    return " ".join([*reversed(parts[1:]), parts[0]])
 
 
 _NEGATED_BEFORE = re.compile(
