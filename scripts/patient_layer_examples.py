@@ -26,7 +26,7 @@ import msgspec
 from trialscout.model.enums import OPEN_STATUSES, DateType
 from trialscout.model.recruitment import check_recruitment
 from trialscout.model.trial import RegistryDate, Trial
-from trialscout.store.base import OrganizationTrial
+from trialscout.store.sqlite import SQLiteStore
 from trialscout.trialpage.sponsor import not_counted, sponsor_box
 from trialscout.trialpage.spots import CLOSING_SHARE, spots_left, why_no_spots
 
@@ -114,32 +114,11 @@ def closed_shares(conn: sqlite3.Connection, decoder: msgspec.json.Decoder[Trial]
     return lines
 
 
-def organization_trials(conn: sqlite3.Connection, name: str) -> list[OrganizationTrial]:
-    """The rows a sponsor box counts: the query of `SQLiteStore.organization_trials`."""
-    rows = conn.execute(
-        "SELECT t.nct_id, min(o.role), t.overall_status, t.study_type, t.enrollment,"
-        " t.enrollment_type FROM organizations AS o JOIN trials AS t ON t.nct_id = o.nct_id"
-        " WHERE o.name = ? COLLATE NOCASE GROUP BY t.nct_id ORDER BY t.nct_id",
-        (name,),
-    ).fetchall()
-    return [
-        OrganizationTrial(
-            nct_id=nct,
-            role=role,
-            overall_status=status,
-            study_type=study_type,
-            enrollment=enrollment,
-            enrollment_type=enrollment_type,
-        )
-        for nct, role, status, study_type, enrollment, enrollment_type in rows
-    ]
-
-
-def sponsor_lines(conn: sqlite3.Connection, trial: Trial, store_trials: int) -> list[str]:
+def sponsor_lines(store: SQLiteStore, trial: Trial, store_trials: int) -> list[str]:
     lead = trial.lead_sponsor
     if lead is None:
         return [f"{trial.nct_id}: no lead sponsor"]
-    rows = organization_trials(conn, lead.name)
+    rows = store.organization_trials(lead.name)
     box = sponsor_box(trial, {lead.name: rows}, store_trials).organizations[0]
     lines = [
         f"{trial.nct_id}: {box.name} ({box.agency_class}): trials {box.trials} (lead {box.as_lead}),"
@@ -183,8 +162,9 @@ def main() -> None:
         print("\n".join(lines))
     else:
         (store_trials,) = conn.execute("SELECT count(*) FROM trials").fetchone()
-        for nct_id in args.nct_ids:
-            print("\n".join(sponsor_lines(conn, trial(nct_id), store_trials)))
+        with SQLiteStore(args.store, read_only=True) as store:
+            for nct_id in args.nct_ids:
+                print("\n".join(sponsor_lines(store, trial(nct_id), store_trials)))
 
 
 if __name__ == "__main__":

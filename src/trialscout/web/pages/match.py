@@ -63,6 +63,7 @@ from trialscout.services.match import (
 from trialscout.services.registry import LocalRegistry
 from trialscout.services.sites import TrialSites, trial_sites
 from trialscout.web.deps import Registry
+from trialscout.web.pages.forms import FormError, form_number
 from trialscout.web.pages.render import render
 from trialscout.web.pages.search import RADIUS_CHOICES
 
@@ -101,11 +102,6 @@ _NAMED_KEYS = {
     "other_cancer": "other cancer",
     "transplant": "transplant",
 }
-
-
-class FormError(msgspec.Struct, frozen=True, kw_only=True):
-    field: str
-    message: str
 
 
 class AskedQuestion(msgspec.Struct, frozen=True, kw_only=True):
@@ -154,21 +150,6 @@ def asked(questions: tuple[MissingQuestion, ...]) -> list[AskedQuestion]:
     return out
 
 
-def _number(text: str, field: str, low: float, high: float, errors: list[FormError]) -> float | None:
-    value = text.strip()
-    if not value:
-        return None
-    try:
-        found = float(value)
-    except ValueError:
-        errors.append(FormError(field=field, message=f"{value!r} is not a number"))
-        return None
-    if not low <= found <= high:
-        errors.append(FormError(field=field, message=f"must be between {low:g} and {high:g}"))
-        return None
-    return found
-
-
 def _names(text: str) -> list[str]:
     return [n.strip() for n in _SPLIT.split(text) if n.strip()]
 
@@ -194,15 +175,15 @@ def merge_answers(
         field = f"answer:{key}"
         if kind == "number":
             if key == "age":
-                age = _number(value, field, 0, 120, errors)
+                age = form_number(value, field, 0, 120, errors)
                 if age is not None:
                     changes.update(age=age, birth_date=None)
             elif key == "ecog":
-                score = _number(value, field, 0, 4, errors)
+                score = form_number(value, field, 0, 4, errors)
                 if score is not None:
                     changes["performance_status"] = PerformanceStatus(scale="ECOG", score=score)
             else:
-                number = _number(value, field, 0, 1e7, errors)
+                number = form_number(value, field, 0, 1e7, errors)
                 if number is not None:
                     analyte = analyte_key(rest)
                     labs = [r for r in labs if analyte_key(r.analyte) != analyte]
@@ -255,7 +236,7 @@ def apply_visible(base: PatientProfile, form: Mapping[str, str], errors: list[Fo
     kept. A diagnosis or treatment whose name is unchanged keeps what was read with it (stage,
     histology, dates)."""
     changes: dict[str, Any] = {}
-    age = _number(form.get("age", ""), "age", 0, 120, errors)
+    age = form_number(form.get("age", ""), "age", 0, 120, errors)
     if age is None:
         changes.update(age=None, birth_date=None)
     elif age != base.age_years():
@@ -273,7 +254,7 @@ def apply_visible(base: PatientProfile, form: Mapping[str, str], errors: list[Fo
     changes["prior_therapies"] = tuple(
         treated.get(n.casefold(), Therapy(name=n)) for n in _names(form.get("therapies", ""))
     )
-    ecog = _number(form.get("ecog", ""), "ecog", 0, 4, errors)
+    ecog = form_number(form.get("ecog", ""), "ecog", 0, 4, errors)
     status = base.performance_status
     if ecog is not None:
         same = status is not None and status.scale.upper() == "ECOG" and status.score == ecog
@@ -282,7 +263,7 @@ def apply_visible(base: PatientProfile, form: Mapping[str, str], errors: list[Fo
         changes["performance_status"] = None  # else a Karnofsky score read from the record stays
     labs = [r for r in base.labs if analyte_key(r.analyte) not in LAB_FIELDS]
     for analyte in LAB_FIELDS:
-        value = _number(form.get(f"lab:{analyte}", ""), f"lab:{analyte}", 0, 1e7, errors)
+        value = form_number(form.get(f"lab:{analyte}", ""), f"lab:{analyte}", 0, 1e7, errors)
         if value is None:
             continue
         unit = form.get(f"unit:{analyte}", "").strip() or CANONICAL_UNITS.get(analyte)

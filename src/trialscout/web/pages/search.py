@@ -25,6 +25,7 @@ from trialscout.services.registry import LocalRegistry
 from trialscout.services.search import search_trials
 from trialscout.trialpage.badges import Badge, badges
 from trialscout.trialpage.title import lay_title
+from trialscout.web.pages.forms import FormError, form_number
 from trialscout.web.pages.render import render
 
 PER_PAGE = 20
@@ -59,11 +60,6 @@ CARD_BADGES = ("placebo", "randomized", "pivotal", "healthy-volunteers", "result
 _LISTS = ("status", "phase", "type")
 
 
-class FormError(msgspec.Struct, frozen=True, kw_only=True):
-    field: str
-    message: str
-
-
 class Card(msgspec.Struct, frozen=True, kw_only=True):
     """One result as the page shows it."""
 
@@ -85,18 +81,7 @@ def read_search(params: QueryParams) -> tuple[SearchRequest, list[FormError]]:
         return value or None
 
     def number(name: str, low: float, high: float) -> float | None:
-        value = text(name)
-        if value is None:
-            return None
-        try:
-            found = float(value)
-        except ValueError:
-            errors.append(FormError(field=name, message=f"{value!r} is not a number"))
-            return None
-        if not low <= found <= high:
-            errors.append(FormError(field=name, message=f"must be between {low:g} and {high:g}"))
-            return None
-        return found
+        return form_number(text(name) or "", name, low, high, errors)
 
     def choice(name: str, allowed: set[str]) -> tuple[str, ...]:
         chosen = [v for v in params.getlist(name) if v]
