@@ -97,6 +97,58 @@ def run_measured(command: Sequence[str], env: dict[str, str] | None = None) -> R
     return RunResult(seconds, peak / 1024, out)
 
 
+class SampledRun(RunResult):
+    """A run's wall time, peak memory and output, with the memory of its process tree over time:
+    ``samples`` holds (seconds since the start, resident KiB) every ``interval`` seconds."""
+
+    def __init__(
+        self, seconds: float, peak_mib: float, stdout: str, samples: list[tuple[float, int]]
+    ) -> None:
+        super().__init__(seconds, peak_mib, stdout)
+        self.samples = samples
+
+    def peak_between(self, start: float, end: float) -> float:
+        """The peak resident memory (MiB) sampled from ``start`` to ``end`` seconds in."""
+        inside = [kib for t, kib in self.samples if start <= t <= end]
+        return max(inside, default=0) / 1024
+
+
+def run_sampled(
+    command: Sequence[str], env: dict[str, str] | None = None, interval: float = 0.02
+) -> SampledRun:
+    """As `run_measured`, keeping every memory sample, so that a caller can tell the peak of
+    each stage of a long command from the times it reports. stderr goes to a file, not a pipe,
+    so that a chatty command cannot fill a pipe nobody reads."""
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+        samples: list[tuple[float, int]] = []
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                samples.append((time.perf_counter() - started, _tree_rss_kib(process.pid)))
+                time.sleep(interval)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        out, _ = process.communicate()
+        seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        if process.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {err.read()[-2000:]}")
+    return SampledRun(seconds, max((k for _, k in samples), default=0) / 1024, out, samples)
+
+
+def tree_bytes(folder: Path) -> int:
+    """Bytes on disk of the files under ``folder`` (0 if there is none)."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+
+
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
