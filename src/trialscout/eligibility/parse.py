@@ -18,6 +18,7 @@ import re
 import msgspec
 
 from trialscout.eligibility import structure
+from trialscout.eligibility.memo import moved_rule, plain_sentence, read_rules
 from trialscout.eligibility.model import (
     PARSER_VERSION,
     AgeRule,
@@ -36,9 +37,9 @@ from trialscout.eligibility.model import (
     Span,
     StatedException,
 )
-from trialscout.eligibility.plain import lay_summary, plain_sentences
+from trialscout.eligibility.plain import lay_summary
+from trialscout.eligibility.plain.sentences import context
 from trialscout.eligibility.polarity import find_exceptions
-from trialscout.eligibility.rules.read import read_rules
 from trialscout.eligibility.split import Piece, split_criteria
 from trialscout.model.enums import InterventionType
 from trialscout.model.trial import Trial
@@ -59,23 +60,9 @@ def _rules_with_topic(piece: Piece) -> tuple[Rule, ...]:
     return tuple(shifted)
 
 
-def _span(span: Span, by: int, floor: int) -> Span:
-    return Span(max(floor, span.start + by), max(floor, span.end + by))
-
-
 def _shift(rule: Rule, by: int, floor: int = 0) -> Rule:
     """A rule's spans, read on a criterion alone, as offsets in the whole eligibility text."""
-    changes: dict[str, object] = {
-        "span": _span(rule.span, by, floor),
-        "parts": tuple(msgspec.structs.replace(p, span=_span(p.span, by, floor)) for p in rule.parts),
-        "exceptions": tuple(
-            msgspec.structs.replace(e, span=_span(e.span, by, floor)) for e in rule.exceptions
-        ),
-    }
-    window = getattr(rule, "window", None)
-    if window is not None and window.span is not None:
-        changes["window"] = msgspec.structs.replace(window, span=_span(window.span, by, floor))
-    return msgspec.structs.replace(rule, **changes)
+    return moved_rule(rule, by, floor)
 
 
 _ALLOWING = re.compile(
@@ -461,7 +448,8 @@ def _parse_text(text: str, interventions: tuple[str, ...] = ()) -> tuple[Criteri
         )
         for r in reads
     ]
-    sentences = plain_sentences(criteria)
+    under = context(criteria)  # as `plain.plain_sentences` reads them, each remembered
+    sentences = [plain_sentence(c, under.get(c.id)) for c in criteria]
     return tuple(
         msgspec.structs.replace(c, plain=p)
         if p

@@ -192,6 +192,7 @@ class Glossary:
             self._terms.setdefault(_key(term), _Term(term, explanation))
         self._longest = max((len(k.split(" ")) for k in self._terms), default=1)
         self._firsts = frozenset(k.split(" ", 1)[0] for k in self._terms)
+        self._explanations = frozenset(t.explanation for t in self._terms.values())
 
     def __len__(self) -> int:
         return len(self._terms)
@@ -204,7 +205,7 @@ class Glossary:
         return [(t.term, t.explanation) for t in self._terms.values()]
 
     def explanations(self) -> frozenset[str]:
-        return frozenset(t.explanation for t in self._terms.values())
+        return self._explanations
 
     def explain(self, sentence: str, used: set[str] | None = None) -> str:
         """The sentence with the first use of each term explained in brackets; ``used`` holds

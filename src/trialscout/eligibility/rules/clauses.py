@@ -408,6 +408,7 @@ _DEFINES_REPRODUCTIVE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1024)  # every quantity reader asks it of the same criterion
 def is_definition(text: str) -> bool:
     """Whether a criterion's words define a term ("Post-menopausal is defined as ...", "Adequate
     contraception is defined as ...", "Childbearing potential means ...", "Definition of ...")
