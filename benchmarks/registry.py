@@ -108,6 +108,7 @@ def measure_once(layout: Layout, zip_path: Path, keep: bool = False, work: Path 
     """One `trialscout load` of the zip into a fresh store in ``work``: stages, wall, peaks, sizes."""
     db = work / f"registry-bench-{layout}.db"
     _fresh(db)
+    busy = os.getloadavg()[0]
     try:
         run = run_sampled(trialscout("--db", str(db), "load", "--quiet", str(zip_path)))
         stages = parse_output(run.stdout)
@@ -128,6 +129,7 @@ def measure_once(layout: Layout, zip_path: Path, keep: bool = False, work: Path 
     return {
         "seconds": run.seconds,
         "peak": run.peak_mib,
+        "load_average": (busy, os.getloadavg()[0]),
         "stages": {
             name: {
                 "trials": n,
@@ -150,6 +152,7 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "seconds": median([r["seconds"] for r in runs]),
         "peak": median([r["peak"] for r in runs]),
         "peak_max": max(r["peak"] for r in runs),
+        "load_average": [r["load_average"] for r in runs],
         "stages": {
             name: {key: median([r["stages"][name][key] for r in runs]) for key in first["stages"][name]}
             for name in first["stages"]
@@ -234,7 +237,10 @@ def report(trials: int, results: dict[str, dict[str, Any]], zips: dict[str, dict
             f"## {_FORMATS[layout]}",
             "",
             f"{r['rounds']} round(s). Whole process: **{r['seconds']:,.1f} s wall**, peak memory "
-            f"**{r['peak']:,.0f} MiB** (max over rounds {r['peak_max']:,.0f} MiB).",
+            f"**{r['peak']:,.0f} MiB** (max over rounds {r['peak_max']:,.0f} MiB). The machine's load"
+            " average (1 min) before and after each round: "
+            + ", ".join(f"{a:.1f} -> {b:.1f}" for a, b in r["load_average"])
+            + f" ({cores} cores; above {cores} other work shared them).",
             "",
             "| stage | trials | seconds | rate (trials/s) | peak memory (MiB) | target |",
             "|---|---:|---:|---:|---:|---|",
