@@ -7,6 +7,8 @@ are read with, so each is kept in a bounded least-recently-used memory per proce
 
 - `read_rules(text, kind)`: the typed rules of one criterion's words (spans are offsets in
   ``text``, so nothing depends on where the criterion sits);
+- `find_exceptions(text, offset)`: the exceptions its words state, kept at offset 0 and moved
+  to the criterion's place;
 - `plain_sentence(criterion, parent)`: its plain sentence. The sentence depends on the
   criterion's words, kind, topic, role, rules, groups, exceptions and scope and on its parent's,
   each read with offsets from its own start, so the key is both criteria moved to start at 0
@@ -26,6 +28,7 @@ import msgspec
 
 from trialscout.eligibility.model import Criterion, CriterionKind, Rule, Scope, Span, StatedException
 from trialscout.eligibility.plain import plain_sentence as _plain_sentence
+from trialscout.eligibility.polarity import find_exceptions as _find_exceptions
 from trialscout.eligibility.rules.read import read_rules as _read_rules
 
 #: Entries kept by each memory. About 3 KB a criterion (its rules and sentence): ~60 MB at most.
@@ -106,6 +109,7 @@ class _Memory:
     def _build(self) -> None:
         self.rules = functools.lru_cache(self.size)(_read_rules)
         self.sentence = functools.lru_cache(self.size)(_sentence)
+        self.exceptions = functools.lru_cache(self.size)(_find_exceptions)
 
     def configure(self, size: int) -> None:
         self.size = size
@@ -124,7 +128,11 @@ def configure(size: int = DEFAULT_SIZE) -> None:
 
 def stats() -> dict[str, MemoStats]:
     """Calls and hits of each memory since it was last configured."""
-    infos = {"rules": _MEMORY.rules.cache_info(), "sentence": _MEMORY.sentence.cache_info()}
+    infos = {
+        "rules": _MEMORY.rules.cache_info(),
+        "sentence": _MEMORY.sentence.cache_info(),
+        "exceptions": _MEMORY.exceptions.cache_info(),
+    }
     return {
         name: MemoStats(calls=info.hits + info.misses, hits=info.hits, size=info.currsize)
         for name, info in infos.items()
@@ -140,3 +148,9 @@ def plain_sentence(criterion: Criterion, parent: Criterion | None = None) -> str
     """`plain.plain_sentence`, remembered by the criterion and its parent as the sentence reads
     them (`relative`)."""
     return _MEMORY.sentence(relative(criterion), None if parent is None else relative(parent))
+
+
+def find_exceptions(text: str, offset: int = 0) -> tuple[StatedException, ...]:
+    """`polarity.find_exceptions`, remembered by the words alone and moved to ``offset``."""
+    found = _MEMORY.exceptions(text)
+    return tuple(_moved_exception(e, offset) for e in found) if offset else found

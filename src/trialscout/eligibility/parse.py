@@ -18,7 +18,7 @@ import re
 import msgspec
 
 from trialscout.eligibility import structure
-from trialscout.eligibility.memo import moved_rule, plain_sentence, read_rules
+from trialscout.eligibility.memo import find_exceptions, moved_rule, plain_sentence, read_rules
 from trialscout.eligibility.model import (
     PARSER_VERSION,
     AgeRule,
@@ -39,7 +39,6 @@ from trialscout.eligibility.model import (
 )
 from trialscout.eligibility.plain import lay_summary
 from trialscout.eligibility.plain.sentences import context
-from trialscout.eligibility.polarity import find_exceptions
 from trialscout.eligibility.split import Piece, split_criteria
 from trialscout.model.enums import InterventionType
 from trialscout.model.trial import Trial

@@ -48,6 +48,8 @@ _LABEL_DURATION = re.compile(
     r"(?:days?|weeks?|months?|years?)\b",
     _I,
 )
+#: What every match of `_LABEL_DURATION` holds: a sentence without it has no such pair (cheap test first).
+_LABEL_DURATION_GATE = re.compile(r"(?:at least|at most|more than|less than|over|under)\s+\d", _I)
 _DURATION_LABEL = re.compile(
     r"\b(?:life expectancy|survival|duration|age|time|interval|period|since|follow-up|history)\b", _I
 )
@@ -212,7 +214,8 @@ def faithful(
     allowing = re.search(r"\b(?:can still join|eligible|allowed|can join)\b", sentence, _I)
     if _ELIGIBLE.search(text) and not allowing:
         return False
-    for match in _LABEL_DURATION.finditer(sentence):
-        if not _DURATION_LABEL.search(match.group("label")):
-            return False
+    if _LABEL_DURATION_GATE.search(sentence):
+        for match in _LABEL_DURATION.finditer(sentence):
+            if not _DURATION_LABEL.search(match.group("label")):
+                return False
     return _words_kept(sentence, text)
