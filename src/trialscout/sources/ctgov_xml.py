@@ -7,6 +7,7 @@ few older elements still found in archives (`firstreceived_date`, `lastchanged_d
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 
 from lxml import etree
 
@@ -63,9 +64,34 @@ from trialscout.sources.values import (
 
 Element = etree._Element
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+#: Comments and processing instructions are dropped while parsing (the text around one joins
+#: up, as if it were not there): every registry record opens with a comment inside the root.
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True, remove_pis=True
+)
+
+
+class _Nothing:
+    """A parser target without callbacks: parsing with it builds nothing, it only checks that
+    the document is well-formed (in a third of the time a tree takes)."""
+
+    def close(self) -> None:
+        return None
+
+
+# The stubs ask a target for every callback; lacking them is the point (cast).
+_WELL_FORMED = etree.XMLParser(
+    resolve_entities=False, no_network=True, huge_tree=True, target=cast(Any, _Nothing())
+)
 _DOWNLOAD_DATE = re.compile(r"processed this data on (.+)$")
 _MASKING = re.compile(r"^\s*([^(]+?)\s*(?:\((.*)\))?\s*$")
+#: An entity reference other than the five XML defines and a character reference: one the
+#: parser may leave unresolved, as a node of its own.
+_UNRESOLVED_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_RESULTS_START = b"<clinical_results>"
+_RESULTS_END = b"</clinical_results>"
+_NO_RESULTS = b"<clinical_results/>"
 
 
 def parse_xml(data: bytes) -> Element:
@@ -80,20 +106,67 @@ def parse_xml(data: bytes) -> Element:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise RecordError(f"malformed XML: {exc}") from exc
-    if b"&" in data or b"<!--" in data or data.find(b"<?", 6) != -1:  # 6: past an <?xml declaration
-        _join_texts(root)
+    if _UNRESOLVED_ENTITY.search(data) is not None:
+        _join_entities(root)
     return root
 
 
-def _join_texts(root: Element) -> None:
-    """Replace each unresolved entity node by its reference as written (``&foo;``), and each
-    comment or processing instruction by nothing, joining the text around it."""
-    for node in list(root.iter(etree.Entity, etree.Comment, etree.PI)):
+def trial_from_xml_bytes(data: bytes) -> Trial:
+    """The bytes of one `<clinical_study>` record -> Trial; RecordError if it is not one.
+
+    The same trial as ``trial_from_xml(parse_xml(data))``, read faster: a results section
+    (a quarter of the bytes of the registry's archive) is checked to be well-formed, then left
+    out of the tree, since the model only says whether there is one.
+    """
+    cut = _without_results(data)
+    if cut is data:
+        return trial_from_xml(parse_xml(data))
+    try:
+        root = etree.fromstring(cut, _PARSER)
+    except etree.XMLSyntaxError:
+        return trial_from_xml(parse_xml(data))  # the error as the whole record gives it
+    if _UNRESOLVED_ENTITY.search(cut) is not None:
+        _join_entities(root)
+    return trial_from_xml(root)
+
+
+def _without_results(data: bytes) -> bytes:
+    """``data`` with its one ``<clinical_results>`` section emptied, once that section is known
+    to be well-formed on its own; ``data`` itself (the same object) where that cannot be told
+    for certain: no section or more than one, an entity reference in it, a document that does
+    not say UTF-8."""
+    start = data.find(_RESULTS_START)
+    if start < 0:
+        return data
+    end = data.find(_RESULTS_END, start)
+    if (
+        end < 0
+        or data.find(b"<clinical_results", start + 1) != -1
+        or data.find(b"</clinical_results", end + 1) != -1
+    ):
+        return data
+    declared = _DECLARED_ENCODING.match(data)
+    if declared is not None and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+        return data
+    end += len(_RESULTS_END)
+    section = data[start:end]
+    if _UNRESOLVED_ENTITY.search(section) is not None:
+        return data
+    try:
+        etree.fromstring(section, _WELL_FORMED)
+    except etree.XMLSyntaxError:
+        return data
+    return data[:start] + _NO_RESULTS + data[end:]
+
+
+def _join_entities(root: Element) -> None:
+    """Replace each unresolved entity node by its reference as written (``&foo;``), joining the
+    text around it."""
+    for node in list(root.iter(etree.Entity)):
         parent = node.getparent()
         if parent is None:
             continue
-        kept = node.text if isinstance(node, etree._Entity) else ""
-        written = (kept or "") + (node.tail or "")
+        written = (node.text or "") + (node.tail or "")
         previous = node.getprevious()
         if previous is not None:
             previous.tail = (previous.tail or "") + written
@@ -118,7 +191,10 @@ def trial_from_xml(root: Element) -> Trial:
     enrollment = study.node("enrollment")
     sponsors = study.node("sponsors")
     results_posted = study.date("results_first_posted") or study.date("firstreceived_results_date")
-    interventions = study.nodes("intervention")
+    interventions = [
+        (i, i.text("intervention_type"), i.text("intervention_name") or "", i.texts("arm_group_label"))
+        for i in study.nodes("intervention")
+    ]
     source = study.text("source")
 
     return Trial(
@@ -176,13 +252,13 @@ def trial_from_xml(root: Element) -> Trial:
         ),
         interventions=tuple(
             Intervention(
-                name=i.text("intervention_name") or "",
-                type=parse_enum(InterventionType, i.text("intervention_type")),
+                name=name,
+                type=parse_enum(InterventionType, kind),
                 description=text_block(i.raw("description")),
                 other_names=i.texts("other_name"),
-                arm_group_labels=i.texts("arm_group_label"),
+                arm_group_labels=labels,
             )
-            for i in interventions
+            for i, kind, name, labels in interventions
         ),
         eligibility=_eligibility(eligibility) if eligibility is not None else None,
         lead_sponsor=_agency(sponsors.node("lead_sponsor")) if sponsors else None,
@@ -199,7 +275,7 @@ def trial_from_xml(root: Element) -> Trial:
             )
             for c in study.nodes(tag)
         ),
-        locations=tuple(_site(loc) for loc in study.nodes("location")),
+        locations=tuple(_site(loc) for loc in study.kids.get("location", ())),
         brief_summary=_textblock(study.node("brief_summary")),
         detailed_description=_textblock(study.node("detailed_description")),
         primary_outcomes=_outcomes(study, "primary_outcome"),
@@ -273,17 +349,16 @@ def _agency(node: _Node | None) -> Organization | None:
     return Organization(name=name, agency_class=parse_enum(AgencyClass, node.text("agency_class")))
 
 
-def _arm_interventions(interventions: list[_Node], label: str | None) -> tuple[str, ...]:
-    """Legacy XML links interventions to arms from the intervention side only."""
+def _arm_interventions(
+    interventions: list[tuple[_Node, str | None, str, tuple[str, ...]]], label: str | None
+) -> tuple[str, ...]:
+    """Legacy XML links interventions to arms from the intervention side only (each
+    intervention with its type, name and arm labels, read once)."""
     if label is None:
         return ()
-    names = []
-    for i in interventions:
-        if label in i.texts("arm_group_label"):
-            kind = i.text("intervention_type")
-            name = i.text("intervention_name") or ""
-            names.append(f"{kind}: {name}" if kind else name)
-    return tuple(names)
+    return tuple(
+        f"{kind}: {name}" if kind else name for _, kind, name, labels in interventions if label in labels
+    )
 
 
 def _design(node: _Node | None) -> Design | None:
@@ -379,12 +454,12 @@ def _contact(node: _Node, role: ContactRole) -> Contact:
     )
 
 
-def _site(node: _Node) -> Site:
+def _site(el: Element) -> Site:
     # The hottest path of a load (a trial can list hundreds of sites): read children directly.
     facility_name = city = state = zip_code = country = status = None
     contacts: list[Contact] = []
     investigators: list[Person] = []
-    for child in node.el:
+    for child in el.iterchildren(etree.Element):
         tag = child.tag
         if tag == "facility":
             for part in child:

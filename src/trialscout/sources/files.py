@@ -48,7 +48,7 @@ from trialscout.errors import RecordError
 from trialscout.model.enums import SourceFormat
 from trialscout.model.trial import Trial
 from trialscout.sources.ctgov_json import is_v2_study, trial_from_v2_json
-from trialscout.sources.ctgov_xml import parse_xml, trial_from_xml
+from trialscout.sources.ctgov_xml import trial_from_xml_bytes
 
 #: File types a registry download comes in; other files in a walked directory are skipped.
 REGISTRY_SUFFIXES = frozenset({".json", ".xml", ".zip", ".jsonl", ".ndjson"})
@@ -150,7 +150,7 @@ def split_concatenated(raw: RawRecord) -> list[RawRecord]:
 def parse_record(raw: RawRecord) -> Trial:
     """Bytes of one study -> Trial. Raises RecordError with the reason if it cannot."""
     if raw.format is SourceFormat.CTGOV_LEGACY_XML:
-        return trial_from_xml(parse_xml(raw.data))
+        return trial_from_xml_bytes(raw.data)
     return trial_from_v2_json(raw.data)
 
 

@@ -146,11 +146,21 @@ def text_block(text: str | None) -> str | None:
     """Legacy XML text blocks: CRLF to LF, common indentation removed, edges trimmed."""
     if text is None:
         return None
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    cut = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=None)
-    if cut is None:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    cut = -1  # the indentation of the least indented line that is not blank
+    for line in lines:
+        rest = line.lstrip()
+        if rest:
+            indent = len(line) - len(rest)
+            if indent < cut or cut < 0:
+                cut = indent
+    if cut < 0:
         return None
-    return "\n".join(line[cut:].rstrip() for line in lines).strip("\n")
+    if cut:
+        return "\n".join([line[cut:].rstrip() for line in lines]).strip("\n")
+    return "\n".join([line.rstrip() for line in lines]).strip("\n")
 
 
 def yes_no(text: str | None) -> bool | None:
