@@ -14,6 +14,7 @@ from tests.conftest import sql as plain_sql
 from trialscout.errors import SearchInputError, UnknownPlaceError
 from trialscout.search.engine import TrialSearch
 from trialscout.search.results import SearchRequest, SearchResults, Sort
+from trialscout.store.records import record_json
 
 CHICAGO = (41.85003, -87.65005)
 KM_PER_MILE = 1.609344
@@ -106,7 +107,7 @@ def test_a_radius_keeps_exactly_the_trials_with_a_site_that_close(trial_search: 
     for nct, record in plain_sql(
         trial_search.store.path, "SELECT nct_id, record FROM trials WHERE overall_status='RECRUITING'"
     ):
-        for site in json.loads(record)["locations"]:
+        for site in json.loads(record_json(record))["locations"]:
             if (
                 site["latitude"] is not None
                 and haversine_km(CHICAGO, (site["latitude"], site["longitude"])) <= radius_km

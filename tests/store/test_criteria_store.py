@@ -40,8 +40,10 @@ def test_every_trial_is_parsed_and_stored_whole(store: SQLiteStore) -> None:
         if t.eligibility and t.eligibility.criteria
     )
     assert report.criteria == expected
-    rows = sql(store.path, "SELECT count(*) FROM criteria")[0][0]
-    assert rows == expected
+    assert sql(store.path, "SELECT sum(criteria) FROM parsed_eligibility")[0][0] == expected
+    # Stored once, compact: one blob per trial, and no per-criterion table repeating the words.
+    assert sql(store.path, "SELECT count(*) FROM parsed_eligibility WHERE criteria_blob IS NULL")[0][0] == 0
+    assert not sql(store.path, "SELECT name FROM sqlite_master WHERE name = 'criteria'")
     for nct in store.nct_ids()[:20]:
         assert parsed_criteria(store, nct) == parse_eligibility(store.trial(nct))
 

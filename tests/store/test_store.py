@@ -10,12 +10,17 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
-from tests.conftest import AACT, NSCLC, TODAY
+from tests.conftest import AACT, NSCLC, TODAY, sql
+from trialscout.eligibility.model import PARSER_VERSION, Criterion
 from trialscout.model.recruitment import RecruitmentGrade, check_recruitment
 from trialscout.store.base import Outcome
+from trialscout.store.criteria import update_parsed_criteria
 from trialscout.store.load import load_paths
+from trialscout.store.records import record_json
+from trialscout.store.schema import MIGRATIONS, _statements
 from trialscout.store.sqlite import SQLiteStore
 
 STUDIES: list[dict[str, Any]] = json.loads(NSCLC.read_text())
@@ -105,7 +110,7 @@ def test_schema_migrations_are_recorded_once_and_the_store_uses_wal(tmp_path: Pa
     SQLiteStore(db).close()
     SQLiteStore(db).close()
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,), (3,), (4,), (5,)]
+    assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(v,) for v in range(1, 7)]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -117,6 +122,7 @@ def test_the_organizations_migration_fills_in_a_store_made_before_it(tmp_path: P
         load_paths(store, [NSCLC], today=TODAY, workers=0)
     shutil.copy(fresh, old)
     with sqlite3.connect(old) as conn:
+        _records_as_text(conn)  # as every store made before migration 6 kept them
         conn.execute("DROP TABLE organizations")
         conn.execute("DELETE FROM schema_migrations WHERE version = 4")
     SQLiteStore(old).close()  # the writer migrates
@@ -153,6 +159,78 @@ def test_the_grade_migration_grades_a_store_made_before_it(tmp_path: Path) -> No
         nct = next(nct for nct, grade, _ in rows if grade == "probably-closed")
         assert store.get(nct).recruitment_check.grade is RecruitmentGrade.PROBABLY_CLOSED
         assert store.cards([nct])[nct].stale_grade == "probably-closed"
+
+
+def test_the_compact_storage_migration_keeps_every_parsed_criterion(tmp_path: Path) -> None:
+    """A store made before migration 6 kept each criterion as a row of the criteria table and
+    each record as JSON text. Opened for writing, its criteria become one blob per trial, the
+    table goes, and every trial and criterion reads back as before; records it already holds
+    as text still read."""
+    fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
+    with SQLiteStore(fresh) as store:
+        load_paths(store, [NSCLC], today=TODAY, workers=0)
+        update_parsed_criteria(store, workers=0)
+        parsed = {n: store.stored_criteria(n, PARSER_VERSION) for n in store.nct_ids()}
+        trials = {n: store.trial(n) for n in store.nct_ids()}
+    shutil.copy(fresh, old)
+    with sqlite3.connect(old) as conn:  # back to the schema and rows of migration 5
+        (create,) = [q for q in _statements(MIGRATIONS[1].sql) if q.startswith("CREATE TABLE criteria")]
+        conn.execute(create)
+        conn.execute(MIGRATIONS[2].sql)  # its structure column
+        for nct_id, found in parsed.items():
+            assert found is not None
+            conn.executemany(
+                f"INSERT INTO criteria VALUES ({','.join('?' * 15)})",
+                [(nct_id, n, *_old_criterion_row(c)) for n, c in enumerate(found.criteria)],
+            )
+        conn.execute("ALTER TABLE parsed_eligibility DROP COLUMN criteria_blob")
+        conn.execute("DELETE FROM schema_migrations WHERE version = 6")
+        _records_as_text(conn)
+    SQLiteStore(old).close()  # the writer migrates
+    assert not sql(old, "SELECT name FROM sqlite_master WHERE name = 'criteria'")
+    assert sql(old, "SELECT count(*) FROM trials WHERE typeof(record) = 'text'")[0][0] == len(trials)
+    with SQLiteStore(old, read_only=True) as store:
+        assert {n: store.stored_criteria(n, PARSER_VERSION) for n in store.nct_ids()} == parsed
+        assert store.trials(list(trials)) == trials
+        assert store.stored_criteria_many(list(parsed), PARSER_VERSION) == parsed
+
+
+def _records_as_text(conn: sqlite3.Connection) -> None:
+    rows = conn.execute("SELECT nct_id, record FROM trials").fetchall()
+    conn.executemany(
+        "UPDATE trials SET record = ? WHERE nct_id = ?", [(record_json(r).decode(), n) for n, r in rows]
+    )
+
+
+def _old_criterion_row(c: Criterion) -> tuple[object, ...]:
+    """A criterion as the criteria table of migrations 2-5 held it."""
+    structure = {
+        k: v
+        for k, v in {
+            "groups": c.groups,
+            "scope": c.scope,
+            "alternative_to": c.alternative_to,
+            "plain_original": c.plain_original,
+        }.items()
+        if v
+    }
+    rule_types = "|".join(dict.fromkeys(str(type(r).__struct_config__.tag) for r in c.rules)) or None
+    encode = msgspec.json.encode
+    return (
+        c.id,
+        c.kind.value,
+        c.role.value,
+        c.parent,
+        c.topic,
+        c.span.start,
+        c.span.end,
+        c.text,
+        c.plain,
+        rule_types,
+        encode(c.exceptions).decode(),
+        encode(c.rules).decode(),
+        encode(structure).decode(),
+    )
 
 
 def test_parallel_and_in_process_loads_store_the_same(

@@ -1,4 +1,4 @@
-"""Parsed criteria as stored rows, and back: the same columns in every store."""
+"""Parsed criteria as stored, and back: one compressed blob per trial, the same in every store."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from typing import Any
 
 import msgspec
 
-from trialscout.eligibility.model import Criterion, ParsedEligibility, Rule
+from trialscout.eligibility.model import Criterion, ParsedEligibility
 from trialscout.store.base import ParsedTrial
+from trialscout.store.records import compress, decompress
 
 _ENCODE = msgspec.json.Encoder()
+_CRITERIA = msgspec.json.Decoder(tuple[Criterion, ...])
 
-#: The stored columns of one criterion that rebuild it, in the order `criterion_from_row` reads.
+#: The columns of one criterion in the `criteria` table of stores before migration 6, in the order
+#: `criterion_from_row` reads them (the migration turns them into one blob per trial).
 CRITERIA_COLUMNS = (
     "id",
     "kind",
@@ -29,46 +32,43 @@ CRITERIA_COLUMNS = (
 )
 
 
-def rule_type(rule: Rule) -> str:
-    """The tag a rule is stored under ("lab", "performance_status", ...)."""
-    return str(type(rule).__struct_config__.tag)
+def criteria_json(criteria: Sequence[Criterion]) -> bytes:
+    """A trial's parsed criteria as one JSON array (what the criteria blob holds, uncompressed)."""
+    return _ENCODE.encode(tuple(criteria))
 
 
-def criteria_rows(
-    batch: Sequence[ParsedTrial],
-) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], int]:
-    """The parsed_eligibility rows, the criteria rows and the number of typed criteria."""
+def criteria_blob(criteria: Sequence[Criterion]) -> bytes:
+    """A trial's parsed criteria as stored: one zstd blob, compressed with the criteria dictionary.
+    Each criterion's words, plain sentence, rules and structure are kept once, in one place."""
+    return compress(criteria_json(criteria), "criteria")
+
+
+def criteria_from_blob(blob: bytes) -> tuple[Criterion, ...]:
+    return _CRITERIA.decode(decompress(blob))
+
+
+def criteria_heads(batch: Sequence[ParsedTrial]) -> tuple[list[tuple[object, ...]], int, int]:
+    """The parsed_eligibility rows (nct_id, parser_version, trial_seq, summary, criteria, typed,
+    criteria_blob), the number of criteria and of typed criteria."""
     heads: list[tuple[object, ...]] = []
-    rows: list[tuple[object, ...]] = []
-    typed_total = 0
+    total = typed_total = 0
     for item in batch:
         result = item.parsed
         typed = sum(1 for c in result.criteria if c.rules)
         typed_total += typed
+        total += len(result.criteria)
         heads.append(
-            (item.nct_id, result.parser_version, item.change_seq, result.summary, len(result.criteria), typed)
-        )
-        for ordinal, c in enumerate(result.criteria):
-            rows.append(
-                (
-                    item.nct_id,
-                    ordinal,
-                    c.id,
-                    c.kind.value,
-                    c.role.value,
-                    c.parent,
-                    c.topic,
-                    c.span.start,
-                    c.span.end,
-                    c.text,
-                    c.plain,
-                    "|".join(dict.fromkeys(rule_type(r) for r in c.rules)) or None,
-                    _ENCODE.encode(c.exceptions).decode(),
-                    _ENCODE.encode(c.rules).decode(),
-                    _ENCODE.encode(_structure(c)).decode(),
-                )
+            (
+                item.nct_id,
+                result.parser_version,
+                item.change_seq,
+                result.summary,
+                len(result.criteria),
+                typed,
+                criteria_blob(result.criteria),
             )
-    return heads, rows, typed_total
+        )
+    return heads, total, typed_total
 
 
 def _structure(criterion: Criterion) -> dict[str, object]:

@@ -10,9 +10,11 @@ orders.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import threading
 from enum import StrEnum
+from pathlib import Path
 
 import msgspec
 import orjson
@@ -25,6 +27,8 @@ from trialscout.store.base import PreparedRecord
 
 _ENCODER = msgspec.json.Encoder()
 _ZSTD_LEVEL = 1
+#: With a dictionary, level 3 compresses about as fast as level 1 without one, and smaller.
+_ZSTD_DICT_LEVEL = 3
 #: zstandard's compressors and decompressors may not be used by two threads at once (records
 #: read by concurrent API requests came back corrupted): each thread keeps its own.
 _ZSTD = threading.local()
@@ -70,18 +74,81 @@ TRIAL_COLUMNS = (
 )
 
 
-def compress(raw: bytes) -> bytes:
-    compressor = getattr(_ZSTD, "compressor", None)
+#: The zstd dictionaries blobs are compressed with, by kind (scripts/train_dictionaries.py trains
+#: them on real records). A blob's frame names its dictionary's ID, so a store holds blobs
+#: made with or without one, and an ID, once shipped, always means the same dictionary.
+DICTIONARY_FOLDER = Path(__file__).with_name("dictionaries")
+DICTIONARY_IDS: dict[str, int] = {
+    "record": 0x74730001,  # the normalised trial, as JSON
+    "raw-json": 0x74730002,  # the original record, API v2 JSON
+    "raw-xml": 0x74730003,  # the original record, legacy XML
+    "criteria": 0x74730004,  # a trial's parsed criteria, as JSON
+}
+_RAW_KIND = {SourceFormat.CTGOV_API_V2_JSON: "raw-json", SourceFormat.CTGOV_LEGACY_XML: "raw-xml"}
+
+
+@functools.cache
+def _dictionary(kind: str) -> zstandard.ZstdCompressionDict | None:
+    path = DICTIONARY_FOLDER / f"{kind}.zdict"
+    if not path.is_file():  # only while training them
+        return None
+    found = zstandard.ZstdCompressionDict(path.read_bytes())
+    if found.dict_id() != DICTIONARY_IDS[kind]:
+        raise RuntimeError(f"{path} is dictionary {found.dict_id()}, not {DICTIONARY_IDS[kind]}")
+    return found
+
+
+@functools.cache
+def _dictionary_by_id(dict_id: int) -> zstandard.ZstdCompressionDict | None:
+    for kind, known in DICTIONARY_IDS.items():
+        if known == dict_id:
+            return _dictionary(kind)
+    return None
+
+
+def compress(data: bytes, kind: str | None = None) -> bytes:
+    """``data`` zstd-compressed, with the dictionary of its ``kind`` when there is one."""
+    compressors: dict[str | None, zstandard.ZstdCompressor] | None = getattr(_ZSTD, "compressors", None)
+    if compressors is None:
+        compressors = _ZSTD.compressors = {}
+    compressor = compressors.get(kind)
     if compressor is None:
-        compressor = _ZSTD.compressor = zstandard.ZstdCompressor(level=_ZSTD_LEVEL)
-    return bytes(compressor.compress(raw))
+        found = _dictionary(kind) if kind else None
+        if found is None:
+            compressor = zstandard.ZstdCompressor(level=_ZSTD_LEVEL)
+        else:
+            compressor = zstandard.ZstdCompressor(level=_ZSTD_DICT_LEVEL, dict_data=found)
+        compressors[kind] = compressor
+    return bytes(compressor.compress(data))
 
 
 def decompress(blob: bytes) -> bytes:
-    decompressor = getattr(_ZSTD, "decompressor", None)
+    """A blob of `compress`, with or without a dictionary (its frame says which)."""
+    decompressors: dict[int, zstandard.ZstdDecompressor] | None = getattr(_ZSTD, "decompressors", None)
+    if decompressors is None:
+        decompressors = _ZSTD.decompressors = {}
+    dict_id = zstandard.get_frame_parameters(blob).dict_id
+    decompressor = decompressors.get(dict_id)
     if decompressor is None:
-        decompressor = _ZSTD.decompressor = zstandard.ZstdDecompressor()
+        found = _dictionary_by_id(dict_id) if dict_id else None
+        if dict_id and found is None:
+            raise ValueError(f"a blob needs zstd dictionary {dict_id:#x}, which this version does not have")
+        decompressor = zstandard.ZstdDecompressor(dict_data=found) if found else zstandard.ZstdDecompressor()
+        decompressors[dict_id] = decompressor
     return bytes(decompressor.decompress(blob))
+
+
+def compress_raw(raw: bytes, source_format: SourceFormat) -> bytes:
+    return compress(raw, _RAW_KIND[source_format])
+
+
+def record_json(value: str | bytes) -> bytes:
+    """A stored trial record as JSON: compressed blobs since store migration 6, text before."""
+    return value.encode() if isinstance(value, str) else decompress(value)
+
+
+def decode_trial(value: str | bytes) -> Trial:
+    return TRIAL_DECODER.decode(record_json(value))
 
 
 def version_key(trial: Trial) -> tuple[str, int, str]:
@@ -175,8 +242,8 @@ def _trial_row(
         file,
         record,
         t.source.version_date,
-        encoded.decode(),
-        compress(raw),
+        compress(encoded, "record"),
+        compress_raw(raw, t.source.format),
         digest,
         int(check.possibly_stale),
         orjson.dumps(check.reasons).decode(),

@@ -170,6 +170,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         UPDATE trials SET stale_checked_on = '' WHERE stale_grade IS NULL;
         """,
     ),
+    Migration(
+        6,
+        "compact storage: a trial's parsed criteria as one compressed blob in parsed_eligibility"
+        " (the criteria table kept each criterion's words three times, 15 KB per trial); trial"
+        " records compressed from here on",
+        """
+        ALTER TABLE parsed_eligibility ADD COLUMN criteria_blob BLOB;
+        -- Nothing reads sites by a latitude/longitude range (the search index places them):
+        -- the index cost 270 bytes a trial.
+        DROP INDEX IF EXISTS sites_geo;
+        -- SQLiteStore.__init__ moves the criteria table's rows into the blobs, then drops it.
+        -- Trial records written from now on are zstd blobs (record TEXT holds either).
+        """,
+    ),
 )
 
 

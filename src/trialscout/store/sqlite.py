@@ -23,7 +23,7 @@ from typing import IO, Any
 
 import orjson
 
-from trialscout.eligibility.model import ParsedEligibility
+from trialscout.eligibility.model import Criterion, ParsedEligibility
 from trialscout.errors import StoreError, TrialNotFoundError
 from trialscout.model.enums import OPEN_STATUSES, SourceFormat
 from trialscout.model.recruitment import RecruitmentCheck, RecruitmentGrade, check_recruitment
@@ -42,12 +42,20 @@ from trialscout.store.base import (
     StoredTrial,
     TrialCard,
 )
-from trialscout.store.criteria_rows import CRITERIA_COLUMNS, criteria_rows, criterion_from_row, parse_head
+from trialscout.store.criteria_rows import (
+    CRITERIA_COLUMNS,
+    criteria_blob,
+    criteria_from_blob,
+    criteria_heads,
+    criterion_from_row,
+    parse_head,
+)
 from trialscout.store.records import (
     REASONS_DECODER,
     TRIAL_COLUMNS,
-    TRIAL_DECODER,
+    decode_trial,
     decompress,
+    record_json,
     stored_version_key,
 )
 from trialscout.store.schema import MIGRATIONS, migrate, pending_migrations
@@ -91,6 +99,8 @@ class SQLiteStore:
             self._writer_lock = _take_writer_lock(self.path)
             conn = self._conn
             self.applied_migrations = migrate(conn)
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='criteria'").fetchone():
+                self._compact_criteria()
             if GRADE_MIGRATION in self.applied_migrations:
                 # The grades of the open trials need the Python check: graded once, here.
                 self.refresh_recruitment_checks(dt.date.today())
@@ -215,7 +225,7 @@ class SQLiteStore:
             raise TrialNotFoundError(nct_id)
         record, file, source_record, loaded_at, stale, reasons, checked_on, grade = row
         return StoredTrial(
-            trial=TRIAL_DECODER.decode(record),
+            trial=decode_trial(record),
             source_file=file,
             source_record=source_record,
             loaded_at=loaded_at,
@@ -243,10 +253,7 @@ class SQLiteStore:
         }
 
     def trials(self, nct_ids: Sequence[str]) -> dict[str, Trial]:
-        return {
-            nct_id: TRIAL_DECODER.decode(record)
-            for nct_id, record in self._rows_of("nct_id, record", nct_ids)
-        }
+        return {nct_id: decode_trial(record) for nct_id, record in self._rows_of("nct_id, record", nct_ids)}
 
     def _rows_of(self, columns: str, nct_ids: Sequence[str]) -> list[tuple[Any, ...]]:
         """These columns of the trials with these NCT IDs, in batches the driver takes."""
@@ -271,7 +278,7 @@ class SQLiteStore:
             if not rows:
                 return
             for seq, _nct_id, record in rows:
-                yield seq, TRIAL_DECODER.decode(record)
+                yield seq, decode_trial(record)
             last_seq, last_id = rows[-1][0], rows[-1][1]
 
     def last_change_seq(self) -> int:
@@ -287,7 +294,7 @@ class SQLiteStore:
         )
         while batch := rows.fetchmany(2000):
             for nct_id, record, stale in batch:
-                yield IndexRow(nct_id, record.encode() if isinstance(record, str) else record, bool(stale))
+                yield IndexRow(nct_id, record_json(record), bool(stale))
 
     def site_rows(self, nct_ids: Sequence[str] | None = None) -> Iterator[SiteRow]:
         query = (
@@ -432,19 +439,31 @@ class SQLiteStore:
 
     def stored_criteria(self, nct_id: str, parser_version: int) -> ParsedEligibility | None:
         row = self._conn.execute(
-            "SELECT t.change_seq, p.parser_version, p.trial_seq, p.summary FROM trials t"
+            "SELECT t.change_seq, p.parser_version, p.trial_seq, p.summary, p.criteria_blob FROM trials t"
             " LEFT JOIN parsed_eligibility p ON p.nct_id = t.nct_id WHERE t.nct_id=?",
             (nct_id,),
         ).fetchone()
         if row is None:
             raise TrialNotFoundError(nct_id)
-        seq, version, parsed_seq, summary = row
-        if version != parser_version or parsed_seq is None or parsed_seq < seq:
-            return None
-        rows = self._conn.execute(
-            f"SELECT {', '.join(CRITERIA_COLUMNS)} FROM criteria WHERE nct_id=? ORDER BY ordinal", (nct_id,)
-        ).fetchall()
-        return parse_head(nct_id, summary, version, [criterion_from_row(r) for r in rows])
+        return _current_criteria(nct_id, row, parser_version)
+
+    def stored_criteria_many(
+        self, nct_ids: Sequence[str], parser_version: int
+    ) -> dict[str, ParsedEligibility]:
+        found: dict[str, ParsedEligibility] = {}
+        columns = "t.nct_id, t.change_seq, p.parser_version, p.trial_seq, p.summary, p.criteria_blob"
+        ids = list(dict.fromkeys(nct_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for nct_id, *row in self._conn.execute(
+                f"SELECT {columns} FROM trials t JOIN parsed_eligibility p ON p.nct_id = t.nct_id"
+                f" WHERE t.nct_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                parsed = _current_criteria(nct_id, row, parser_version)
+                if parsed is not None:
+                    found[nct_id] = parsed
+        return found
 
     def due_criteria(
         self,
@@ -466,7 +485,7 @@ class SQLiteStore:
             chunk = ids[start : start + batch_size]
             marks = ",".join("?" * len(chunk))
             yield [
-                DueTrial(nct_id, seq, record.encode() if isinstance(record, str) else record)
+                DueTrial(nct_id, seq, record_json(record))
                 for nct_id, seq, record in self._conn.execute(
                     f"SELECT nct_id, change_seq, record FROM trials WHERE nct_id IN ({marks})", chunk
                 )
@@ -474,19 +493,45 @@ class SQLiteStore:
 
     def save_criteria(self, batch: Sequence[ParsedTrial]) -> tuple[int, int]:
         self._writable()
-        heads, rows, typed_total = criteria_rows(batch)
+        heads, total, typed_total = criteria_heads(batch)
         conn = self._conn
         with conn:
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany("DELETE FROM criteria WHERE nct_id=?", [(h[0],) for h in heads])
             conn.executemany(
-                "INSERT INTO parsed_eligibility VALUES (?,?,?,?,?,?) ON CONFLICT(nct_id) DO UPDATE SET"
+                "INSERT INTO parsed_eligibility VALUES (?,?,?,?,?,?,?) ON CONFLICT(nct_id) DO UPDATE SET"
                 " parser_version=excluded.parser_version, trial_seq=excluded.trial_seq,"
-                " summary=excluded.summary, criteria=excluded.criteria, typed=excluded.typed",
+                " summary=excluded.summary, criteria=excluded.criteria, typed=excluded.typed,"
+                " criteria_blob=excluded.criteria_blob",
                 heads,
             )
-            conn.executemany(f"INSERT INTO criteria VALUES ({','.join('?' * 15)})", rows)
-        return len(rows), typed_total
+        return total, typed_total
+
+    def _compact_criteria(self) -> None:
+        """Stores made before migration 6 kept each criterion as a row of the `criteria` table,
+        its words, plain sentence, rules and structure each in a column (15 KB per trial): turn
+        them into one compressed blob per trial, then drop the table. Each batch commits on its
+        own, so an interrupted open resumes where it stopped."""
+        conn = self._conn
+        while True:
+            query = "SELECT nct_id FROM parsed_eligibility WHERE criteria_blob IS NULL ORDER BY 1 LIMIT ?"
+            ids = [r[0] for r in conn.execute(query, (2000,))]
+            if not ids:
+                break
+            marks = ",".join("?" * len(ids))
+            grouped: dict[str, list[Criterion]] = {i: [] for i in ids}
+            for nct_id, *row in conn.execute(
+                f"SELECT nct_id, {', '.join(CRITERIA_COLUMNS)} FROM criteria"
+                f" WHERE nct_id IN ({marks}) ORDER BY nct_id, ordinal",
+                ids,
+            ):
+                grouped[nct_id].append(criterion_from_row(row))
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(
+                    "UPDATE parsed_eligibility SET criteria_blob=? WHERE nct_id=?",
+                    [(criteria_blob(found), nct_id) for nct_id, found in grouped.items()],
+                )
+        conn.execute("DROP TABLE criteria")
 
     # --- writing -------------------------------------------------------------------------
 
@@ -574,7 +619,7 @@ class SQLiteStore:
         checked: list[tuple[int, str, str, str | None, str]] = []
         flipped: list[tuple[int, str, str, str | None, str]] = []
         for nct_id, record, was_stale in rows:
-            check = check_recruitment(TRIAL_DECODER.decode(record), today)
+            check = check_recruitment(decode_trial(record), today)
             grade = check.grade.value if check.grade else None
             reasons = orjson.dumps(check.reasons).decode()
             values = (int(check.possibly_stale), reasons, check.checked_on, grade, nct_id)
@@ -604,6 +649,15 @@ class SQLiteStore:
         if orphans:
             problems.append(f"{orphans} sites without a trial")
         return problems
+
+
+def _current_criteria(nct_id: str, row: Sequence[Any], parser_version: int) -> ParsedEligibility | None:
+    """The parsed criteria of (trial change_seq, parser_version, trial_seq, summary, blob), if
+    parsed by this parser version since the trial last changed."""
+    seq, version, parsed_seq, summary, blob = row
+    if version != parser_version or parsed_seq is None or parsed_seq < seq or blob is None:
+        return None
+    return parse_head(nct_id, summary, version, criteria_from_blob(blob))
 
 
 def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
