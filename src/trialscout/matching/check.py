@@ -39,9 +39,11 @@ not open (or possibly stale) says so beside the verdict.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
+from typing import NamedTuple
 
 import msgspec
 
@@ -65,7 +67,7 @@ from trialscout.eligibility.model import (
     SexRule,
     Span,
 )
-from trialscout.matching.rules import Question, has_property
+from trialscout.matching.rules import ProfileFindings, Question
 from trialscout.matching.terms import matches, terms
 from trialscout.model.enums import OPEN_STATUSES, Sex
 from trialscout.model.patient import PatientProfile, PatientSex
@@ -185,6 +187,34 @@ _LOCAL_ROUTE = re.compile(
 )
 
 
+class _Words(NamedTuple):
+    """What the patterns above find in one criterion's words: none of it depends on the patient."""
+
+    cause: bool  # `_CAUSE`
+    graded: bool  # `_GRADED`
+    leading_no: bool  # `_LEADING_NO` at the start
+    qualified: bool  # `_QUALIFIED_TREATMENT`
+    systemic: bool  # `_SYSTEMIC`
+    reproductive: bool  # `_REPRODUCTIVE`
+    cohort: bool  # `_COHORT` at the start
+
+
+@functools.lru_cache(maxsize=65536)
+def _words(text: str) -> _Words:
+    """The patterns of one criterion's words, searched once a process: the registry repeats
+    criteria word for word, every patient checks the same ones, and the searches were most of
+    the time of a check (issue 16)."""
+    return _Words(
+        cause=bool(_CAUSE.search(text)),
+        graded=bool(_GRADED.search(text)),
+        leading_no=bool(_LEADING_NO.match(text)),
+        qualified=bool(_QUALIFIED_TREATMENT.search(text)),
+        systemic=bool(_SYSTEMIC.search(text)),
+        reproductive=bool(_REPRODUCTIVE.search(text)),
+        cohort=bool(_COHORT.match(text)),
+    )
+
+
 def _combine_any(verdicts: list[Verdict]) -> Verdict:
     if Verdict.MET in verdicts:
         return Verdict.MET
@@ -212,6 +242,7 @@ def check_rules(
     ages: Bound | None = None,
     *,
     closed_world: bool = False,
+    findings: ProfileFindings | None = None,
 ) -> tuple[Verdict, list[RuleVerdict], list[Question]]:
     """The combined verdict of one criterion's rules, each rule's verdict, and the questions.
     ``groups`` say how the rules combine (`Criterion.groups`; none: each must hold). ``text``
@@ -221,18 +252,22 @@ def check_rules(
     Without ``offset``, a grading word anywhere in the words counts. ``ages`` are the
     registry's age limits, which an exclusion of every age they allow contradicts. With
     ``closed_world``, a required condition the profile never mentions leans not met (see the
-    module)."""
-    as_cause = bool(_CAUSE.search(text))
-    whole_graded = bool(_GRADED.search(text))
+    module). ``findings`` remembers the profile's findings across criteria and trials (one is
+    made when not given, or when it is for another profile)."""
+    if findings is None or findings.profile is not profile:
+        findings = ProfileFindings(profile)
+    words = _words(text)
+    as_cause = words.cause
+    whole_graded = words.graded
     # "No prior chemotherapy" under an exclusion heading: a restated exclusion or an inclusion
     # filed under the wrong heading; a rule it turns around never rules a patient out.
-    doubled = kind is CriterionKind.EXCLUSION and bool(_LEADING_NO.match(text))
-    qualified = bool(_QUALIFIED_TREATMENT.search(text))
-    systemic = bool(_SYSTEMIC.search(text))
+    doubled = kind is CriterionKind.EXCLUSION and words.leading_no
+    qualified = words.qualified
+    systemic = words.systemic
     verdicts: list[RuleVerdict] = []
     questions: list[Question] = []
     for rule in rules:
-        finding = has_property(rule, profile)
+        finding = findings.has_property(rule)
         leaning = False
         if not finding.applies:
             verdict = Verdict.MET
@@ -396,7 +431,9 @@ def _registry_limits(trial: Trial, profile: PatientProfile) -> CriterionVerdict 
     )
 
 
-def _in_scope(scope: Scope, profile: PatientProfile) -> tuple[Verdict, str, list[Question]]:
+def _in_scope(
+    scope: Scope, profile: PatientProfile, findings: ProfileFindings
+) -> tuple[Verdict, str, list[Question]]:
     """Whether the patient is among those the scope names: MET (the criterion applies),
     NOT_MET (it does not), UNKNOWN; with the evidence and the questions that would settle it."""
     if not scope.rules:
@@ -409,7 +446,7 @@ def _in_scope(scope: Scope, profile: PatientProfile) -> tuple[Verdict, str, list
     evidence: list[str] = []
     questions: list[Question] = []
     for rule in scope.rules:
-        finding = has_property(rule, profile)
+        finding = findings.has_property(rule)
         if not finding.applies or finding.has is False:
             verdicts.append(Verdict.NOT_MET)
         elif finding.has is None:
@@ -464,17 +501,23 @@ def _check_criterion(
     required: frozenset[tuple[str, str]] = frozenset(),
     ages: Bound | None = None,
     closed_world: bool = False,
+    findings: ProfileFindings | None = None,
 ) -> CriterionVerdict:
+    if findings is None or findings.profile is not profile:
+        findings = ProfileFindings(profile)
     scope_verdict, scope_evidence, scope_questions = (
-        _in_scope(criterion.scope, profile) if criterion.scope is not None else (Verdict.MET, "", [])
+        _in_scope(criterion.scope, profile, findings)
+        if criterion.scope is not None
+        else (Verdict.MET, "", [])
     )
     if criterion.scope is not None and scope_verdict is Verdict.NOT_MET:
         why = f"does not apply: it is for {_quoted(criterion.scope.text)}"
         return _free_text(criterion, why + (f" ({scope_evidence})" if scope_evidence else ""), Verdict.MET)
     stated = [e.span for e in criterion.exceptions] + [e.span for r in criterion.rules for e in r.exceptions]
     kept = [i for i, r in enumerate(criterion.rules) if not _inside(r.span, stated)]
-    if any(isinstance(criterion.rules[i], ReproductiveRule) for i in kept) or _REPRODUCTIVE.search(
-        criterion.text
+    if (
+        any(isinstance(criterion.rules[i], ReproductiveRule) for i in kept)
+        or _words(criterion.text).reproductive
     ):
         kept = [i for i in kept if not isinstance(criterion.rules[i], SexRule)]  # whom it is about
     if not kept:
@@ -496,6 +539,7 @@ def _check_criterion(
         criterion.span.start,
         ages,
         closed_world=closed_world,
+        findings=findings,
     )
     exceptions = [e.text for e in criterion.exceptions] + children.get(criterion.id, [])
     exceptions += [
@@ -518,7 +562,7 @@ def _check_criterion(
         questions.append(
             Question(f"exception:{criterion.id}", f"Does this apply to you: {_quoted(exceptions[0])}?")
         )
-    elif verdict is Verdict.NOT_MET and _COHORT.match(criterion.text):
+    elif verdict is Verdict.NOT_MET and _words(criterion.text).cohort:
         verdict = Verdict.UNKNOWN
         reason += "; this criterion is for one cohort of the trial only"
     elif verdict is Verdict.NOT_MET and scope_verdict is Verdict.UNKNOWN:
@@ -579,16 +623,20 @@ def check_trial(
     today: dt.date | None = None,
     *,
     closed_world: bool = False,
+    findings: ProfileFindings | None = None,
 ) -> TrialCheck:
     """Every requirement of ``trial`` checked against ``profile``; ``parsed`` is the trial's
     parsed eligibility when already at hand (the store keeps it), else it is parsed now.
     ``today`` dates the recruitment check (default: the profile's date). ``closed_world``:
     a condition an inclusion requires that the profile never mentions leans not met (see the
-    module); it never makes a criterion *not met*."""
+    module); it never makes a criterion *not met*. ``findings``: the profile's findings, kept
+    across the trials of one match (`ProfileFindings`); made here when not given."""
     if parsed is None:
         from trialscout.eligibility.parse import parse_eligibility  # large: only when not parsed yet
 
         parsed = parse_eligibility(trial)
+    if findings is None or findings.profile is not profile:
+        findings = ProfileFindings(profile)
     verdicts: dict[str, CriterionVerdict] = {}
     limits = _registry_limits(trial, profile)
     if limits is not None:
@@ -611,7 +659,9 @@ def check_trial(
         else None
     )
     for criterion in checked:
-        verdicts[criterion.id] = _check_criterion(criterion, profile, children, required, ages, closed_world)
+        verdicts[criterion.id] = _check_criterion(
+            criterion, profile, children, required, ages, closed_world, findings
+        )
     _alternatives(checked, verdicts)
     return _summarise(trial, list(verdicts.values()), today or profile.reference_date())
 

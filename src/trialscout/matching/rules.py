@@ -33,6 +33,7 @@ from trialscout.eligibility.model import (
     ReproductiveRule,
     Rule,
     SexRule,
+    Span,
     TimeWindow,
     TransplantRule,
 )
@@ -693,6 +694,29 @@ def has_property(rule: Rule, profile: PatientProfile) -> Finding:
         return Finding(has=None, question=_clinician_question(rule))
     finding: Finding = check(rule, profile)
     return finding
+
+
+_NOWHERE = Span(0, 0)
+
+
+class ProfileFindings:
+    """`has_property` for one profile, each rule asked once whatever its place in a trial's
+    words (``span``, which no check reads): the candidate trials of one match repeat the same
+    rules ("pregnant or breastfeeding", "ECOG 0-1"), and a finding depends only on the rule and
+    the profile. Keep one for one profile at a time, for one match."""
+
+    __slots__ = ("_found", "profile")
+
+    def __init__(self, profile: PatientProfile) -> None:
+        self.profile = profile
+        self._found: dict[Rule, Finding] = {}
+
+    def has_property(self, rule: Rule) -> Finding:
+        key = msgspec.structs.replace(rule, span=_NOWHERE)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = has_property(rule, self.profile)
+        return found
 
 
 def _clinician_question(rule: Rule) -> Question:

@@ -11,18 +11,24 @@ candidate trials.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
 from enum import StrEnum
+from typing import NamedTuple
 
 import msgspec
 
+from trialscout.eligibility.model import PARSER_VERSION, ParsedEligibility
 from trialscout.matching.check import TrialCheck, TrialResult, check_trial
 from trialscout.matching.ranking import ALL_COMPONENTS, TrialScores, relevance_query, score_trial
-from trialscout.matching.rules import Question
+from trialscout.matching.rules import ProfileFindings, Question
 from trialscout.model.enums import ENROLLING_STATUSES
 from trialscout.model.patient import PatientProfile
+from trialscout.model.trial import Site, Trial
 from trialscout.search.results import NearestSite, ResolvedPlace, SearchRequest, Sort
 from trialscout.services.registry import LocalRegistry
+from trialscout.store.base import TrialReader
 from trialscout.store.criteria import current_criteria
 
 #: The statuses a patient is matched against by default (open to enrolment in a study).
@@ -146,10 +152,12 @@ def match_patient(registry: LocalRegistry, profile: PatientProfile, request: Mat
     leads = bool(profile.diagnoses or profile.candidate_diagnoses)
     top = max((h.score or 0.0 for h in hits), default=0.0) or 1.0
     matches: list[TrialMatch] = []
+    ready = CANDIDATES.read(store, [h.nct_id for h in hits])
+    findings = ProfileFindings(profile)  # the rules the candidates share are checked once
     for hit in hits:
-        trial = store.trial(hit.nct_id)
+        trial, parsed = ready[hit.nct_id]
         check = check_trial(
-            profile, trial, current_criteria(store, hit.nct_id), closed_world=ALL_COMPONENTS.closed_world
+            profile, trial, parsed, closed_world=ALL_COMPONENTS.closed_world, findings=findings
         )
         distance = hit.nearest_site.distance_km if hit.nearest_site is not None else None
         scores = score_trial(
@@ -195,6 +203,97 @@ def match_patient(registry: LocalRegistry, profile: PatientProfile, request: Mat
         query=terms,
         notes=tuple(notes),
     )
+
+
+class ReadyTrial(NamedTuple):
+    """A candidate trial as matching reads it: the record's fields a check and the ranking
+    use (`matching_view`), and its parsed criteria."""
+
+    trial: Trial
+    parsed: ParsedEligibility
+
+
+def matching_view(trial: Trial) -> Trial:
+    """The trial with only what `check_trial` and `score_trial` read: its limits and status,
+    the dates and enrolment its recruitment check weighs, what it is about, and of its sites
+    only their statuses. A trial with 1,000 sites is kept in a few hundred bytes."""
+    return Trial(
+        nct_id=trial.nct_id,
+        brief_title=trial.brief_title,
+        official_title=trial.official_title,
+        overall_status=trial.overall_status,
+        status_verified_date=trial.status_verified_date,
+        primary_completion_date=trial.primary_completion_date,
+        last_update_submitted_date=trial.last_update_submitted_date,
+        last_update_posted_date=trial.last_update_posted_date,
+        enrollment=trial.enrollment,
+        conditions=trial.conditions,
+        condition_mesh_terms=trial.condition_mesh_terms,
+        eligibility=trial.eligibility,
+        locations=tuple(Site(status=s.status) for s in trial.locations if s.status is not None),
+        source=trial.source,
+    )
+
+
+class CandidateMemory:
+    """The candidate trials of recent matches, ready to check, kept per process (at most
+    ``size``, the least recently matched dropped first).
+
+    Patients ask for the same trials again and again (the open trials about a disease), and
+    reading one (its whole record decoded, its stored criteria decoded, or parsed when the
+    store has no current parse) cost more than checking it. What is kept is only valid for the
+    store as it was read: the memory of a store is dropped when its last change (`change_seq`)
+    moves, so a sync is seen at the next match."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple[str, str], ReadyTrial] = OrderedDict()
+        self._versions: dict[str, tuple[str, int]] = {}  # store location -> (identity, last change)
+
+    def read(self, store: TrialReader, nct_ids: Sequence[str]) -> dict[str, ReadyTrial]:
+        """These trials ready to check, from memory or read in one batch. Raises
+        `TrialNotFoundError` for a trial the store does not hold."""
+        where = store.location
+        version = (store.identity(), store.last_change_seq())
+        found: dict[str, ReadyTrial] = {}
+        with self._lock:
+            if self._versions.get(where) != version:
+                for key in [k for k in self._kept if k[0] == where]:
+                    del self._kept[key]
+                self._versions[where] = version
+            for nct_id in nct_ids:
+                ready = self._kept.get((where, nct_id))
+                if ready is not None:
+                    self._kept.move_to_end((where, nct_id))
+                    found[nct_id] = ready
+        missing = [n for n in dict.fromkeys(nct_ids) if n not in found]
+        if not missing:
+            return found
+        trials = store.trials(missing)
+        parsed = store.stored_criteria_many(missing, PARSER_VERSION)
+        read: dict[str, ReadyTrial] = {}
+        for nct_id in missing:
+            trial = trials[nct_id] if nct_id in trials else store.trial(nct_id)  # raises when gone
+            criteria = parsed.get(nct_id) or current_criteria(store, nct_id)  # parsed now when due
+            read[nct_id] = ReadyTrial(matching_view(trial), criteria)
+        with self._lock:
+            if self._versions.get(where) == version:
+                for nct_id, ready in read.items():
+                    self._kept[(where, nct_id)] = ready
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        return found | read
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+            self._versions.clear()
+
+
+#: The process's memory of candidate trials (`match_patient`): about 2,000 trials' criteria
+#: at a few KB each per 10 MB.
+CANDIDATES = CandidateMemory()
 
 
 def _relevant(matches: list[TrialMatch]) -> list[TrialMatch]:

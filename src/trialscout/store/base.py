@@ -264,6 +264,15 @@ class TrialReader(Protocol):
         """The store's own consistency checks; [] when sound."""
         ...
 
+    # --- batched reads for matching (issue 16) ------------------------------------------
+
+    def stored_criteria_many(
+        self, nct_ids: Sequence[str], parser_version: int
+    ) -> dict[str, ParsedEligibility]:
+        """The current stored parses of these trials (as `stored_criteria`), in one read; a
+        trial without a current parse is left out."""
+        ...
+
 
 @runtime_checkable
 class TrialStore(TrialReader, Protocol):
