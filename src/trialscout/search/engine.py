@@ -94,7 +94,7 @@ def _filter(query: tantivy.Query) -> tuple[tantivy.Occur, tantivy.Query]:
 
 
 def _any_of(schema: tantivy.Schema, field: str, values: Iterable[str]) -> tantivy.Query:
-    return tantivy.Query.term_set_query(schema, field, list(values))
+    return query_text.any_term(schema, field, list(values))
 
 
 def _int_range(schema: tantivy.Schema, field: str, low: int | None, high: int | None) -> tantivy.Query:

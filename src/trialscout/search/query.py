@@ -238,6 +238,26 @@ def _should(queries: Sequence[tantivy.Query]) -> tantivy.Query:
     )
 
 
+#: Up to this many values, `any_term` reads each value's postings; past it, one term set.
+_TERM_UNION_MAX = 64
+
+
+def any_term(schema: tantivy.Schema, field: str, values: Sequence[str]) -> tantivy.Query:
+    """Documents holding any of ``values`` in a keyword field, for a clause whose score is
+    not used (a filter, an exclusion, a constant score): the same documents as tantivy's term
+    set query, which first marks every match in a bitset the size of each segment (about 10 ms
+    per clause at 400,000 trials, whatever the rest of the query keeps), while a union of term
+    queries is read only as far as the other clauses need it."""
+    unique = list(dict.fromkeys(values))
+    if len(unique) == 1:
+        return tantivy.Query.term_query(schema, field, unique[0])
+    if not unique or len(unique) > _TERM_UNION_MAX:
+        return tantivy.Query.term_set_query(schema, field, unique)
+    return tantivy.Query.boolean_query(
+        [(tantivy.Occur.Should, tantivy.Query.term_query(schema, field, v)) for v in unique]
+    )
+
+
 def _phrase(schema: tantivy.Schema, field: str, words: Sequence[str], slop: int = 0) -> tantivy.Query:
     if len(words) == 1:
         return tantivy.Query.term_query(schema, field, words[0])
@@ -368,13 +388,11 @@ def _with_concepts(
 def _about(schema: tantivy.Schema, concept: QueryConcept) -> tantivy.Query:
     """A trial about the concept or a narrower one; or, ranked lower, about the broader tumour
     it is a kind of (a trial for "lung cancer" in general for "small cell lung cancer")."""
-    exact = tantivy.Query.const_score_query(
-        tantivy.Query.term_set_query(schema, "concept", list(concept.keys)), CONCEPT_SCORE
-    )
+    exact = tantivy.Query.const_score_query(any_term(schema, "concept", concept.keys), CONCEPT_SCORE)
     if not concept.parents:
         return exact
     broader = tantivy.Query.const_score_query(
-        tantivy.Query.term_set_query(schema, "concept_direct", list(concept.parents)), CONCEPT_SCORE / 2
+        any_term(schema, "concept_direct", concept.parents), CONCEPT_SCORE / 2
     )
     return _should([exact, broader])
 
@@ -384,12 +402,12 @@ def _about_something_else(schema: tantivy.Schema, concept: QueryConcept) -> tant
     concepts, none of them this one, a narrower or a broader one."""
     return tantivy.Query.boolean_query(
         [
-            (tantivy.Occur.Must, tantivy.Query.term_set_query(schema, "concept_direct", list(concept.near))),
+            (tantivy.Occur.Must, any_term(schema, "concept_direct", concept.near)),
             (tantivy.Occur.MustNot, tantivy.Query.term_query(schema, "concept_direct", OPEN)),
-            (tantivy.Occur.MustNot, tantivy.Query.term_set_query(schema, "concept", list(concept.keys))),
+            (tantivy.Occur.MustNot, any_term(schema, "concept", concept.keys)),
             (
                 tantivy.Occur.MustNot,
-                tantivy.Query.term_set_query(schema, "concept_direct", [*concept.keys, *concept.broader]),
+                any_term(schema, "concept_direct", [*concept.keys, *concept.broader]),
             ),
         ]
     )
