@@ -23,8 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from trialscout.eligibility.split import inclusion_text
-from trialscout.search.documents import VIEW_DECODER, IndexView
+from trialscout.search.documents import VIEW_DECODER, IndexView, text_fields
 from trialscout.search.query import terms
 from trialscout.search.schema import TEXT_FIELDS
 from trialscout.store.sqlite import SQLiteStore
@@ -79,16 +78,8 @@ def _key(nct_id: str) -> int:
 def _texts(view: IndexView) -> tuple[str, ...]:
     """The seven text fields (as `trialscout.search.documents.document_fields` fills them) and
     the whole-trial text a patient description is matched against."""
-    e = view.eligibility
-    title = " ".join(t for t in (view.brief_title, view.official_title, view.acronym) if t)
-    conditions = [*view.conditions, *(m.term for m in view.condition_mesh_terms)]
-    interventions = [text for i in view.interventions for text in (i.name, *i.other_names) if text] + [
-        m.term for m in view.intervention_mesh_terms
-    ]
-    sponsors = [s.name for s in (view.lead_sponsor, *view.collaborators, view.organization) if s and s.name]
-    summary = "\n".join(t for t in (view.brief_summary, view.detailed_description) if t)
-    criteria = e.criteria if e and e.criteria else ""
-    about = [title, *conditions, *interventions, *view.keywords, summary, inclusion_text(criteria)]
+    texts = text_fields(view)
+    title, conditions, interventions, sponsors, summary, criteria = texts
     return (
         title,
         "\n".join(conditions),
@@ -97,7 +88,7 @@ def _texts(view: IndexView) -> tuple[str, ...]:
         "\n".join(sponsors),
         summary,
         criteria,
-        "\n".join(about),
+        "\n".join(texts.about(view.keywords)),
     )
 
 

@@ -29,14 +29,13 @@ import re
 import shutil
 import sqlite3
 import sys
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import WORK, median, run_sampled, today, tree_bytes, trialscout, write_page
 from benchmarks.corpus import REGISTRY_TRIALS, Layout, download_zip, real_store
-from trialscout.sources.files import ArchivedRecord, RawRecord, iter_source
+from benchmarks.load import read_floor
 
 #: Issue 16, on a 2-core machine with 580,000+ trials. Units are decimal (1 GB = 10^9 bytes).
 TARGET_BUILD_S = 600.0
@@ -81,19 +80,6 @@ def store_sizes(db: Path) -> dict[str, int]:
     finally:
         conn.close()
     return {str(name): int(size) for name, size in rows}
-
-
-def read_floor(zip_path: Path) -> tuple[int, float]:
-    """(records, records/s) of reading every record's bytes from the zip in one process."""
-    started = time.perf_counter()
-    count = 0
-    for item in iter_source([zip_path]):
-        if isinstance(item, ArchivedRecord):
-            item.read()
-            count += 1
-        elif isinstance(item, RawRecord):
-            count += 1
-    return count, count / (time.perf_counter() - started)
 
 
 def _fresh(db: Path) -> None:
@@ -291,7 +277,7 @@ def main(argv: list[str] | None = None) -> None:
         path = download_zip(layout, args.trials)
         with zipfile.ZipFile(path) as archive:
             raw_bytes = sum(i.file_size for i in archive.infolist())
-        count, floor = read_floor(path)
+        count, floor = read_floor([path])
         zips[layout] = {
             "name": path.name,
             "trials": count,

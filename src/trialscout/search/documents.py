@@ -6,7 +6,8 @@ the model's JSON, several times faster than decoding whole trials).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -107,17 +108,48 @@ def place_keys(site: _Site) -> tuple[str | None, str | None, str | None]:
     return country, state, city
 
 
+class TextFields(NamedTuple):
+    """A trial's searchable words, field by field, as its index document holds them."""
+
+    title: str
+    conditions: list[str]
+    interventions: list[str]
+    sponsors: list[str]
+    summary: str
+    criteria: str
+
+    def about(self, keywords: Sequence[str]) -> list[str]:
+        """What the trial is about, as `trialscout.evaluation.rankers.about_text` reads it."""
+        return [
+            self.title,
+            *self.conditions,
+            *self.interventions,
+            *keywords,
+            self.summary,
+            inclusion_text(self.criteria),
+        ]
+
+
+def text_fields(view: IndexView) -> TextFields:
+    e = view.eligibility
+    return TextFields(
+        title=" ".join(t for t in (view.brief_title, view.official_title, view.acronym) if t),
+        conditions=[*view.conditions, *(m.term for m in view.condition_mesh_terms)],
+        interventions=[text for i in view.interventions for text in (i.name, *i.other_names) if text]
+        + [m.term for m in view.intervention_mesh_terms],
+        sponsors=[
+            s.name for s in (view.lead_sponsor, *view.collaborators, view.organization) if s and s.name
+        ],
+        summary="\n".join(t for t in (view.brief_summary, view.detailed_description) if t),
+        criteria=e.criteria if e and e.criteria else "",
+    )
+
+
 def document_fields(trial_key: int, view: IndexView, stale: bool, graph: ConceptGraph) -> dict[str, Any]:
     """The field values of one trial's index document (its concepts read through ``graph``)."""
     e = view.eligibility
-    title = " ".join(t for t in (view.brief_title, view.official_title, view.acronym) if t)
-    conditions = [*view.conditions, *(m.term for m in view.condition_mesh_terms)]
-    interventions = [text for i in view.interventions for text in (i.name, *i.other_names) if text] + [
-        m.term for m in view.intervention_mesh_terms
-    ]
-    sponsors = [s.name for s in (view.lead_sponsor, *view.collaborators, view.organization) if s and s.name]
-    summary = "\n".join(t for t in (view.brief_summary, view.detailed_description) if t)
-    criteria = e.criteria if e and e.criteria else ""
+    texts = text_fields(view)
+    title, conditions, interventions, sponsors, summary, criteria = texts
     concepts = trial_concepts(
         graph,
         view.conditions,
@@ -159,8 +191,7 @@ def document_fields(trial_key: int, view: IndexView, stale: bool, graph: Concept
         "sponsor": sponsors,
         "summary": summary,
         "eligibility": criteria,
-        # what the trial is about, as `trialscout.evaluation.rankers.about_text` reads it
-        ALL_TEXT: [title, *conditions, *interventions, *view.keywords, summary, inclusion_text(criteria)],
+        ALL_TEXT: texts.about(view.keywords),
         "concept": sorted(concepts.closure),
         "concept_direct": sorted(concepts.direct | ({OPEN} if concepts.open else set())),
         "status": view.overall_status or "UNKNOWN",
