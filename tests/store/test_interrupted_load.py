@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import XML_SLICE
+from trialscout.store.records import record_json
 from trialscout.store.sqlite import SQLiteStore
 
 
@@ -69,6 +71,8 @@ def test_kill_9_mid_load_then_reload(tmp_path: Path) -> None:
         assert store.integrity_problems() == []
     # No duplicates and no half-written trials: every site row belongs to exactly one listed location.
     sites = conn.execute("SELECT count(*) FROM sites").fetchone()[0]
-    listed = conn.execute("SELECT sum(json_array_length(record, '$.locations')) FROM trials").fetchone()[0]
+    listed = sum(
+        len(json.loads(record_json(r))["locations"]) for (r,) in conn.execute("SELECT record FROM trials")
+    )
     assert sites == listed
     assert conn.execute("SELECT count(DISTINCT nct_id) FROM trials").fetchone()[0] == 6786
