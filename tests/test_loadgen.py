@@ -7,12 +7,24 @@ import math
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, TypeVar
 
 import pytest
 
 from benchmarks.loadgen import percentile, run_load
+
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the load generator on a thread of its own, as its command runs it: a test before this
+    one in the same worker (the browser tests' Playwright) may have left an event loop running
+    on this thread, where asyncio.run refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -57,7 +69,7 @@ def test_percentiles_are_nearest_rank_and_the_median_is_the_mid_point() -> None:
 def test_a_fixed_number_of_requests_one_kept_alive_connection_per_client(server: ThreadingHTTPServer) -> None:
     port = server.server_address[1]
     paths = ["/a", "/big", "/fail", "/b"]
-    result = asyncio.run(run_load("127.0.0.1", port, paths, concurrency=3, requests=40))
+    result = _run(run_load("127.0.0.1", port, paths, concurrency=3, requests=40))
     summary = result.summary()
     assert summary["requests"] == 40
     assert summary["errors"] == 10  # every fourth path answers 500
@@ -68,7 +80,7 @@ def test_a_fixed_number_of_requests_one_kept_alive_connection_per_client(server:
 
 def test_a_duration_bounds_the_run(server: ThreadingHTTPServer) -> None:
     port = server.server_address[1]
-    result = asyncio.run(run_load("127.0.0.1", port, ["/slow"], concurrency=2, duration_s=0.5))
+    result = _run(run_load("127.0.0.1", port, ["/slow"], concurrency=2, duration_s=0.5))
     assert 0.5 <= result.wall_s < 1.5
     assert 10 <= result.requests <= 24  # 2 clients, 50 ms each, for half a second
     assert result.errors == 0
@@ -79,11 +91,11 @@ def test_a_server_that_is_not_there_gives_errors_not_a_crash() -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = asyncio.run(run_load("127.0.0.1", port, ["/"], concurrency=2, requests=5))
+    result = _run(run_load("127.0.0.1", port, ["/"], concurrency=2, requests=5))
     assert result.requests == 5
     assert result.errors == 5
 
 
 def test_exactly_one_bound_is_required() -> None:
     with pytest.raises(ValueError, match="exactly one"):
-        asyncio.run(run_load("127.0.0.1", 1, ["/"], concurrency=1))
+        _run(run_load("127.0.0.1", 1, ["/"], concurrency=1))
