@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from click.testing import CliRunner
 
 from tests.conftest import AACT, NSCLC, sql
 from trialscout.cli import cli
+from trialscout.eligibility.model import PARSER_VERSION
+from trialscout.store.sqlite import SQLiteStore
 
 
 def test_load_prints_a_summary_and_writes_the_rejects_report(tmp_path: Path) -> None:
@@ -141,3 +144,25 @@ def test_rejects_into_a_read_only_folder_is_one_clear_error(tmp_path: Path) -> N
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and "rejects report" in done.stderr
     assert list(folder.iterdir()) == []
+
+
+def test_load_with_no_criteria_leaves_the_parse_for_the_next_load_and_still_reads_criteria(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "deferred.db"
+    first = CliRunner().invoke(cli, ["--db", str(db), "load", "--quiet", "--no-criteria", str(NSCLC)])
+    assert first.exit_code == 0, first.output
+    assert "criteria of 100 trials are not parsed yet" in " ".join(first.output.split())
+    assert "Parsed the eligibility criteria" not in first.output
+    with SQLiteStore(db, read_only=True) as store:
+        assert store.criteria_state(PARSER_VERSION).due == 100
+        nct_id = store.nct_ids()[0]
+    on_the_fly = CliRunner().invoke(cli, ["--db", str(db), "criteria", "--json", nct_id])
+    assert on_the_fly.exit_code == 0, on_the_fly.output
+    again = CliRunner().invoke(cli, ["--db", str(db), "load", "--quiet", str(NSCLC)])
+    assert "Parsed the eligibility criteria of 100 trials" in " ".join(again.output.split())
+    with SQLiteStore(db, read_only=True) as store:
+        assert store.criteria_state(PARSER_VERSION).due == 0
+    stored = CliRunner().invoke(cli, ["--db", str(db), "criteria", "--json", nct_id])
+    assert json.loads(stored.output) == json.loads(on_the_fly.output)
+    assert json.loads(stored.output)["criteria"], "the trial has criteria to read"

@@ -41,9 +41,20 @@ class _RateColumn(ProgressColumn):
     help="Where to write the rejects report (default: next to the store, <db>.rejects.tsv).",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--no-criteria",
+    "defer_criteria",
+    is_flag=True,
+    help="Store and index now; leave the criteria for the next load or sync (or criteria --rebuild).",
+)
 @click.pass_obj
 def load(
-    obj: Context, paths: tuple[Path, ...], workers: int | None, rejects_path: Path | None, quiet: bool
+    obj: Context,
+    paths: tuple[Path, ...],
+    workers: int | None,
+    rejects_path: Path | None,
+    quiet: bool,
+    defer_criteria: bool,
 ) -> None:
     """Load ClinicalTrials.gov records from files, directories or zip archives.
 
@@ -56,17 +67,18 @@ def load(
     Examples:
       trialscout load ../shared/data/ctgov-xml-2023-slice/ctgov_legacy_xml_6786.zip
       trialscout --db registry.db load ctg-studies.json AllPublicXML.zip
+      trialscout --db registry.db load --no-criteria AllPublicXML.zip
     """
     with obj.open_writer() as store:
         if quiet:
-            report = load_files(store, paths, workers=workers)
+            report = load_files(store, paths, workers=workers, criteria=not defer_criteria)
         else:
-            report = _load_with_progress(obj, store, paths, workers)
+            report = _load_with_progress(obj, store, paths, workers, criteria=not defer_criteria)
     print_ingest(obj, report, rejects_path)
 
 
 def _load_with_progress(
-    obj: Context, store: TrialStore, paths: tuple[Path, ...], workers: int | None
+    obj: Context, store: TrialStore, paths: tuple[Path, ...], workers: int | None, *, criteria: bool
 ) -> IngestReport:
     columns = (
         SpinnerColumn(),
@@ -90,4 +102,6 @@ def _load_with_progress(
                 progress.stop()
             on_stage(stage)
 
-        return load_files(store, paths, workers=workers, on_progress=on_progress, on_stage=on_next_stage)
+        return load_files(
+            store, paths, workers=workers, on_progress=on_progress, on_stage=on_next_stage, criteria=criteria
+        )

@@ -108,6 +108,13 @@ def print_index_report(obj: Context, report: IndexReport) -> None:
 
 
 def print_parse_report(obj: Context, report: ParseReport) -> None:
+    if report.deferred:
+        obj.out.print(
+            f"The eligibility criteria of {report.deferred:,} trials are not parsed yet (--no-criteria):"
+            " the next load or sync parses them, or `trialscout criteria --rebuild`; until then they"
+            " are parsed as they are matched, which is slower.",
+            soft_wrap=True,
+        )
     if report.parsed == 0:
         return
     obj.out.print(

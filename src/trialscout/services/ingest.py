@@ -18,6 +18,7 @@ from pathlib import Path
 
 import msgspec
 
+from trialscout.eligibility.model import PARSER_VERSION
 from trialscout.errors import StoreError
 from trialscout.search.index import IndexReport, SearchIndex
 from trialscout.sources.api import RegistryClient, StudyQuery
@@ -55,11 +56,15 @@ def load_files(
     today: dt.date | None = None,
     on_progress: Callable[[LoadProgress], None] | None = None,
     on_stage: StageCallback | None = None,
+    criteria: bool = True,
 ) -> IngestReport:
-    """Load registry files (folders, zips) into the store, then index and parse criteria."""
+    """Load registry files (folders, zips) into the store, then index and parse criteria.
+
+    With ``criteria=False`` the parse is left for later (the next load or sync, or `criteria
+    --rebuild`): trials whose criteria are due are still matched, parsed as they are read."""
     _tell(on_stage, Stage.LOAD)
     report = load_paths(store, paths, today=today, workers=workers, on_progress=on_progress)
-    return _follow(store, report, on_stage)
+    return _follow(store, report, on_stage, criteria=criteria)
 
 
 def sync_registry(
@@ -128,13 +133,19 @@ def write_rejects(report: LoadReport, target: Path) -> None:
         ) from exc
 
 
-def _follow(store: TrialStore, report: LoadReport, on_stage: StageCallback | None) -> IngestReport:
+def _follow(
+    store: TrialStore, report: LoadReport, on_stage: StageCallback | None, *, criteria: bool = True
+) -> IngestReport:
     total = store.count()
     _tell(on_stage, Stage.INDEX)
     index = SearchIndex.update(store)
-    _tell(on_stage, Stage.CRITERIA)
-    criteria = update_parsed_criteria(store)
-    return IngestReport(records=report, index=index, criteria=criteria, total=total)
+    if criteria:
+        _tell(on_stage, Stage.CRITERIA)
+        parsed = update_parsed_criteria(store)
+    else:
+        due = store.criteria_state(PARSER_VERSION).due
+        parsed = ParseReport(parsed=0, criteria=0, typed=0, seconds=0.0, deferred=due)
+    return IngestReport(records=report, index=index, criteria=parsed, total=total)
 
 
 def _tell(on_stage: StageCallback | None, stage: Stage) -> None:

@@ -37,6 +37,8 @@ class ParseReport(msgspec.Struct, frozen=True, kw_only=True):
     criteria: int
     typed: int
     seconds: float
+    #: Trials left unparsed on purpose (`load --no-criteria`): due, parsed by the next load or sync.
+    deferred: int = 0
 
     @property
     def trials_per_second(self) -> float:
