@@ -82,11 +82,11 @@ def _keys_of_a_pass(trials: Sequence[Trial]) -> tuple[list[int], list[int], floa
 
     def asked_rules(*key: object) -> object:
         rule_keys.append(hash(key))
-        return rules(*key)  # type: ignore[arg-type]
+        return rules(*key)
 
     def asked_sentence(*key: object) -> object:
         sentence_keys.append(hash(key))
-        return sentences(*key)  # type: ignore[arg-type]
+        return sentences(*key)
 
     memo._MEMORY.rules, memo._MEMORY.sentence = asked_rules, asked_sentence  # type: ignore[assignment]
     try:
