@@ -39,6 +39,7 @@ from benchmarks.common import DATA, WORK
 from trialscout.model.enums import SourceFormat
 from trialscout.services.ingest import load_files, update_index
 from trialscout.sources.v2_shape import study_json
+from trialscout.store.records import compress, record_json
 from trialscout.store.sqlite import SQLiteStore
 
 REGISTRY_INPUTS = [
@@ -60,6 +61,12 @@ def real_store() -> Path:
     return db
 
 
+def _retag(record: str | bytes, old: str, new: str) -> bytes:
+    """A stored record (a compressed blob since store migration 6, text before) under a new NCT
+    ID: SQL's replace() would look for the ID inside the compressed bytes and miss it."""
+    return compress(record_json(record).replace(old.encode(), new.encode()), "record")
+
+
 def synthetic_store(target_trials: int = 400_000) -> Path:
     """The real store copied under synthetic IDs until it holds at least ``target_trials``."""
     source = real_store()
@@ -74,6 +81,7 @@ def synthetic_store(target_trials: int = 400_000) -> Path:
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+    conn.create_function("retag", 3, _retag, deterministic=True)
     real = conn.execute("SELECT count(*) FROM src.trials").fetchone()[0]
     copies = -(-target_trials // real)
     conn.execute(
@@ -89,7 +97,7 @@ def synthetic_store(target_trials: int = 400_000) -> Path:
             if column == "nct_id":
                 values.append(new_id)
             elif column == "record":
-                values.append(f"replace(t.record, t.nct_id, {new_id})")
+                values.append(f"retag(t.record, t.nct_id, {new_id})")
             elif column == "raw":
                 values.append("x''")
             else:

@@ -13,11 +13,12 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from benchmarks.corpus import real_v2_records, real_xml_records, write_download_zip
+from benchmarks.corpus import _retag, real_v2_records, real_xml_records, write_download_zip
 from benchmarks.registry import measure_once
 from tests.conftest import AACT, TODAY
 from trialscout.model.trial import Trial
 from trialscout.store.load import load_paths
+from trialscout.store.records import decode_trial
 from trialscout.store.sqlite import SQLiteStore
 
 _NCT_IN_XML = re.compile(rb"<nct_id>(NCT\d{8})</nct_id>")
@@ -127,3 +128,16 @@ def test_benchmark_reads_each_stage_of_a_real_load(source_store: Path, tmp_path:
         assert result["tables"]["trials"] > 0 and result["files"]["index"] > 0
         assert sum(result["tables"].values()) <= result["files"]["db"]
         assert not list(tmp_path.glob("registry-bench-v2.db*"))  # the store is removed after
+
+
+def test_a_synthetic_copy_of_a_stored_record_carries_its_new_id(source_store: Path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{source_store}?mode=ro", uri=True)
+    nct_id, record = conn.execute("SELECT nct_id, record FROM trials ORDER BY nct_id LIMIT 1").fetchone()
+    conn.close()
+    assert isinstance(record, bytes)  # compressed since store migration 6: SQL replace() cannot see the ID
+    original = decode_trial(record)
+    copy = decode_trial(_retag(record, nct_id, "NCT90000001"))
+    assert copy.nct_id == "NCT90000001" and original.nct_id == nct_id
+    assert copy.brief_title == original.brief_title and copy.locations == original.locations
