@@ -47,30 +47,17 @@ def today() -> str:
     return dt.date.today().isoformat()
 
 
-def _memory_kib(pid: int) -> int:
-    """One process's proportional set size (Pss: each shared page counted once, split among the
-    processes that share it), or its resident size where the kernel gives no Pss. Summing RSS
-    over forked workers counts the pages they share with their parent once per process."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
 def _tree_rss_kib(pid: int) -> int:
-    """Memory of a process and all its descendants, in KiB (`_memory_kib` of each)."""
+    """Resident memory of a process and all its descendants, in KiB."""
     total = 0
     stack = [pid]
     while stack:
         p = stack.pop()
         try:
-            total += _memory_kib(p)
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+                    break
             for task in Path(f"/proc/{p}/task").iterdir():
                 children = (task / "children").read_text().split()
                 stack.extend(int(c) for c in children)

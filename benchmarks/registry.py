@@ -15,12 +15,13 @@ answered from that memory, a rate no real registry gives. The build time at regi
 the load and index measured at that size plus the criteria projected from their real rate
 (`--inline-criteria` parses the copies inside the load instead, for comparison).
 
-Reported per stage: trials, rate, seconds and the peak memory (Pss: shared pages counted once)
-of the process and its workers; then the whole build's wall time and peak, and the store's size
-on disk (per table, from SQLite's dbstat, and the index folder) in bytes per trial, beside the
-targets of issue 16 (the criteria table of the deferred store is empty: its size is taken per
-trial from the real store's, times the trials). Baseline in the same run: reading every
-record's bytes from the zip without parsing (the I/O floor of the load stage).
+Reported per stage: trials, rate, seconds and the peak resident memory (RSS, summed: pages
+forked workers share are counted in each) of the process and its workers; then the whole
+build's wall time and peak, and the store's size on disk (per table, from SQLite's dbstat, and
+the index folder) in bytes per trial, beside the targets of issue 16 (the criteria table of the
+deferred store is empty: its size is taken per trial from the real store's, times the trials).
+Baseline in the same run: reading every record's bytes from the zip without parsing (the I/O
+floor of the load stage).
 
     python -m benchmarks.registry                          # 580,000 trials, both formats
     python -m benchmarks.registry --trials 5000 --format v2  # a small dry run
@@ -227,8 +228,8 @@ def report(
         "<copy of the real store> criteria --rebuild` (the distinct real trials: copies would be",
         "answered from the parser's memory of criteria it has read); the build at registry size is",
         "the two added up, the criteria projected to every trial. Stage times and counts are what the",
-        "command prints; stage peaks are the memory (Pss: pages the workers share counted once) of the",
-        "process and its workers sampled",
+        "command prints; stage peaks are resident memory (RSS, summed over the process and its",
+        "workers, so pages they share count in each) sampled",
         "every 20 ms, cut into stages by those times counted back from the process's end.",
         "",
         "## Data",
