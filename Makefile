@@ -10,9 +10,13 @@ STAMP := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 CHROMIUM_STAMP := $(VENV)/.chromium-stamp
 AXE_STAMP := node_modules/.installed-stamp
+# The PostgreSQL store's tests (tests/store/postgres_server.py) start a throwaway server from
+# Debian's postgresql binaries, /usr/lib/postgresql/<version>/bin.
+POSTGRES_BIN_GLOB := /usr/lib/postgresql/*/bin/initdb
+POSTGRES_STAMP := $(VENV)/.postgres-stamp
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 
-.PHONY: demo test lint typecheck pytest browsers bench lock clean
+.PHONY: demo test lint typecheck pytest browsers postgres bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,14 +26,15 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m compileall -q src
 	touch $(STAMP)
 
-# apt-get install $(1) quietly, as root; with no package lists yet (a fresh image), or stale
-# ones, it updates them and tries again. Fails with one clear line when apt cannot do it.
+# apt-get install $(1) quietly, as root, for $(3) (default: the browser tests); with no package
+# lists yet (a fresh image), or stale ones, it updates them and tries again. Fails with one clear
+# line when apt cannot do it.
 define apt_install
 	    if ! command -v apt-get >/dev/null 2>&1; then \
-	        echo "error: the browser tests need $(2), and there is no apt-get here to install it: install it by hand and run make again" >&2; \
+	        echo "error: $(or $(3),the browser tests) need $(2), and there is no apt-get here to install it: install it by hand and run make again" >&2; \
 	        exit 1; \
 	    fi; \
-	    echo "Installing Debian's $(1) for the browser tests (once)"; \
+	    echo "Installing Debian's $(1) for $(or $(3),the browser tests) (once)"; \
 	    { $(APT_INSTALL) $(1) || { apt-get update -qq && $(APT_INSTALL) $(1); }; } >$(VENV)/apt.log 2>&1 \
 	        || { cat $(VENV)/apt.log >&2; echo "error: apt-get install $(1) failed (above); run make as root, with a Debian mirror in reach" >&2; exit 1; };
 endef
@@ -56,6 +61,19 @@ $(AXE_STAMP): package.json package-lock.json
 
 browsers: $(CHROMIUM_STAMP) $(AXE_STAMP)
 
+# PostgreSQL from Debian, once, when no server binaries are installed (about 20 s); the tests
+# run their own server from them, as the postgres user when run as root. They fail, never
+# skip, without it.
+$(POSTGRES_STAMP):
+	@mkdir -p $(VENV)
+	@if ! ls $(POSTGRES_BIN_GLOB) >/dev/null 2>&1; then \
+	$(call apt_install,postgresql,PostgreSQL's server (initdb and pg_ctl),the PostgreSQL store tests) \
+	    ls $(POSTGRES_BIN_GLOB) >/dev/null 2>&1 || { echo "error: apt installed postgresql, but there is no $(POSTGRES_BIN_GLOB)" >&2; exit 1; }; \
+	fi
+	@touch $@
+
+postgres: $(POSTGRES_STAMP)
+
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/demo.sh
 
@@ -68,7 +86,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) browsers
+pytest: $(STAMP) browsers postgres
 	# one worker per core (pytest-xdist); the session fixtures that build the shared store take a lock
 	$(BIN)/pytest -q -n auto
 

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from tests.store.postgres_server import PostgresMissing, PostgresServer
 from trialscout.services.ingest import load_files
 from trialscout.services.registry import LocalRegistry
 from trialscout.store.load import LoadReport
@@ -113,3 +114,25 @@ def store(tmp_path: Path) -> Iterator[SQLiteStore]:
 def trial_search(local_registry: LocalRegistry) -> Any:
     """Search over the full store (its index built once per session, by the load)."""
     return local_registry.search
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server of this test worker, in a temporary folder, stopped at the end.
+    Fails (never skips) where PostgreSQL is not installed: `make test` installs it."""
+    try:
+        server = PostgresServer()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database on the session's server, dropped after the test: its URL."""
+    url = postgres_server.database()
+    yield url
+    postgres_server.drop(url)

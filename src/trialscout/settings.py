@@ -3,8 +3,10 @@
 | variable           | setting | default                                                  |
 |--------------------|---------|----------------------------------------------------------|
 | ``TRIALSCOUT_DATA``  | `data`  | ``../shared/data`` (the shared data folder)              |
-| ``TRIALSCOUT_DB``    | `db`    | ``trialscout.db`` (the SQLite store)                     |
-| ``TRIALSCOUT_INDEX`` | `index` | None: the folder beside the store, ``<db>.index``        |
+| ``TRIALSCOUT_DB``    | `db`    | ``trialscout.db`` (the SQLite store); a ``postgresql://``  |
+|                    |         | URL names a PostgreSQL store                             |
+| ``TRIALSCOUT_INDEX`` | `index` | None: beside a SQLite store, ``<db>.index``; for          |
+|                    |         | PostgreSQL ``~/.local/share/trialscout/indexes/<id>``    |
 | ``TRIALSCOUT_API``   | `api`   | the public registry, ``https://clinicaltrials.gov/api/v2`` |
 
 `read_settings()` reads all of them at once into a frozen `Settings`; an empty variable counts
@@ -26,11 +28,24 @@ DEFAULT_DB = Path("trialscout.db")
 DEFAULT_API = "https://clinicaltrials.gov/api/v2"
 
 
+def is_postgres_url(location: str | Path) -> bool:
+    """Whether a store location names a PostgreSQL database (``postgresql://``, ``postgres://``)."""
+    return str(location).startswith(("postgresql://", "postgres://"))
+
+
+def store_location(value: str | Path) -> str | Path:
+    """A store location as typed (``--db``, ``$TRIALSCOUT_DB``): a PostgreSQL URL stays the text
+    it is (a `Path` would make ``postgresql://h/db`` ``postgresql:/h/db``); anything else is a
+    file path."""
+    return str(value) if is_postgres_url(value) else Path(value)
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """What the environment says (each field the default when it says nothing)."""
 
     data: Path = DEFAULT_DATA
-    db: Path = DEFAULT_DB
+    #: A SQLite file, or a PostgreSQL URL (`store_location`).
+    db: str | Path = DEFAULT_DB
     #: None: the index lives beside the store (`trialscout.store.sqlite.default_index_folder`).
     index: Path | None = None
     api: str = DEFAULT_API
@@ -45,15 +60,15 @@ def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
     api = env.get("TRIALSCOUT_API")
     return Settings(
         data=Path(data) if data else DEFAULT_DATA,
-        db=Path(db) if db else DEFAULT_DB,
+        db=store_location(db) if db else DEFAULT_DB,
         index=Path(index) if index else None,
         api=api or DEFAULT_API,
     )
 
 
-def export_store(db: Path, index: Path | None) -> None:
+def export_store(db: str | Path, index: Path | None) -> None:
     """Set $TRIALSCOUT_DB (and $TRIALSCOUT_INDEX) in this process's environment, so that the
     worker processes `trialscout serve` starts read the store this process was given."""
-    os.environ["TRIALSCOUT_DB"] = str(db.resolve())
+    os.environ["TRIALSCOUT_DB"] = db if isinstance(db, str) else str(db.resolve())
     if index is not None:
         os.environ["TRIALSCOUT_INDEX"] = str(index.resolve())

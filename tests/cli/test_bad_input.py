@@ -98,8 +98,8 @@ def test_a_store_url_of_another_kind_is_refused_and_creates_nothing(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     for command in (["load", str(NSCLC)], ["show", "NCT06576635"], ["search", "asthma"]):
-        code, out = run("--db", "postgresql://user@host/db", *command)
-        assert code == 1 and "postgresql:// stores are not supported" in out, out
+        code, out = run("--db", "mysql://user@host/db", *command)
+        assert code == 1 and "mysql:// stores are not supported" in out, out
     assert list(tmp_path.iterdir()) == []
 
 

@@ -1,7 +1,8 @@
 """The store contract: what services and search rely on, run against every store implementation.
 
 Each test takes ``open_store(read_only=False)`` and ``open_reader()`` from the ``backend``
-fixture; a new store (PostgreSQL) joins by adding itself to `BACKENDS`.
+fixture; a new store joins by adding itself to `BACKENDS`. PostgreSQL runs on a real server
+the session starts (``postgres_url``: a fresh database per test).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from trialscout.sources.files import RawRecord, parse_record
 from trialscout.store.base import Outcome, ParsedTrial, TrialReader, TrialStore
 from trialscout.store.criteria import update_parsed_criteria
 from trialscout.store.load import load_paths
+from trialscout.store.postgres import PostgresStore
 from trialscout.store.records import prepare_record
 from trialscout.store.sqlite import SQLiteStore
 
@@ -41,17 +43,29 @@ class Backend:
         self.reader = reader
 
 
-def _sqlite(tmp_path: Path) -> Backend:
+def _sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     db = tmp_path / "contract.db"
     return Backend(lambda: SQLiteStore(db), lambda: SQLiteStore(db, read_only=True))
 
 
-BACKENDS: dict[str, Callable[[Path], Backend]] = {"sqlite": _sqlite}
+def _postgres(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    url: str = request.getfixturevalue("postgres_url")
+    index = tmp_path / "index"
+    return Backend(
+        lambda: PostgresStore(url, index_folder=index),
+        lambda: PostgresStore(url, read_only=True, index_folder=index),
+    )
+
+
+BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], Backend]] = {
+    "sqlite": _sqlite,
+    "postgresql": _postgres,
+}
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    return BACKENDS[request.param](tmp_path)
+    return BACKENDS[request.param](request, tmp_path)
 
 
 @pytest.fixture
@@ -79,6 +93,7 @@ def test_reading_what_was_stored(loaded: TrialStore, backend: Backend) -> None:
             s["protocolSection"]["identificationModule"]["nctId"] for s in STUDIES
         )
         assert reader.has(FIRST) and not reader.has("NCT00000000")
+        assert reader.integrity_problems() == []
         stored = reader.get(FIRST)
         assert stored.trial.nct_id == FIRST and stored.source_file.endswith("ctg-studies.json")
         fmt, raw = reader.raw_record(FIRST)

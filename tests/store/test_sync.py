@@ -1,7 +1,7 @@
 """Syncing the store with the live registry: complete, incremental, and safe to interrupt.
 
 The registry is a real HTTP server on 127.0.0.1 replaying the real recorded studies; the store
-is a real SQLite file.
+is a real SQLite file, and a real PostgreSQL database (each test runs on both).
 """
 
 from __future__ import annotations
@@ -18,10 +18,24 @@ from tests.conftest import TODAY
 from tests.registry_server import FakeRegistry, last_update_of, nct_of, running_registry
 from trialscout.errors import RegistryError
 from trialscout.sources.api import RegistryClient, StudyQuery
+from trialscout.store.base import TrialStore
+from trialscout.store.postgres import PostgresStore
 from trialscout.store.sqlite import SQLiteStore
 from trialscout.store.sync import SyncProgress, stored_checkpoint, sync
 
 LUNG = StudyQuery(condition="lung cancer", page_size=10)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TrialStore]:
+    """An empty store of each kind for a test that syncs."""
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("postgres_url")
+        opened: TrialStore = PostgresStore(url, index_folder=tmp_path / "index")
+    else:
+        opened = SQLiteStore(tmp_path / "test.db")
+    with opened:
+        yield opened
 
 
 @pytest.fixture
@@ -51,7 +65,7 @@ def newest_date(studies: list[dict[str, Any]]) -> dt.date:
 
 
 def test_a_first_sync_stores_every_matching_study(
-    fake_registry: FakeRegistry, client: RegistryClient, store: SQLiteStore
+    fake_registry: FakeRegistry, client: RegistryClient, store: TrialStore
 ) -> None:
     expected = matching(fake_registry, LUNG)
     assert len(expected) > 3 * LUNG.page_size
@@ -73,7 +87,7 @@ def test_a_first_sync_stores_every_matching_study(
 
 
 def test_a_second_sync_asks_only_for_records_updated_since_the_checkpoint(
-    fake_registry: FakeRegistry, client: RegistryClient, store: SQLiteStore
+    fake_registry: FakeRegistry, client: RegistryClient, store: TrialStore
 ) -> None:
     first = sync(store, client, LUNG, today=TODAY)
     checkpoint = first.checkpoint_after
@@ -93,7 +107,7 @@ def test_a_second_sync_asks_only_for_records_updated_since_the_checkpoint(
 
 
 def test_a_study_updated_in_the_registry_is_updated_by_the_next_sync(
-    fake_registry: FakeRegistry, client: RegistryClient, store: SQLiteStore
+    fake_registry: FakeRegistry, client: RegistryClient, store: TrialStore
 ) -> None:
     sync(store, client, LUNG, today=TODAY)
     changed = nct_of(matching(fake_registry, LUNG)[0])
@@ -108,7 +122,7 @@ def test_a_study_updated_in_the_registry_is_updated_by_the_next_sync(
 
 
 def test_a_page_that_fails_for_a_while_is_retried_and_the_sync_completes(
-    fake_registry: FakeRegistry, client: RegistryClient, store: SQLiteStore
+    fake_registry: FakeRegistry, client: RegistryClient, store: TrialStore
 ) -> None:
     fake_registry.fail(page=2, status=503, times=2)
     fake_registry.fail(page=3, status=429, headers={"Retry-After": "0"})
@@ -120,7 +134,7 @@ def test_a_page_that_fails_for_a_while_is_retried_and_the_sync_completes(
 
 
 def test_a_sync_that_gives_up_keeps_what_it_stored_and_the_next_one_completes_it(
-    fake_registry: FakeRegistry, store: SQLiteStore
+    fake_registry: FakeRegistry, store: TrialStore
 ) -> None:
     expected = matching(fake_registry, LUNG)
     fake_registry.fail(page=3, status=503, times=100)
@@ -151,7 +165,7 @@ def test_a_sync_that_gives_up_keeps_what_it_stored_and_the_next_one_completes_it
 
 
 def test_unsorted_pages_never_move_the_checkpoint_past_what_was_stored(
-    fake_registry: FakeRegistry, store: SQLiteStore
+    fake_registry: FakeRegistry, store: TrialStore
 ) -> None:
     fake_registry.honour_sort = False  # pages come in NCT ID order: dates jump back and forth
     expected = matching(fake_registry, LUNG)
@@ -172,7 +186,7 @@ def test_unsorted_pages_never_move_the_checkpoint_past_what_was_stored(
 
 
 def test_since_asks_from_that_day_and_never_moves_the_checkpoint_back(
-    fake_registry: FakeRegistry, client: RegistryClient, store: SQLiteStore
+    fake_registry: FakeRegistry, client: RegistryClient, store: TrialStore
 ) -> None:
     first = sync(store, client, LUNG, today=TODAY)
     fake_registry.clear()
@@ -188,7 +202,7 @@ def test_since_asks_from_that_day_and_never_moves_the_checkpoint_back(
 
 
 def test_since_later_than_the_checkpoint_leaves_it_so_no_update_is_skipped(
-    fake_registry: FakeRegistry, client: RegistryClient, store: SQLiteStore
+    fake_registry: FakeRegistry, client: RegistryClient, store: TrialStore
 ) -> None:
     checkpoint = sync(store, client, LUNG, today=TODAY).checkpoint_after
     first, second = (nct_of(s) for s in matching(fake_registry, LUNG)[:2])
@@ -208,7 +222,7 @@ def test_since_later_than_the_checkpoint_leaves_it_so_no_update_is_skipped(
 
 
 def test_each_query_has_its_own_checkpoint(
-    fake_registry: FakeRegistry, client: RegistryClient, store: SQLiteStore
+    fake_registry: FakeRegistry, client: RegistryClient, store: TrialStore
 ) -> None:
     sync(store, client, LUNG, today=TODAY)
     fake_registry.clear()
@@ -222,7 +236,7 @@ def test_each_query_has_its_own_checkpoint(
 
 
 def test_progress_is_reported_after_each_stored_page(
-    fake_registry: FakeRegistry, client: RegistryClient, store: SQLiteStore
+    fake_registry: FakeRegistry, client: RegistryClient, store: TrialStore
 ) -> None:
     seen: list[SyncProgress] = []
 

@@ -21,14 +21,15 @@ from trialscout.errors import (
     TrialscoutError,
 )
 from trialscout.services.registry import LocalRegistry, open_registry, open_writer
-from trialscout.settings import Settings, read_settings
+from trialscout.settings import Settings, read_settings, store_location
 from trialscout.store.base import TrialStore
 
 
 class Context:
     """What every command shares: where the store is, and the consoles to print to."""
 
-    def __init__(self, db: Path, index_folder: Path | None, settings: Settings) -> None:
+    def __init__(self, db: str | Path, index_folder: Path | None, settings: Settings) -> None:
+        #: A SQLite file, or a PostgreSQL URL as typed (`trialscout.services.registry.open_store`).
         self.db = db
         self.index_folder = index_folder
         self.settings = settings
@@ -100,27 +101,30 @@ class TrialscoutGroup(click.Group):
 @click.group(cls=TrialscoutGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="The SQLite store (default: $TRIALSCOUT_DB, else trialscout.db).",
+    metavar="PATH|URL",
+    help="The store: a SQLite file, or a PostgreSQL URL postgresql://user@host/dbname"
+    " (default: $TRIALSCOUT_DB, else trialscout.db).",
 )
 @click.option(
     "--index",
     "index_folder",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="The search index folder (default: $TRIALSCOUT_INDEX, else beside the store, <db>.index).",
+    help="The search index folder (default: $TRIALSCOUT_INDEX, else beside a SQLite store, <db>.index;"
+    " for PostgreSQL ~/.local/share/trialscout/indexes/<store identity>).",
 )
 @click.version_option(package_name="trialscout")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, index_folder: Path | None) -> None:
+def cli(ctx: click.Context, db: str | None, index_folder: Path | None) -> None:
     """trialscout: the clinical-trial registry on your machine, searchable and checkable.
 
     \b
     Examples:
       trialscout load ../shared/data/ctgov-xml-2023-slice/ctgov_legacy_xml_6786.zip
       trialscout show NCT06937905
+      trialscout --db postgresql://trialscout@localhost/registry load ctg-studies.json
       trialscout sync --condition "small cell lung cancer" --status RECRUITING
     """
     settings = read_settings()
-    ctx.obj = Context(db or settings.db, index_folder or settings.index, settings)
+    ctx.obj = Context(store_location(db) if db else settings.db, index_folder or settings.index, settings)

@@ -58,11 +58,16 @@ def print_ingest(obj: Context, report: IngestReport, rejects_path: Path | None, 
 
 
 def report_rejects(obj: Context, report: LoadReport, target: Path | None) -> None:
-    """Write the rejects report (default: next to the store) and print its most common reasons.
-    Raises StoreError, saying where, when the report cannot be written."""
+    """Write the rejects report (default: next to a store file, ``<db>.rejects.tsv``; for a
+    database URL, ``trialscout.rejects.tsv`` in the current folder) and print its most common
+    reasons. Raises StoreError, saying where, when the report cannot be written."""
     if not report.rejected:
         return
-    target = target or obj.db.with_name(obj.db.name + ".rejects.tsv")
+    if target is None:
+        db = obj.db
+        target = (
+            db.with_name(db.name + ".rejects.tsv") if isinstance(db, Path) else Path("trialscout.rejects.tsv")
+        )
     write_rejects(report, target)
     _print_rejects(obj, report, target)
 

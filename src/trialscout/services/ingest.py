@@ -21,11 +21,12 @@ import msgspec
 from trialscout.eligibility.model import PARSER_VERSION
 from trialscout.errors import StoreError
 from trialscout.search.index import IndexReport, SearchIndex
+from trialscout.services.registry import open_writer
+from trialscout.settings import is_postgres_url
 from trialscout.sources.api import RegistryClient, StudyQuery
 from trialscout.store.base import TrialStore
 from trialscout.store.criteria import ParseReport, update_parsed_criteria
 from trialscout.store.load import LoadProgress, LoadReport, load_paths
-from trialscout.store.sqlite import SQLiteStore
 from trialscout.store.sync import SyncProgress, SyncReport, sync
 
 
@@ -106,11 +107,13 @@ def update_criteria(store: TrialStore, *, rebuild: bool = False) -> ParseReport:
 
 
 def migrate(db: str | Path) -> list[int]:
-    """Apply the schema migrations a store file lacks; return the versions applied."""
-    if not Path(db).is_file():
+    """Apply the schema migrations a store (a file, or a PostgreSQL URL) lacks; return the
+    versions applied."""
+    if not is_postgres_url(db) and not Path(db).is_file():
         raise StoreError(f"no store at {db}. Load records first: trialscout --db {db} load PATH")
-    with SQLiteStore(db) as store:
-        return store.applied_migrations
+    with open_writer(db) as store:
+        applied: list[int] = getattr(store, "applied_migrations", [])
+        return applied
 
 
 def write_rejects(report: LoadReport, target: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import msgspec
@@ -105,3 +105,48 @@ def criterion_from_row(row: Sequence[Any]) -> Criterion:
 
 def parse_head(nct_id: str, summary: str, version: int, criteria: Sequence[Criterion]) -> ParsedEligibility:
     return ParsedEligibility(nct_id=nct_id, criteria=tuple(criteria), summary=summary, parser_version=version)
+
+
+def current_parse(nct_id: str, row: Sequence[Any], parser_version: int) -> ParsedEligibility | None:
+    """The parsed criteria of a row (trial change_seq, parser_version, trial_seq, summary, blob),
+    if parsed by this parser version since the trial last changed; else None."""
+    seq, version, parsed_seq, summary, blob = row
+    if version != parser_version or parsed_seq is None or parsed_seq < seq or blob is None:
+        return None
+    return parse_head(nct_id, summary, version, criteria_from_blob(blob))
+
+
+# The SQL both stores run on parsed_eligibility; ``{mark}`` is the driver's placeholder.
+#: The trials whose stored parse is missing, older than their record, or of another parser.
+DUE_SQL = (
+    "SELECT t.nct_id FROM trials t LEFT JOIN parsed_eligibility p ON p.nct_id = t.nct_id"
+    " WHERE p.nct_id IS NULL OR p.trial_seq < t.change_seq OR p.parser_version != {mark}"
+)
+#: The columns `current_parse` reads, from trials ``t`` joined to parsed_eligibility ``p``.
+PARSE_COLUMNS = "t.change_seq, p.parser_version, p.trial_seq, p.summary, p.criteria_blob"
+#: Store one row of `criteria_heads`.
+SAVE_SQL = (
+    "INSERT INTO parsed_eligibility VALUES ({marks}) ON CONFLICT(nct_id) DO UPDATE SET"
+    " parser_version=excluded.parser_version, trial_seq=excluded.trial_seq,"
+    " summary=excluded.summary, criteria=excluded.criteria, typed=excluded.typed,"
+    " criteria_blob=excluded.criteria_blob"
+)
+
+
+def current_parses(rows: Iterable[Sequence[Any]], parser_version: int) -> dict[str, ParsedEligibility]:
+    """The current parses among rows of (nct_id, *`PARSE_COLUMNS`), by NCT ID."""
+    found: dict[str, ParsedEligibility] = {}
+    for nct_id, *row in rows:
+        parsed = current_parse(nct_id, row, parser_version)
+        if parsed is not None:
+            found[nct_id] = parsed
+    return found
+
+
+def due_chunks(ids: list[str], nct_ids: Sequence[str] | None, batch_size: int) -> Iterator[list[str]]:
+    """The due NCT IDs (only those of ``nct_ids`` when given) in batches of ``batch_size``."""
+    if nct_ids is not None:
+        wanted = set(nct_ids)
+        ids = [i for i in ids if i in wanted]
+    for start in range(0, len(ids), batch_size):
+        yield ids[start : start + batch_size]

@@ -10,23 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import functools
-import inspect
 import os
 import sqlite3
 import threading
 import uuid
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
-
 from trialscout.eligibility.model import Criterion, ParsedEligibility
 from trialscout.errors import StoreError, TrialNotFoundError
-from trialscout.model.enums import OPEN_STATUSES, SourceFormat
-from trialscout.model.recruitment import RecruitmentCheck, RecruitmentGrade, check_recruitment
+from trialscout.model.enums import SourceFormat
 from trialscout.model.trial import Trial
 from trialscout.store.base import (
     CriteriaState,
@@ -44,26 +39,42 @@ from trialscout.store.base import (
 )
 from trialscout.store.criteria_rows import (
     CRITERIA_COLUMNS,
+    DUE_SQL,
+    PARSE_COLUMNS,
+    SAVE_SQL,
     criteria_blob,
-    criteria_from_blob,
     criteria_heads,
     criterion_from_row,
-    parse_head,
+    current_parse,
+    current_parses,
+    due_chunks,
 )
 from trialscout.store.records import (
-    REASONS_DECODER,
     TRIAL_COLUMNS,
     decode_trial,
     decompress,
     record_json,
     stored_version_key,
 )
+from trialscout.store.rows import (
+    CARD_COLUMNS,
+    RECHECK_SQL,
+    STORE_ID_KEY,
+    STORED_COLUMNS,
+    StoredVersions,
+    batch_outcomes,
+    card,
+    group_rows,
+    intervention_trials,
+    organization_trials,
+    recheck_recruitment,
+    stored_trial,
+    translate_errors,
+)
 from trialscout.store.schema import MIGRATIONS, migrate, pending_migrations
 
-STORE_ID_KEY = "store.id"
 #: The migration that added trials.stale_grade: the store grades its open trials after it.
 GRADE_MIGRATION = 5
-_OPEN_SQL = ",".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES))
 
 
 def default_index_folder(path: Path) -> Path:
@@ -216,26 +227,10 @@ class SQLiteStore:
         return self._conn.execute("SELECT 1 FROM trials WHERE nct_id=?", (nct_id,)).fetchone() is not None
 
     def get(self, nct_id: str) -> StoredTrial:
-        row = self._conn.execute(
-            "SELECT record, source_file, source_record, loaded_at, possibly_stale, stale_reasons,"
-            " stale_checked_on, stale_grade FROM trials WHERE nct_id=?",
-            (nct_id,),
-        ).fetchone()
+        row = self._conn.execute(f"SELECT {STORED_COLUMNS} FROM trials WHERE nct_id=?", (nct_id,)).fetchone()
         if row is None:
             raise TrialNotFoundError(nct_id)
-        record, file, source_record, loaded_at, stale, reasons, checked_on, grade = row
-        return StoredTrial(
-            trial=decode_trial(record),
-            source_file=file,
-            source_record=source_record,
-            loaded_at=loaded_at,
-            recruitment_check=RecruitmentCheck(
-                possibly_stale=bool(stale),
-                reasons=REASONS_DECODER.decode(reasons) if reasons else (),
-                checked_on=checked_on or "",
-                grade=RecruitmentGrade(grade) if grade else None,
-            ),
-        )
+        return stored_trial(row)
 
     def trial(self, nct_id: str) -> Trial:
         return self.get(nct_id).trial
@@ -326,23 +321,20 @@ class SQLiteStore:
         ids = list(dict.fromkeys(nct_ids))
         if not ids:
             return {}
-        conditions: dict[str, list[str]] = {}
+        condition_rows: list[tuple[Any, ...]] = []
         rows = []
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows += self._conn.execute(
-                "SELECT nct_id, brief_title, official_title, overall_status, phases, study_type,"
-                " lead_sponsor, start_date, last_update, possibly_stale, stale_reasons, stale_grade"
-                f" FROM trials WHERE nct_id IN ({marks})",
-                chunk,
+                f"SELECT {CARD_COLUMNS} FROM trials WHERE nct_id IN ({marks})", chunk
             ).fetchall()
-            for nct_id, name in self._conn.execute(
+            condition_rows += self._conn.execute(
                 f"SELECT nct_id, name FROM conditions WHERE nct_id IN ({marks}) ORDER BY nct_id, ordinal",
                 chunk,
-            ):
-                conditions.setdefault(nct_id, []).append(name)
-        return {row[0]: _card(row, conditions.get(row[0], [])) for row in rows}
+            ).fetchall()
+        conditions = group_rows(condition_rows)
+        return {row[0]: card(row, conditions.get(row[0], [])) for row in rows}
 
     def organization_trials(self, name: str) -> list[OrganizationTrial]:
         rows = self._conn.execute(
@@ -352,18 +344,7 @@ class SQLiteStore:
             " WHERE o.name = ? COLLATE NOCASE GROUP BY t.nct_id ORDER BY t.nct_id",
             (name,),
         ).fetchall()
-        return [
-            OrganizationTrial(
-                nct_id=nct,
-                role=role,
-                overall_status=status,
-                study_type=study_type,
-                enrollment=enrollment,
-                enrollment_type=enrollment_type,
-                stale_grade=grade,
-            )
-            for nct, role, status, study_type, enrollment, enrollment_type, grade in rows
-        ]
+        return organization_trials(rows)
 
     def intervention_trials(
         self, names: Sequence[str], *, completed_before: str, limit: int = 3
@@ -381,17 +362,7 @@ class SQLiteStore:
             " LIMIT ?",
             (*wanted, completed_before, limit),
         ).fetchall()
-        return [
-            InterventionTrial(
-                nct_id=nct,
-                intervention=name,
-                brief_title=title,
-                phases=tuple(phases.split("|")) if phases else (),
-                overall_status=status,
-                completion_date=completion,
-            )
-            for nct, name, title, phases, status, completion in rows
-        ]
+        return intervention_trials(rows)
 
     # --- state ---------------------------------------------------------------------------
 
@@ -428,10 +399,7 @@ class SQLiteStore:
 
     # --- criteria ------------------------------------------------------------------------
 
-    _DUE = (
-        "SELECT t.nct_id FROM trials t LEFT JOIN parsed_eligibility p ON p.nct_id = t.nct_id"
-        " WHERE p.nct_id IS NULL OR p.trial_seq < t.change_seq OR p.parser_version != ?"
-    )
+    _DUE = DUE_SQL.format(mark="?")
 
     def criteria_state(self, parser_version: int) -> CriteriaState:
         due = int(self._conn.execute(f"SELECT count(*) FROM ({self._DUE})", (parser_version,)).fetchone()[0])
@@ -439,31 +407,27 @@ class SQLiteStore:
 
     def stored_criteria(self, nct_id: str, parser_version: int) -> ParsedEligibility | None:
         row = self._conn.execute(
-            "SELECT t.change_seq, p.parser_version, p.trial_seq, p.summary, p.criteria_blob FROM trials t"
+            f"SELECT {PARSE_COLUMNS} FROM trials t"
             " LEFT JOIN parsed_eligibility p ON p.nct_id = t.nct_id WHERE t.nct_id=?",
             (nct_id,),
         ).fetchone()
         if row is None:
             raise TrialNotFoundError(nct_id)
-        return _current_criteria(nct_id, row, parser_version)
+        return current_parse(nct_id, row, parser_version)
 
     def stored_criteria_many(
         self, nct_ids: Sequence[str], parser_version: int
     ) -> dict[str, ParsedEligibility]:
-        found: dict[str, ParsedEligibility] = {}
-        columns = "t.nct_id, t.change_seq, p.parser_version, p.trial_seq, p.summary, p.criteria_blob"
+        rows: list[tuple[Any, ...]] = []
         ids = list(dict.fromkeys(nct_ids))
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            for nct_id, *row in self._conn.execute(
-                f"SELECT {columns} FROM trials t JOIN parsed_eligibility p ON p.nct_id = t.nct_id"
-                f" WHERE t.nct_id IN ({','.join('?' * len(chunk))})",
+            rows += self._conn.execute(
+                f"SELECT t.nct_id, {PARSE_COLUMNS} FROM trials t JOIN parsed_eligibility p"
+                f" ON p.nct_id = t.nct_id WHERE t.nct_id IN ({','.join('?' * len(chunk))})",
                 chunk,
-            ):
-                parsed = _current_criteria(nct_id, row, parser_version)
-                if parsed is not None:
-                    found[nct_id] = parsed
-        return found
+            ).fetchall()
+        return current_parses(rows, parser_version)
 
     def due_criteria(
         self,
@@ -478,11 +442,7 @@ class SQLiteStore:
             ids = [r[0] for r in self._conn.execute("SELECT nct_id FROM trials ORDER BY nct_id")]
         else:
             ids = [r[0] for r in self._conn.execute(self._DUE + " ORDER BY t.nct_id", (parser_version,))]
-        if nct_ids is not None:
-            wanted = set(nct_ids)
-            ids = [i for i in ids if i in wanted]
-        for start in range(0, len(ids), batch_size):
-            chunk = ids[start : start + batch_size]
+        for chunk in due_chunks(ids, nct_ids, batch_size):
             marks = ",".join("?" * len(chunk))
             yield [
                 DueTrial(nct_id, seq, record_json(record))
@@ -497,13 +457,7 @@ class SQLiteStore:
         conn = self._conn
         with conn:
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(
-                "INSERT INTO parsed_eligibility VALUES (?,?,?,?,?,?,?) ON CONFLICT(nct_id) DO UPDATE SET"
-                " parser_version=excluded.parser_version, trial_seq=excluded.trial_seq,"
-                " summary=excluded.summary, criteria=excluded.criteria, typed=excluded.typed,"
-                " criteria_blob=excluded.criteria_blob",
-                heads,
-            )
+            conn.executemany(SAVE_SQL.format(marks=",".join("?" * 7)), heads)
         return total, typed_total
 
     def _compact_criteria(self) -> None:
@@ -547,27 +501,9 @@ class SQLiteStore:
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
-            current = self._current_versions(ids)
-            existing = set(current)
-            outcomes: list[Outcome] = []
-            chosen: dict[str, PreparedRecord] = {}
-            for item in batch:
-                previous = current.get(item.nct_id)
-                if previous is None:
-                    outcome = Outcome.NEW
-                elif previous[1] == item.content_hash:
-                    outcome = Outcome.UNCHANGED
-                elif item.version_key > previous[0]:
-                    outcome = Outcome.UPDATED
-                else:
-                    outcome = Outcome.SUPERSEDED
-                if outcome in (Outcome.NEW, Outcome.UPDATED):
-                    current[item.nct_id] = (item.version_key, item.content_hash)
-                    chosen[item.nct_id] = item
-                outcomes.append(outcome)
+            outcomes, chosen, replaced = batch_outcomes(batch, self._current_versions(ids))
             if chosen:
-                replaced = [(nct,) for nct in chosen if nct in existing]
-                self._write(list(chosen.values()), replaced)
+                self._write(chosen, [(nct,) for nct in replaced])
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -575,8 +511,8 @@ class SQLiteStore:
             raise
         return outcomes
 
-    def _current_versions(self, ids: Sequence[str]) -> dict[str, tuple[tuple[str, int, str], bytes]]:
-        found: dict[str, tuple[tuple[str, int, str], bytes]] = {}
+    def _current_versions(self, ids: Sequence[str]) -> StoredVersions:
+        found: StoredVersions = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
@@ -611,20 +547,8 @@ class SQLiteStore:
     def refresh_recruitment_checks(self, today: dt.date) -> int:
         self._writable()
         conn = self._conn
-        rows = conn.execute(
-            "SELECT nct_id, record, possibly_stale FROM trials WHERE stale_checked_on < ?"
-            f" AND (possibly_stale=1 OR overall_status IN ({_OPEN_SQL}))",
-            (today.isoformat(),),
-        ).fetchall()
-        checked: list[tuple[int, str, str, str | None, str]] = []
-        flipped: list[tuple[int, str, str, str | None, str]] = []
-        for nct_id, record, was_stale in rows:
-            check = check_recruitment(decode_trial(record), today)
-            grade = check.grade.value if check.grade else None
-            reasons = orjson.dumps(check.reasons).decode()
-            values = (int(check.possibly_stale), reasons, check.checked_on, grade, nct_id)
-            # The index keeps the flag (not the grade): only a flipped flag is a change to index.
-            (flipped if bool(was_stale) != check.possibly_stale else checked).append(values)
+        rows = conn.execute(RECHECK_SQL.format(mark="?"), (today.isoformat(),)).fetchall()
+        checked, flipped = recheck_recruitment(rows, today)
         if checked or flipped:
             with conn:
                 conn.execute("BEGIN IMMEDIATE")
@@ -651,16 +575,7 @@ class SQLiteStore:
         return problems
 
 
-def _current_criteria(nct_id: str, row: Sequence[Any], parser_version: int) -> ParsedEligibility | None:
-    """The parsed criteria of (trial change_seq, parser_version, trial_seq, summary, blob), if
-    parsed by this parser version since the trial last changed."""
-    seq, version, parsed_seq, summary, blob = row
-    if version != parser_version or parsed_seq is None or parsed_seq < seq or blob is None:
-        return None
-    return parse_head(nct_id, summary, version, criteria_from_blob(blob))
-
-
-def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+def store_error(path: Path, exc: BaseException) -> StoreError:
     """One clear line for what SQLite said, with the next step."""
     text = str(exc)
     lowered = text.lower()
@@ -680,32 +595,11 @@ def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
     return StoreError(f"the store at {path} failed: {text}")
 
 
-def _translating(method: Callable[..., Any]) -> Callable[..., Any]:
-    """The method, with SQLite's errors turned into `StoreError`s (generators too)."""
-    if inspect.isgeneratorfunction(method):
-
-        @functools.wraps(method)
-        def generator(self: SQLiteStore, *args: Any, **kwargs: Any) -> Iterator[Any]:
-            try:
-                yield from method(self, *args, **kwargs)
-            except sqlite3.Error as exc:
-                raise store_error(self.path, exc) from exc
-
-        return generator
-
-    @functools.wraps(method)
-    def call(self: SQLiteStore, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise store_error(self.path, exc) from exc
-
-    return call
+def _store_error(store: SQLiteStore, exc: BaseException) -> StoreError:
+    return store_error(store.path, exc)
 
 
-for _name, _method in list(vars(SQLiteStore).items()):
-    if not _name.startswith("_") and inspect.isfunction(_method) and _name != "close":
-        setattr(SQLiteStore, _name, _translating(_method))
+translate_errors(SQLiteStore, sqlite3.Error, _store_error)
 
 
 #: The writer locks this process holds: a forked child (a parsing worker) closes its copies at
@@ -736,26 +630,6 @@ def _take_writer_lock(path: Path) -> IO[bytes]:
             " run this again when it has finished"
         ) from None
     return handle
-
-
-def _card(row: tuple[Any, ...], conditions: list[str]) -> TrialCard:
-    nct_id, brief, official, status, phases, study_type, sponsor, start_date, updated, *stale_columns = row
-    stale, reasons, grade = stale_columns
-    return TrialCard(
-        nct_id=nct_id,
-        brief_title=brief,
-        official_title=official,
-        overall_status=status,
-        phases=tuple(phases.split("|")) if phases else (),
-        study_type=study_type,
-        lead_sponsor=sponsor,
-        start_date=start_date,
-        last_update=updated,
-        possibly_stale=bool(stale),
-        stale_reasons=tuple(orjson.loads(reasons)) if reasons else (),
-        stale_grade=grade,
-        conditions=tuple(conditions),
-    )
 
 
 _UPSERT = (

@@ -44,7 +44,7 @@ def is_loopback(host: str) -> bool:
 
 
 def run_server(
-    db: Path,
+    db: str | Path,
     *,
     index_folder: Path | None = None,
     host: str = "127.0.0.1",

@@ -1,0 +1,59 @@
+"""The commands on a PostgreSQL store: `--db postgresql://...` (or $TRIALSCOUT_DB) loads, shows,
+searches and explains criteria as on a SQLite file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import NSCLC
+from trialscout.cli import cli
+
+TRIAL = "NCT06576635"  # in NSCLC: "LUNG-05: Investigating Chemotherapy Effectiveness for ..."
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def test_load_show_search_and_criteria_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    store = ["--db", postgres_url, "--index", str(tmp_path / "index")]
+    code, out = run(*store, "load", "--quiet", str(NSCLC))
+    assert code == 0, out
+    assert f"into {postgres_url}" in out and "the store now holds 100 trials" in out
+    assert "Parsed the eligibility criteria of 100 trials" in out
+
+    code, out = run(*store, "show", TRIAL, "--json")
+    assert code == 0, out
+    shown = json.loads(out)
+    assert shown["nct_id"] == TRIAL and shown["brief_title"].startswith("LUNG-05")
+
+    code, out = run(*store, "search", "chemotherapy", "metastatic", "lung", "--json")
+    assert code == 0, out
+    assert TRIAL in {hit["nct_id"] for hit in json.loads(out)["hits"]}
+
+    code, out = run(*store, "criteria", TRIAL)
+    assert code == 0, out
+    assert "Inclusion criteria" in out and "original: ECOG performance status score of ≤2" in out
+
+    code, out = run(*store, "load", "--quiet", str(NSCLC))  # again: nothing changes
+    assert code == 0 and "the store now holds 100 trials" in out
+
+
+def test_the_store_url_may_come_from_the_environment(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIALSCOUT_DB", postgres_url)
+    monkeypatch.setenv("TRIALSCOUT_INDEX", str(tmp_path / "index"))
+    code, out = run("show", TRIAL)
+    assert code == 1 and "holds no trialscout store yet. Load records first" in out
+    code, out = run("load", "--quiet", "--no-criteria", str(NSCLC))
+    assert code == 0, out
+    code, out = run("show", TRIAL)
+    assert code == 0 and "LUNG-05" in out
+    code, out = run("migrate")
+    assert code == 0 and "is up to date" in out

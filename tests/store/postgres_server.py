@@ -1,0 +1,155 @@
+"""A real PostgreSQL server for the tests, started in a temporary folder and stopped after.
+
+Debian's server binaries (``/usr/lib/postgresql/<version>/bin``; `make test` installs the
+``postgresql`` package) run a throwaway cluster: trust authentication on 127.0.0.1 only, a free
+port, no unix socket, ``fsync=off``. PostgreSQL refuses to run as root, so under root (CI) the
+cluster belongs to the ``postgres`` system user and its commands run as that user (`runuser`).
+Each pytest-xdist worker starts its own server (a second or two), so no worker waits on
+another's, and none can stop a server another still uses. Each test takes a fresh database.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+#: Where Debian puts each server version's binaries.
+BIN_GLOB = "/usr/lib/postgresql/*/bin"
+SUPERUSER = "trialscout"
+_START_ATTEMPTS = 3
+
+
+class PostgresMissing(RuntimeError):
+    """No PostgreSQL server binaries on this machine."""
+
+
+def server_binaries() -> Path:
+    """The newest installed server's bin folder (the one with initdb and pg_ctl)."""
+    found = [Path(p) for p in glob.glob(BIN_GLOB) if (Path(p) / "initdb").is_file()]
+    if not found:
+        on_path = shutil.which("initdb")
+        if on_path and shutil.which("pg_ctl"):
+            return Path(on_path).parent
+        raise PostgresMissing(
+            "the PostgreSQL store tests need a PostgreSQL server, and there is none here"
+            f" (no {BIN_GLOB}/initdb, no initdb on PATH): run `make test` (it installs Debian's"
+            " postgresql package), or `apt-get install --no-install-recommends postgresql`"
+        )
+
+    def version(path: Path) -> tuple[int, ...]:
+        return tuple(int(part) for part in path.parent.name.split(".") if part.isdigit())
+
+    return max(found, key=version)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class PostgresServer:
+    """One throwaway cluster; `database()` gives each test a database of its own."""
+
+    def __init__(self) -> None:
+        self.bin = server_binaries()
+        self.as_root = os.geteuid() == 0
+        self.folder = Path(tempfile.mkdtemp(prefix="trialscout-pg-"))
+        self.data = self.folder / "data"
+        self.log = self.folder / "server.log"
+        self.port = 0
+        self._names = itertools.count(1)
+        self._started = False
+        try:
+            if self.as_root:
+                owner = pwd.getpwnam("postgres")
+                os.chown(self.folder, owner.pw_uid, owner.pw_gid)
+            self._run(
+                "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+            )
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _command(self, tool: str, *args: str) -> list[str]:
+        command = [str(self.bin / tool), *args]
+        return ["runuser", "-u", "postgres", "--", *command] if self.as_root else command
+
+    def _run(self, tool: str, *args: str) -> None:
+        done = subprocess.run(self._command(tool, *args), capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{tool} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+    def _start(self) -> None:
+        for attempt in range(_START_ATTEMPTS):  # another process may take the free port first
+            self.port = _free_port()
+            options = (
+                f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories=''"
+                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            )
+            try:
+                self._run(
+                    "pg_ctl",
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.log),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                )
+            except RuntimeError:
+                if attempt == _START_ATTEMPTS - 1:
+                    log = self.log.read_text(errors="replace") if self.log.exists() else ""
+                    raise RuntimeError(f"the test PostgreSQL server did not start; its log:\n{log}") from None
+                time.sleep(0.2)
+                continue
+            self._started = True
+            return
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+    def database(self) -> str:
+        """A new, empty database; its URL."""
+        name = f"test_{os.getpid()}_{next(self._names)}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def drop(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def stop(self) -> None:
+        if self._started:
+            self._started = False
+            subprocess.run(
+                self._command("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"),
+                capture_output=True,
+                check=False,
+            )
+        shutil.rmtree(self.folder, ignore_errors=True)
