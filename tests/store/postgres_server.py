@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import psycopg
@@ -61,8 +62,12 @@ def _free_port() -> int:
 class PostgresServer:
     """One throwaway cluster; `database()` gives each test a database of its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False, settings: Mapping[str, str] | None = None) -> None:
+        """``durable``: fsync and synchronous commit on, as a deployment runs (benchmarks); the
+        tests turn them off. ``settings``: more server settings (``shared_buffers``: ``512MB``)."""
         self.bin = server_binaries()
+        self.durable = durable
+        self.settings = dict(settings or {})
         self.as_root = os.geteuid() == 0
         self.folder = Path(tempfile.mkdtemp(prefix="trialscout-pg-"))
         self.data = self.folder / "data"
@@ -104,8 +109,11 @@ class PostgresServer:
             self.port = _free_port()
             options = (
                 f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories=''"
-                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+                " -c max_connections=200"
             )
+            if not self.durable:
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
             try:
                 self._run(
                     "pg_ctl",
@@ -131,6 +139,12 @@ class PostgresServer:
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+    def version(self) -> str:
+        """The server's version ("15.14")."""
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+        return str(row[0]).split()[0] if row else "unknown"
 
     def database(self) -> str:
         """A new, empty database; its URL."""
