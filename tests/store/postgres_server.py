@@ -104,9 +104,10 @@ class PostgresServer:
         if done.returncode != 0:
             raise RuntimeError(f"{tool} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
-    def _start(self) -> None:
-        for attempt in range(_START_ATTEMPTS):  # another process may take the free port first
-            self.port = _free_port()
+    def _start(self, port: int | None = None) -> None:
+        """Start the server: on ``port``, or on a free port (another process may take it first)."""
+        for attempt in range(_START_ATTEMPTS):
+            self.port = port or _free_port()
             options = (
                 f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories=''"
                 " -c max_connections=200"
@@ -136,6 +137,24 @@ class PostgresServer:
                 continue
             self._started = True
             return
+
+    def stop_server(self) -> None:
+        """Stop the server as an administrator does (``pg_ctl stop -m fast``: open sessions are
+        ended), keeping its data and port for `start_server`."""
+        if self._started:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+            self._started = False
+
+    def start_server(self) -> None:
+        """Start the stopped server again, on the same port with the same data."""
+        if not self._started:
+            self._start(self.port)
+
+    def restart(self, down_s: float = 0.0) -> None:
+        """Stop the server, leave it down ``down_s`` seconds, and start it again."""
+        self.stop_server()
+        time.sleep(down_s)
+        self.start_server()
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"

@@ -17,7 +17,10 @@ registry text may contain. No query looks inside the record: what queries need i
 The original record is kept whole, also zstd, in ``trials.raw``.
 
 Connections come from a `psycopg_pool.ConnectionPool` (autocommit; each write is one explicit
-transaction), so every method may be called from any thread. A read-only store runs
+transaction), so every method may be called from any thread. Each connection is checked as it
+leaves the pool and replaced when the server dropped it (a restart), and a call waits at most
+`POOL_WAIT_S` for one: while the server is down every call fails with a `StoreError` that says
+so (the API answers 503), and once it is back the pool reconnects by itself. A read-only store runs
 ``SET default_transaction_read_only = on`` on each of its connections, never migrates, and says
 plainly when the database holds no store. The writer takes a session advisory lock for as long
 as it is open (one writer at a time, as the SQLite store's lock file), migrates
@@ -93,6 +96,11 @@ from trialscout.store.rows import (
 WRITER_LOCK = 0x7473777269746572
 #: Connections a store's pool keeps at most (the threads of one API worker share them).
 POOL_SIZE = 8
+#: How long a call waits for a pooled connection before it fails with a `StoreError` (an API
+#: worker answers 503): bounded, so that an unreachable server never holds a request for long.
+POOL_WAIT_S = 3.0
+#: How long opening one connection may take (a server that accepts but does not answer).
+CONNECT_TIMEOUT_S = 5
 #: How many NCT IDs one query asks for at most; rows read in one page at most.
 _CHUNK = 5000
 _PAGE = 2000
@@ -150,12 +158,20 @@ class PostgresStore:
                 )
                 identity = _identity(conn)
             self._index_folder = Path(index_folder) if index_folder else default_index_folder(identity)
+            # Each connection is checked as it leaves the pool, so that one the server dropped
+            # (a restart, a failover) is replaced there instead of failing the call that gets it.
             self._pool = psycopg_pool.ConnectionPool(
                 dsn,
                 min_size=1,
                 max_size=max(1, pool_size),
-                kwargs={"autocommit": True, "application_name": "trialscout"},
+                timeout=POOL_WAIT_S,
+                kwargs={
+                    "autocommit": True,
+                    "application_name": "trialscout",
+                    "connect_timeout": CONNECT_TIMEOUT_S,
+                },
                 configure=self._configure,
+                check=psycopg_pool.ConnectionPool.check_connection,
                 name="trialscout",
                 open=True,
             )
@@ -644,7 +660,8 @@ def postgres_error(location: str, exc: BaseException) -> StoreError:
         )
     if isinstance(exc, psycopg_pool.PoolTimeout):
         return StoreError(
-            f"the store at {location} is busy (no connection free: {text}); try again in a moment"
+            f"the store at {location} gave no connection in time ({text}): its PostgreSQL server"
+            " is busy or cannot be reached; try again in a moment"
         )
     if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.DeadlockDetected):
         return StoreError(f"the store at {location} is busy ({text}); try again in a moment")

@@ -1,0 +1,507 @@
+"""Faults survived: `trialscout serve --workers 2` on a PostgreSQL store keeps answering, and
+answering right, while its one writer syncs, dies mid-write and syncs again, while a worker is
+killed, and while the database server restarts.
+
+One test, in phases, on 127.0.0.1, with a load generator (`LoadGenerator`: threads that keep
+searching and reading trial pages of known NCT IDs) running throughout and every response
+recorded. The store is a PostgreSQL server of this module's own (`PostgresServer`), not the
+session's: it is restarted here, and no other test should see that.
+
+1. baseline: a few hundred real trials loaded (`trialscout load`), the server started;
+2. writer killed mid-write: a `trialscout sync` from a `FakeRegistry` (the recorded real studies)
+   is held inside its first writing transaction (a SHARE lock on the child tables lets it write
+   its trial rows, then makes it wait on its first child-table COPY), and is killed with SIGKILL
+   there; the store holds nothing of it and passes its integrity check; the next sync completes;
+3. a worker killed (SIGKILL): uvicorn's supervisor (it checks its workers every 0.5 s) starts a
+   replacement; once that one is ready the other original worker is killed too, so that what
+   answers then is the replacement;
+4. PostgreSQL restarted (`pg_ctl stop -m fast`, down `OUTAGE_S`, started on the same port): while
+   it is down requests fail with a 503 problem (a message, Retry-After) within a bound, never a
+   500; once it is up they succeed again, the API never restarted.
+
+What may fail, and where: a request on a worker's connection at the moment it is killed (a
+dropped connection, within `KILL_GRACE_S` of the kill). Each load thread has one connection and
+at most one request in flight on it, and opens a new connection after the drop, so a kill loses
+at most one request per thread: at most `THREADS` per kill, none from the same thread twice;
+and a 503 during the outage (from when the server stops until `RECOVERY_S` after it is back:
+the pool retries a failed connect after about 1, 2, 4 s, so its next try after an outage of
+about 3 s comes within that). Any other failure, and any 200 trial page that is not the whole
+trial asked for, fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from tests.conftest import NSCLC, V2_EXPORTS
+from tests.registry_server import FakeRegistry, nct_of, recorded_studies, running_registry
+from tests.store.postgres_server import PostgresMissing, PostgresServer
+from trialscout.errors import StoreError
+from trialscout.store.postgres import POOL_WAIT_S, PostgresStore
+
+#: What the store is loaded with first: 228 real trials (the sync then adds the other exports).
+LOADED = [NSCLC, V2_EXPORTS / "dtx-analysis" / "ctg-studies.json"]
+THREADS = 4
+#: The longest a request may take, outage or not: a pooled connection is waited for
+#: `POOL_WAIT_S` at most, then the answer is a 503.
+REQUEST_BOUND_S = POOL_WAIT_S + 3.0
+OUTAGE_S = 5.0  # longer than a request waits for a connection, so that the outage shows
+#: After the database server is back, how long a worker may still answer 503 (see above).
+RECOVERY_S = 5.0
+STARTUP_S = 60.0
+#: SIGKILL is delivered, and the worker's sockets closed, a moment after os.kill returns: a
+#: request sent on a connection to it within that moment is lost too.
+KILL_GRACE_S = 0.5
+SEARCHES = ("cancer", "lung", "chemotherapy", "diabetes", "digital therapy", "metastatic")
+#: Fields every trial page must carry.
+REQUIRED = ("nct_id", "brief_title", "overall_status", "source")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "trialscout", *args]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One request of the load generator and what came back."""
+
+    thread: int  # which load thread sent it
+    kind: str  # "search" or "trial"
+    started: float  # time.monotonic()
+    ended: float
+    status: int  # 0: no HTTP answer (a dropped connection, a timeout)
+    problem: str = ""  # what was wrong with it, "" when nothing
+
+
+@dataclass
+class LoadGenerator:
+    base_url: str
+    titles: dict[str, str]  # NCT ID -> brief title, as loaded
+    answers: list[Answer] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self, seed: int) -> None:
+        pick = random.Random(seed)
+        ids = sorted(self.titles)
+        with httpx.Client(base_url=self.base_url, timeout=REQUEST_BOUND_S + 5) as client:
+            while not self.stop.is_set():
+                if pick.random() < 0.5:
+                    answer = self._search(client, seed, pick.choice(SEARCHES))
+                else:
+                    answer = self._trial(client, seed, pick.choice(ids))
+                with self._lock:
+                    self.answers.append(answer)
+                time.sleep(0.01)
+
+    def _get(self, client: httpx.Client, path: str, params: dict[str, str | int]) -> httpx.Response | str:
+        try:
+            return client.get(path, params=params)
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    def _search(self, client: httpx.Client, thread: int, words: str) -> Answer:
+        started = time.monotonic()
+        response = self._get(client, "/api/v1/search", {"q": words, "per_page": 5})
+        ended = time.monotonic()
+        if isinstance(response, str):
+            return Answer(thread, "search", started, ended, 0, response)
+        problem = _problem_of(response)
+        if response.status_code == 200:
+            hits = response.json().get("hits")
+            if not isinstance(hits, list) or any(not h.get("nct_id") for h in hits):
+                problem = f"a search answer without its hits: {response.text[:200]}"
+        return Answer(thread, "search", started, ended, response.status_code, problem)
+
+    def _trial(self, client: httpx.Client, thread: int, nct: str) -> Answer:
+        started = time.monotonic()
+        response = self._get(client, f"/api/v1/trials/{nct}", {"related": 2})
+        ended = time.monotonic()
+        if isinstance(response, str):
+            return Answer(thread, "trial", started, ended, 0, response)
+        problem = _problem_of(response)
+        if response.status_code == 200:
+            problem = _wrong_trial(response, nct, self.titles[nct])
+        return Answer(thread, "trial", started, ended, response.status_code, problem)
+
+    def answered(self) -> list[Answer]:
+        with self._lock:
+            return list(self.answers)
+
+
+def _problem_of(response: httpx.Response) -> str:
+    """What is wrong with an error answer as an API error ("" for a 200 or a good problem)."""
+    if response.status_code == 200:
+        return ""
+    if response.headers.get("content-type") != "application/problem+json":
+        return f"{response.status_code} not a problem+json: {response.text[:200]}"
+    detail = response.json().get("detail", "")
+    if not detail:
+        return f"{response.status_code} problem without a detail"
+    if response.status_code == 503 and not response.headers.get("retry-after"):
+        return "503 without Retry-After"
+    return ""
+
+
+def _wrong_trial(response: httpx.Response, nct: str, title: str) -> str:
+    """ "" when a 200 trial page is the whole trial asked for; else what is wrong."""
+    try:
+        trial = response.json()["stored"]["trial"]
+    except (ValueError, KeyError, TypeError):
+        return f"a trial page that is not a stored trial: {response.text[:200]}"
+    if trial.get("nct_id") != nct:
+        return f"asked for {nct}, got {trial.get('nct_id')}"
+    missing = [name for name in REQUIRED if not trial.get(name)]
+    if missing:
+        return f"{nct} without {', '.join(missing)}"
+    if trial["brief_title"] != title:
+        return f"{nct} has the title {trial['brief_title']!r}, not {title!r}"
+    return ""
+
+
+@dataclass
+class Serve:
+    process: subprocess.Popen[str]
+    base_url: str
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def workers(self) -> set[int]:
+        """The PIDs of the uvicorn workers: the serve process's children that multiprocessing
+        spawned (not its resource tracker)."""
+        pid = self.process.pid
+        children: set[int] = set()
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with open(task / "children") as handle:
+                children |= {int(c) for c in handle.read().split()}
+        found = set()
+        for child in children:
+            try:
+                command = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"spawn_main" in command and b"resource_tracker" not in command:
+                found.add(child)
+        return found
+
+    def ready_workers(self) -> int:
+        return self.log_text().count("Application startup complete.")
+
+
+def _wait(what: str, until: float, check: Callable[[], bool]) -> None:
+    while not check():
+        if time.monotonic() > until:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def _start_serve(url: str, index: Path, log: Path) -> Serve:
+    port = _free_port()
+    handle = log.open("w")
+    process = subprocess.Popen(
+        _cli("--db", url, "--index", str(index), "serve", "--workers", "2", "--port", str(port)),
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    serve = Serve(process, f"http://127.0.0.1:{port}", log)
+    deadline = time.monotonic() + STARTUP_S
+    while serve.ready_workers() < 2 or len(serve.workers()) < 2:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited: {serve.log_text()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"the server did not start within {STARTUP_S} s: {serve.log_text()}")
+        time.sleep(0.2)
+    assert httpx.get(serve.base_url + "/health", timeout=10).status_code == 200
+    return serve
+
+
+@pytest.fixture(scope="module")
+def own_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for this module alone (it is restarted)."""
+    try:
+        server = PostgresServer()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _blocked_writer(url: str, until: float) -> int:
+    """The PID of the server backend of the sync waiting on a lock, once there is one."""
+    database = url.rsplit("/", 1)[1]
+    with psycopg.connect(url, autocommit=True) as conn:
+        while True:
+            row = conn.execute(
+                "SELECT pid, query FROM pg_stat_activity WHERE datname = %s AND"
+                " application_name = 'trialscout' AND wait_event_type = 'Lock'",
+                (database,),
+            ).fetchone()
+            if row is not None:
+                assert str(row[1]).startswith("COPY"), row  # inside the batch's transaction
+                return int(row[0])
+            if time.monotonic() > until:
+                raise AssertionError("the sync never reached its first write")
+            time.sleep(0.05)
+
+
+def _backend_gone(url: str, pid: int) -> bool:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone() is None
+
+
+def _stored_whole(url: str, expected: set[str], recorded: Mapping[str, object]) -> None:
+    """The store passes its integrity check, holds ``expected`` and each trial reads back whole:
+    its model, its sites and conditions as rows, and the original record of each ``recorded``."""
+    with PostgresStore(url, read_only=True) as store:
+        assert store.integrity_problems() == []
+        assert set(store.nct_ids()) == expected
+        trials = store.trials(sorted(expected))
+        assert {nct: t.nct_id for nct, t in trials.items()} == {nct: nct for nct in expected}
+    with psycopg.connect(url, autocommit=True) as conn:
+        counted = "SELECT nct_id, count(*) FROM {} GROUP BY nct_id"
+        sites: dict[str, int] = dict(conn.execute(counted.format("sites")).fetchall())
+        conditions: dict[str, int] = dict(conn.execute(counted.format("conditions")).fetchall())
+    for nct, trial in trials.items():
+        assert sites.get(nct, 0) == len(trial.locations), nct
+        assert conditions.get(nct, 0) == len(trial.conditions), nct
+    with PostgresStore(url, read_only=True) as store:
+        raws = store.raw_records(sorted(recorded))
+    for nct, study in recorded.items():
+        assert json.loads(raws[nct][1]) == study, nct
+
+
+def test_the_api_keeps_answering_right_through_writer_worker_and_database_faults(
+    own_postgres: PostgresServer, tmp_path: Path
+) -> None:
+    began = time.monotonic()
+    url = own_postgres.database()
+    index = tmp_path / "index"
+    store = ["--db", url, "--index", str(index)]
+    loaded = subprocess.run(
+        _cli(*store, "load", "--quiet", *map(str, LOADED)), capture_output=True, text=True, timeout=120
+    )
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    with PostgresStore(url, read_only=True) as reader:
+        titles = {nct: t.brief_title or "" for nct, t in reader.trials(reader.nct_ids()).items()}
+    assert 200 <= len(titles) <= 300
+    recorded = {nct_of(s): s for s in recorded_studies()}
+    assert set(recorded) - set(titles)  # the sync has trials to add
+
+    serve = _start_serve(url, index, tmp_path / "serve.log")
+    load = LoadGenerator(serve.base_url, titles)
+    threads = [threading.Thread(target=load.run, args=(seed,), daemon=True) for seed in range(THREADS)]
+    phases: dict[str, float] = {}
+    try:
+        with running_registry() as registry:
+            for thread in threads:
+                thread.start()
+            time.sleep(1.5)
+
+            phases["writer"] = time.monotonic()
+            _kill_the_writer_mid_write(url, store, registry)
+            _stored_whole(url, set(titles), {})
+            synced = subprocess.run(
+                _cli(*_sync(store, registry)), capture_output=True, text=True, timeout=120
+            )
+            assert synced.returncode == 0, synced.stdout + synced.stderr
+            _stored_whole(url, set(titles) | set(recorded), recorded)
+
+            first, second = sorted(serve.workers())
+            phases["kill 1"] = _kill_worker(serve, first)
+            phases["kill 2"] = _kill_worker(serve, second)  # what answers now: the replacement
+
+            phases["outage"] = time.monotonic()
+            own_postgres.stop_server()
+            time.sleep(OUTAGE_S)
+            own_postgres.start_server()
+            phases["back"] = time.monotonic()
+            time.sleep(RECOVERY_S + 1.0)
+    finally:
+        load.stop.set()
+        for thread in threads:
+            thread.join(timeout=REQUEST_BOUND_S + 10)
+        serve.process.send_signal(signal.SIGTERM)
+        try:
+            serve.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            serve.process.kill()
+    phases["end"] = time.monotonic()
+
+    answers = load.answered()
+    _judge(answers, phases, serve)
+    assert phases["end"] - began < 120
+
+
+def _sync(store: list[str], registry: FakeRegistry) -> list[str]:
+    """The sync command: every recorded study, 25 a page, as fast as the fake registry answers."""
+    flags = ["--min-interval", "0", "--retries", "0", "--page-size", "25", "--quiet"]
+    return [*store, "sync", "--base-url", registry.base_url, *flags]
+
+
+def _kill_the_writer_mid_write(url: str, store: list[str], registry: FakeRegistry) -> None:
+    """Hold a sync inside its first writing transaction, kill it there, and let it go."""
+    with psycopg.connect(url) as locker:
+        # SHARE: readers go on, writers of these tables wait (the trial rows come first).
+        locker.execute("LOCK TABLE sites, conditions, interventions, organizations IN SHARE MODE")
+        sync = subprocess.Popen(
+            _cli(*_sync(store, registry)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        try:
+            backend = _blocked_writer(url, time.monotonic() + 60)
+        finally:
+            sync.kill()  # SIGKILL: no cleanup of any kind
+            sync.wait(timeout=10)
+        assert sync.returncode == -signal.SIGKILL
+        locker.rollback()
+    deadline = time.monotonic() + 20
+    _wait("the killed writer's session to end", deadline, lambda: _backend_gone(url, backend))
+
+
+def _kill_worker(serve: Serve, pid: int) -> float:
+    """SIGKILL one worker; return when uvicorn's replacement for it has started serving."""
+    before = serve.workers()
+    ready = serve.ready_workers()
+    killed = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + STARTUP_S
+    _wait(
+        f"a replacement for worker {pid}",
+        deadline,
+        lambda: len(serve.workers() - before) == 1 and serve.ready_workers() > ready,
+    )
+    assert pid not in serve.workers()
+    (replacement,) = serve.workers() - before
+    assert f"Child process [{pid}] died" in serve.log_text()
+    assert f"Started server process [{replacement}]" in serve.log_text()
+    return killed
+
+
+def _judge(answers: list[Answer], phases: dict[str, float], serve: Serve) -> None:
+    outage = (phases["outage"], phases["back"] + RECOVERY_S)
+    kills = (phases["kill 1"], phases["kill 2"])
+    by_phase: dict[str, list[Answer]] = {}
+    unexplained: list[Answer] = []
+    dropped_at_kill: list[list[int]] = [[], []]  # the threads that lost a request, per kill
+    for answer in answers:
+        in_outage = answer.started < outage[1] and answer.ended > outage[0]
+        name = _phase_of(answer.started, phases)
+        by_phase.setdefault(name, []).append(answer)
+        assert answer.ended - answer.started < REQUEST_BOUND_S, answer
+        if answer.status == 200 and not answer.problem:
+            continue
+        if in_outage and answer.status == 503 and not answer.problem:
+            continue
+        at_kill = [answer.started < k + KILL_GRACE_S and answer.ended > k for k in kills]
+        if answer.status == 0 and any(at_kill):
+            dropped_at_kill[at_kill.index(True)].append(answer.thread)
+            continue
+        unexplained.append(answer)
+
+    report = {
+        name: {
+            "requests": len(group),
+            "200": sum(a.status == 200 for a in group),
+            "503": sum(a.status == 503 for a in group),
+            "other": sum(a.status not in (200, 503) for a in group),
+        }
+        for name, group in by_phase.items()
+    }
+    print(json.dumps({"phases": report, "dropped at kills": dropped_at_kill}, indent=1))
+    print({name: round(moment - phases["writer"], 3) for name, moment in phases.items()})
+    for answer in unexplained:
+        print(round(answer.started - phases["writer"], 3), round(answer.ended - phases["writer"], 3), answer)
+    assert not unexplained, (unexplained[:10], report, serve.log_text()[-3000:])
+    # each load thread lost at most its one request on the killed worker's connection
+    assert all(len(threads) == len(set(threads)) <= THREADS for threads in dropped_at_kill), dropped_at_kill
+    # every 200 trial page was the whole trial asked for (checked as each came)
+    assert all(not a.problem for a in answers if a.status == 200)
+    # the outage was seen, and only there
+    failed = [a for a in answers if a.status == 503]
+    assert failed, report
+    assert all(a.started < outage[1] and a.ended > outage[0] for a in failed)
+    # and it ended: after it, both kinds of request succeed again, in every phase
+    after = [a for a in answers if a.started > outage[1]]
+    assert {a.kind for a in after if a.status == 200} == {"search", "trial"}, report
+    for name in ("baseline", "writer", "kill 1", "kill 2", "outage"):
+        assert any(a.status == 200 for a in by_phase.get(name, [])), (name, report)
+
+
+def _phase_of(moment: float, phases: dict[str, float]) -> str:
+    name = "baseline"
+    for phase, started in sorted(phases.items(), key=lambda item: item[1]):
+        if moment >= started:
+            name = phase
+    return name
+
+
+# --- the product fixes, one by one ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def loaded_url(own_postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """A database of this module's server holding NSCLC, and its index folder."""
+    url = own_postgres.database()
+    index = tmp_path_factory.mktemp("index")
+    loaded = subprocess.run(
+        _cli("--db", url, "--index", str(index), "load", "--quiet", "--no-criteria", str(NSCLC)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    return url, index
+
+
+def test_a_reader_outlives_a_database_restart(
+    own_postgres: PostgresServer, loaded_url: tuple[str, Path]
+) -> None:
+    url, index = loaded_url
+    with PostgresStore(url, read_only=True, index_folder=index) as store:
+        assert store.count() == 100
+        own_postgres.restart()
+        # the pooled connection the server dropped is replaced as it leaves the pool
+        assert store.count() == 100
+
+        own_postgres.stop_server()
+        try:
+            started = time.monotonic()
+            with pytest.raises(StoreError, match="PostgreSQL server") as raised:
+                store.count()
+            assert time.monotonic() - started < POOL_WAIT_S + 2
+            assert "try again" in str(raised.value) or "is the PostgreSQL server running" in str(raised.value)
+        finally:
+            own_postgres.start_server()
+        deadline = time.monotonic() + RECOVERY_S + POOL_WAIT_S
+        while True:  # the pool reconnects by itself, on its next try
+            try:
+                assert store.count() == 100
+                break
+            except StoreError:
+                assert time.monotonic() < deadline, "the pool did not reconnect"
