@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from trialscout.cli.app import Context, cli
 from trialscout.cli.reports import print_ingest, stages
+from trialscout.errors import TrialscoutError
 from trialscout.model.enums import OverallStatus
 from trialscout.services.ingest import IngestReport, Stage, sync_registry
 from trialscout.sources.api import DEFAULT_DEADLINE, RegistryClient, StudyQuery
@@ -20,15 +22,24 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 
 
-def _duration(_ctx: click.Context, _param: click.Parameter, value: object) -> float:
-    """Seconds from "90", "90s", "30m" or "6h"."""
+def _duration(_ctx: click.Context, param: click.Parameter, value: object) -> float | None:
+    """Seconds from "90", "90s", "30m" or "6h" (None for an option not given)."""
+    if value is None:
+        return None
     match = _DURATION.match(str(value))
     seconds = float(match.group(1)) * _UNIT_SECONDS[(match.group(2) or "s").lower()] if match else 0.0
     if seconds <= 0:
         raise click.BadParameter(
-            f"{value!r} is not a duration such as 90s, 30m or 6h", param_hint="--deadline"
+            f"{value!r} is not a duration such as 90s, 30m or 6h", param_hint=f"--{param.name}"
         )
     return seconds
+
+
+def _shown(seconds: float) -> str:
+    for unit, size in (("h", 3600.0), ("min", 60.0)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} s"
 
 
 @cli.command("sync")
@@ -79,6 +90,15 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: object) -> fl
     metavar="DURATION",
     help="Stop the sync after this long (90s, 30m, 6h); what was stored stays stored.",
 )
+@click.option(
+    "--every",
+    type=click.UNPROCESSED,
+    callback=_duration,
+    default=None,
+    metavar="DURATION",
+    help="Keep running: start the same sync again this long after each one started (24h for a"
+    " nightly job) until stopped. A run that fails is reported and the next one tries again.",
+)
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @click.pass_obj
 def sync_command(
@@ -93,6 +113,7 @@ def sync_command(
     min_interval: float,
     retries: int,
     deadline: float,
+    every: float | None,
     quiet: bool,
 ) -> None:
     """Fetch trials from ClinicalTrials.gov into the store, only what changed since last time.
@@ -108,6 +129,7 @@ def sync_command(
       trialscout sync --condition "small cell lung cancer" --status RECRUITING --status NOT_YET_RECRUITING
       trialscout sync --term NCT06937905
       trialscout sync --condition asthma --since 2026-01-01 --max-records 500
+      trialscout --db postgresql://trialscout@db/registry sync --every 24h --quiet
     """
     query = StudyQuery(
         condition=condition,
@@ -116,6 +138,32 @@ def sync_command(
         page_size=page_size,
     )
     day = since.date() if since else None
+    if every is None:
+        _sync_once(obj, query, day, max_records, base_url, min_interval, retries, deadline, quiet)
+        return
+    while True:  # the writer: each run opens the store, and closes it (and its lock) when done
+        started = time.monotonic()
+        try:
+            _sync_once(obj, query, day, max_records, base_url, min_interval, retries, deadline, quiet)
+        except TrialscoutError as error:  # one bad night is reported; the next run tries again
+            obj.err.print(f"Error: {error}. This sync stopped; what it stored stays stored.", soft_wrap=True)
+        day = None  # later runs start where the last one stopped (its checkpoint)
+        wait = max(0.0, every - (time.monotonic() - started))
+        obj.err.print(f"The next sync starts in {_shown(round(wait))}; Ctrl+C stops.", soft_wrap=True)
+        time.sleep(wait)
+
+
+def _sync_once(
+    obj: Context,
+    query: StudyQuery,
+    day: dt.date | None,
+    max_records: int | None,
+    base_url: str | None,
+    min_interval: float,
+    retries: int,
+    deadline: float,
+    quiet: bool,
+) -> None:
     with (
         obj.open_writer() as store,
         RegistryClient(
