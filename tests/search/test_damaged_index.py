@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from tests.conftest import NSCLC, TODAY
 from trialscout.cli import cli
 from trialscout.geo.gazetteer import Gazetteer
+from trialscout.search.index import published
 from trialscout.services.ingest import load_files
 from trialscout.store.sqlite import SQLiteStore
 
@@ -22,13 +23,20 @@ def _index(db: Path) -> Path:
     return db.with_name(db.name + ".index")
 
 
+def _version(db: Path) -> Path:
+    """The published version of the index."""
+    found = published(_index(db))
+    assert found is not None
+    return found
+
+
 def _sites(db: Path) -> Path:
-    meta = json.loads((_index(db) / "meta.json").read_text())
-    return _index(db) / meta["sites_folder"]
+    meta = json.loads((_version(db) / "meta.json").read_text())
+    return _version(db) / meta["sites_folder"]
 
 
 def _segment_files(db: Path, suffix: str) -> list[Path]:
-    return sorted((_index(db) / "text").glob(f"*{suffix}"))
+    return sorted((_version(db) / "text").glob(f"*{suffix}"))
 
 
 def _truncate(path: Path) -> None:
@@ -37,17 +45,19 @@ def _truncate(path: Path) -> None:
 
 
 DAMAGE: dict[str, Callable[[Path], None]] = {
-    "tantivy meta garbage": lambda db: (_index(db) / "text" / "meta.json").write_text("{not json"),
-    "tantivy meta missing": lambda db: (_index(db) / "text" / "meta.json").unlink(),
+    "tantivy meta garbage": lambda db: (_version(db) / "text" / "meta.json").write_text("{not json"),
+    "tantivy meta missing": lambda db: (_version(db) / "text" / "meta.json").unlink(),
     "a segment file missing": lambda db: _segment_files(db, ".idx")[0].unlink(),
     "a segment file truncated": lambda db: _truncate(_segment_files(db, ".store")[0]),
     "a site column truncated": lambda db: _truncate(_sites(db) / "sites_lat.npy"),
     "a site column missing": lambda db: (_sites(db) / "sites_trial.npy").unlink(),
     "site places garbage": lambda db: (_sites(db) / "sites_places.json").write_text("[[["),
-    "index meta garbage": lambda db: (_index(db) / "meta.json").write_text("nonsense"),
-    "index meta counts wrong": lambda db: (_index(db) / "meta.json").write_text(
-        json.dumps({**json.loads((_index(db) / "meta.json").read_text()), "total": 7})
+    "index meta garbage": lambda db: (_version(db) / "meta.json").write_text("nonsense"),
+    "index meta counts wrong": lambda db: (_version(db) / "meta.json").write_text(
+        json.dumps({**json.loads((_version(db) / "meta.json").read_text()), "total": 7})
     ),
+    "the version pointer garbage": lambda db: (_index(db) / "current").write_text("../../etc"),
+    "the published version missing": lambda db: shutil.rmtree(_version(db)),
     "the index is a file": lambda db: (shutil.rmtree(_index(db)), _index(db).write_text("x")),
     "place names garbage": lambda db: (_index(db) / "places" / "tables.json").write_text("{"),
 }

@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.conftest import NSCLC, TODAY
 from trialscout.search.engine import TrialSearch
-from trialscout.search.index import SearchIndex
+from trialscout.search.index import SearchIndex, published
 from trialscout.search.results import SearchRequest
 from trialscout.services.ingest import load_files
 from trialscout.store.load import load_paths
@@ -75,7 +75,9 @@ def test_a_lost_or_foreign_index_is_rebuilt(store: SQLiteStore, tmp_path: Path) 
     with SQLiteStore(other) as other_store:
         shutil.copytree(store.index_folder, other_store.index_folder)
         assert SearchIndex.update(other_store).rebuilt
-    shutil.rmtree(store.index_folder / "text")
+    current = published(store.index_folder)
+    assert current is not None
+    shutil.rmtree(current / "text")
     assert SearchIndex.update(store).rebuilt
     assert ids(store, query="pembrolizumab") == before
 

@@ -9,8 +9,10 @@ cannot be found raises `UnknownPlaceError` with close matches.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import math
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
@@ -101,23 +103,67 @@ def _int_range(schema: tantivy.Schema, field: str, low: int | None, high: int | 
     return tantivy.Query.range_query(schema, field, tantivy.FieldType.Integer, low, high)
 
 
+class _Version:
+    """One published version of the index as searches use it, with what is worked out once
+    for it (the note when it is behind the store, the places its sites name)."""
+
+    __slots__ = ("behind", "index", "places")
+
+    def __init__(self, store: TrialReader, index: SearchIndex) -> None:
+        self.index = index
+        self.behind = _behind_note(store, index)
+        self.places: list[tuple[str, str | None, str, float, float]] | None = None
+
+
 class TrialSearch:
-    """Searches one store through its text index, read-only (the writer keeps it up to date)."""
+    """Searches one store through its text index, read-only (the writer keeps it up to date).
+
+    Each request runs on the index version published when it starts: when the writer publishes
+    a new one, the next request opens it (`SearchIndex.latest`) and the ones in flight finish
+    on the old one, so a long-running server follows the writer without a restart."""
 
     def __init__(self, store: TrialReader, index: SearchIndex | None = None) -> None:
         self.store = store
-        self.index = index or SearchIndex.open(store)
-        self.schema = self.index.schema
-        self._extra_places: list[tuple[str, str | None, str, float, float]] | None = None
-        self._behind = _behind_note(store, self.index)
+        self._at = _Version(store, index or SearchIndex.open(store))
+        self._pinned = False  # a copy held on one version for the length of one request
+        self._switch = threading.Lock()
+
+    @property
+    def index(self) -> SearchIndex:
+        """The index version searches use now (the newest the writer has published)."""
+        return self._now().index
+
+    @property
+    def schema(self) -> tantivy.Schema:
+        return self._now().index.schema
+
+    def _now(self) -> _Version:
+        at = self._at
+        if self._pinned:
+            return at
+        latest = at.index.latest()
+        if latest is not at.index:
+            with self._switch:
+                if self._at.index is not latest:
+                    self._at = _Version(self.store, latest)
+                at = self._at
+        return at
+
+    def _on_one_version(self) -> TrialSearch:
+        """This search held on the version published now, for one request."""
+        pinned = copy.copy(self)
+        pinned._at = self._now()
+        pinned._pinned = True
+        return pinned
 
     # --- the public call --------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResults:
         """One page of results (see `SearchRequest`). Raises `SearchInputError` or a `GeoError`
         for a value that cannot be used, and `StoreError` when the index cannot be read."""
-        with self._reading():
-            return self._answer(request)
+        pinned = self._on_one_version()
+        with pinned._reading():
+            return pinned._answer(request)
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[None]:
@@ -137,7 +183,8 @@ class TrialSearch:
                 f"page {page} starts past result {MAX_RESULTS:,}; only the first {MAX_RESULTS:,}"
                 " results are served: add words or filters to narrow the search"
             )
-        notes: list[str] = [self._behind] if self._behind else []
+        behind = self._now().behind
+        notes: list[str] = [behind] if behind else []
         searcher = self.index.searcher()
 
         parsed = query_text.parse(self._full_text(request))
@@ -242,8 +289,9 @@ class TrialSearch:
         """The trials most like this one (shared conditions, interventions, title words); each
         with its first site and site count unless ``locations`` is off (then the site columns
         are not even opened)."""
-        with self._reading():
-            return self._related(nct_id, limit, locations)
+        pinned = self._on_one_version()
+        with pinned._reading():
+            return pinned._related(nct_id, limit, locations)
 
     def _related(self, nct_id: str, limit: int, locations: bool) -> list[SearchHit]:
         trial = self.store.trial(nct_id)
@@ -288,9 +336,10 @@ class TrialSearch:
     def site_places(self) -> list[tuple[str, str | None, str, float, float]]:
         """The places the trials' sites name (city, state, country, lat, lon), made once: the
         place reader looks at them last, for towns the gazetteer does not have."""
-        if self._extra_places is None:
-            self._extra_places = self.index.sites.place_coordinates()
-        return self._extra_places
+        at = self._now()
+        if at.places is None:
+            at.places = at.index.sites.place_coordinates()
+        return at.places
 
     def _place_keys(self, kind: str, value: str | None, request: SearchRequest) -> tuple[str, ...]:
         """A country/state/city filter as the index keys it ("United States/California"):
