@@ -151,7 +151,8 @@ def page(results: list[dict[str, Any]], version: str) -> str:
         "parse and prepare in worker processes, store); its load stage's rate as it prints it.",
         "*Writer alone*: `store_batch` of the same prepared records, batches of 500, in one process",
         "(the store's own writing, without parsing). *Index*: the search index built from the store",
-        "after the load (the same code reading each store).",
+        "after the load (the same code reading each store). *Peak RSS*: the trialscout command and its",
+        "workers, summed; the PostgreSQL server's own processes are not counted.",
         "",
         "| records | trials | rounds | store | load (records/s) | share of SQLite | writer alone"
         " (records/s) | share of SQLite | index (trials/s) | load command (s) | peak RSS (MiB) |",
