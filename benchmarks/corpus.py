@@ -37,6 +37,7 @@ from typing import Literal
 
 from benchmarks.common import DATA, WORK
 from trialscout.model.enums import SourceFormat
+from trialscout.search.index import published
 from trialscout.services.ingest import load_files, update_index
 from trialscout.sources.v2_shape import study_json
 from trialscout.store.records import compress, record_json
@@ -71,7 +72,7 @@ def synthetic_store(target_trials: int = 400_000) -> Path:
     """The real store copied under synthetic IDs until it holds at least ``target_trials``."""
     source = real_store()
     db = WORK / f"synthetic-{target_trials // 1000}k.db"
-    if db.exists() and (db.parent / (db.name + ".index") / "meta.json").exists():
+    if db.exists() and published(db.parent / (db.name + ".index")) is not None:
         return db
     partial = db.with_suffix(".partial")
     for leftover in WORK.glob(partial.name + "*"):
