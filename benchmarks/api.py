@@ -223,11 +223,13 @@ class Server:
     Python's fault handler is on in the server, so a worker that crashes leaves the tracebacks
     of its threads in the server's log, which `crashes` reads back."""
 
-    def __init__(self, db: Path, workers: int) -> None:
+    def __init__(self, db: Path | str, workers: int, index: Path | None = None) -> None:
         self.port = _free_port()
         self.workers = workers
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        command = [sys.executable, "-m", "trialscout", "--db", str(db), "serve", "--host", "127.0.0.1"]
+        command = [sys.executable, "-m", "trialscout", "--db", str(db)]
+        command += ["--index", str(index)] if index is not None else []
+        command += ["serve", "--host", "127.0.0.1"]
         command += ["--port", str(self.port), "--workers", str(workers), "--no-access-log"]
         self.process = subprocess.Popen(
             command,
