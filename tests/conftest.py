@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from tests.store.postgres_server import PostgresMissing, PostgresServer
+from tests.store.postgres_server import PostgresServer, running_server
 from trialscout.services.ingest import load_files
 from trialscout.services.registry import LocalRegistry
 from trialscout.store.load import LoadReport
@@ -120,14 +120,8 @@ def trial_search(local_registry: LocalRegistry) -> Any:
 def postgres_server() -> Iterator[PostgresServer]:
     """A real PostgreSQL server of this test worker, in a temporary folder, stopped at the end.
     Fails (never skips) where PostgreSQL is not installed: `make test` installs it."""
-    try:
-        server = PostgresServer()
-    except PostgresMissing as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
+    with running_server() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

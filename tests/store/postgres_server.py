@@ -10,6 +10,7 @@ another's, and none can stop a server another still uses. Each test takes a fres
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -19,10 +20,11 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import psycopg
+import pytest
 
 #: Where Debian puts each server version's binaries.
 BIN_GLOB = "/usr/lib/postgresql/*/bin"
@@ -186,3 +188,17 @@ class PostgresServer:
                 check=False,
             )
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_server() -> Iterator[PostgresServer]:
+    """A `PostgresServer` for the block, stopped after it. A test fixture fails (never skips)
+    where PostgreSQL is not installed: `make test` installs it."""
+    try:
+        server = PostgresServer()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()

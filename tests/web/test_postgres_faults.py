@@ -50,7 +50,7 @@ import pytest
 
 from tests.conftest import NSCLC, V2_EXPORTS
 from tests.registry_server import FakeRegistry, nct_of, recorded_studies, running_registry
-from tests.store.postgres_server import PostgresMissing, PostgresServer
+from tests.store.postgres_server import PostgresServer, running_server
 from trialscout.errors import StoreError
 from trialscout.store.postgres import POOL_WAIT_S, PostgresStore
 
@@ -243,14 +243,8 @@ def _start_serve(url: str, index: Path, log: Path) -> Serve:
 @pytest.fixture(scope="module")
 def own_postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server for this module alone (it is restarted)."""
-    try:
-        server = PostgresServer()
-    except PostgresMissing as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
+    with running_server() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _blocked_writer(url: str, until: float) -> int:
