@@ -64,14 +64,27 @@ def _free_port() -> int:
 class PostgresServer:
     """One throwaway cluster; `database()` gives each test a database of its own."""
 
-    def __init__(self, *, durable: bool = False, settings: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        durable: bool = False,
+        settings: Mapping[str, str] | None = None,
+        folder: Path | None = None,
+    ) -> None:
         """``durable``: fsync and synchronous commit on, as a deployment runs (benchmarks); the
-        tests turn them off. ``settings``: more server settings (``shared_buffers``: ``512MB``)."""
+        tests turn them off. ``settings``: more server settings (``shared_buffers``: ``512MB``).
+        ``folder``: keep the cluster there and reuse it when it is already there (a benchmark's
+        registry-scale load, made once); without it, a temporary folder removed by `stop`."""
         self.bin = server_binaries()
         self.durable = durable
         self.settings = dict(settings or {})
         self.as_root = os.geteuid() == 0
-        self.folder = Path(tempfile.mkdtemp(prefix="trialscout-pg-"))
+        self.kept = folder is not None
+        if folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="trialscout-pg-"))
+        else:
+            self.folder = folder
+            folder.mkdir(parents=True, exist_ok=True)
         self.data = self.folder / "data"
         self.log = self.folder / "server.log"
         self.port = 0
@@ -81,6 +94,9 @@ class PostgresServer:
             if self.as_root:
                 owner = pwd.getpwnam("postgres")
                 os.chown(self.folder, owner.pw_uid, owner.pw_gid)
+            if self.kept and (self.data / "PG_VERSION").exists():
+                self._start()
+                return
             self._run(
                 "initdb",
                 "-D",
@@ -180,14 +196,19 @@ class PostgresServer:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def stop(self) -> None:
+        """Stop the server and remove its temporary folder; a kept cluster is shut down cleanly
+        and kept."""
         if self._started:
             self._started = False
             subprocess.run(
-                self._command("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"),
+                self._command(
+                    "pg_ctl", "-D", str(self.data), "-m", "fast" if self.kept else "immediate", "-w", "stop"
+                ),
                 capture_output=True,
                 check=False,
             )
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if not self.kept:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @contextlib.contextmanager
