@@ -104,6 +104,7 @@ def _run(rounds: int) -> tuple[Cells, str, int]:
 def _run_zip(zip_path: Path, rounds: int) -> tuple[Cells, str, int]:
     """The records of one registry download in a kept SQLite store and a kept PostgreSQL cluster
     (loaded the first time, reused after: a 580,000-record load takes about 15 minutes each)."""
+    zip_path = zip_path.resolve()
     folder = WORK / f"pgapi-{zip_path.stem}"
     sqlite_db = folder / "store.db"
     index = folder / "pg-index"
