@@ -3,13 +3,14 @@ searches and explains criteria as on a SQLite file."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import NSCLC
+from tests.conftest import AACT, NSCLC
 from trialscout.cli import cli
 
 TRIAL = "NCT06576635"  # in NSCLC: "LUNG-05: Investigating Chemotherapy Effectiveness for ..."
@@ -57,3 +58,28 @@ def test_the_store_url_may_come_from_the_environment(
     assert code == 0 and "LUNG-05" in out
     code, out = run("migrate")
     assert code == 0 and "is up to date" in out
+
+
+def test_rejects_report_goes_beside_the_index_not_into_the_current_folder(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # where an operator happens to run the command
+    index = tmp_path / "index"
+    code, out = run(
+        "--db",
+        postgres_url,
+        "--index",
+        str(index),
+        "load",
+        "--quiet",
+        "--no-criteria",
+        str(AACT / "json_classic_api"),
+    )
+    assert code == 0, out
+    report = tmp_path / "index.rejects.tsv"
+    rows = list(csv.DictReader(report.open(), delimiter="\t"))
+    assert len(rows) == 6 and all(r["reason"].startswith("retired classic") for r in rows)
+    assert str(report) in out.replace("\n", "")
+    assert list(elsewhere.iterdir()) == []

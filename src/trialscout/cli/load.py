@@ -10,7 +10,7 @@ from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextCol
 from rich.text import Text
 
 from trialscout.cli.app import Context, cli
-from trialscout.cli.reports import print_ingest, stages
+from trialscout.cli.reports import default_rejects, print_ingest, stages
 from trialscout.services.ingest import IngestReport, Stage, load_files
 from trialscout.store.base import TrialStore
 from trialscout.store.load import LoadProgress
@@ -38,7 +38,8 @@ class _RateColumn(ProgressColumn):
     "rejects_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Where to write the rejects report (default: next to the store, <db>.rejects.tsv).",
+    help="Where to write the rejects report (default: next to the store, <db>.rejects.tsv; for a"
+    " PostgreSQL store, next to its index folder, <index>.rejects.tsv).",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option(
@@ -70,6 +71,7 @@ def load(
       trialscout --db registry.db load --no-criteria AllPublicXML.zip
     """
     with obj.open_writer() as store:
+        rejects_path = rejects_path or default_rejects(obj.db, store.index_folder)
         if quiet:
             report = load_files(store, paths, workers=workers, criteria=not defer_criteria)
         else:

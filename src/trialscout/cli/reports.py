@@ -43,7 +43,7 @@ def stages(obj: Context) -> Iterator[Callable[[Stage], None]]:
             status[0].stop()
 
 
-def print_ingest(obj: Context, report: IngestReport, rejects_path: Path | None, verb: str = "Loaded") -> None:
+def print_ingest(obj: Context, report: IngestReport, rejects_path: Path, verb: str = "Loaded") -> None:
     """The summary of a load or sync, stage by stage."""
     print_summary(obj, report.records, report.total, verb=verb)
     try:
@@ -57,17 +57,21 @@ def print_ingest(obj: Context, report: IngestReport, rejects_path: Path | None, 
     print_parse_report(obj, report.criteria)
 
 
-def report_rejects(obj: Context, report: LoadReport, target: Path | None) -> None:
-    """Write the rejects report (default: next to a store file, ``<db>.rejects.tsv``; for a
-    database URL, ``trialscout.rejects.tsv`` in the current folder) and print its most common
-    reasons. Raises StoreError, saying where, when the report cannot be written."""
+def default_rejects(db: str | Path, index_folder: Path) -> Path:
+    """Where a load's or sync's rejects report goes unless named: next to a store file,
+    ``<db>.rejects.tsv``; for a database URL, next to the search index folder,
+    ``<index>.rejects.tsv`` (a folder of this machine's that the writer owns, never the folder
+    the command happened to run in)."""
+    if isinstance(db, Path):
+        return db.with_name(db.name + ".rejects.tsv")
+    return index_folder.with_name(index_folder.name + ".rejects.tsv")
+
+
+def report_rejects(obj: Context, report: LoadReport, target: Path) -> None:
+    """Write the rejects report to ``target`` and print its most common reasons. Raises
+    StoreError, saying where, when the report cannot be written."""
     if not report.rejected:
         return
-    if target is None:
-        db = obj.db
-        target = (
-            db.with_name(db.name + ".rejects.tsv") if isinstance(db, Path) else Path("trialscout.rejects.tsv")
-        )
     write_rejects(report, target)
     _print_rejects(obj, report, target)
 

@@ -10,7 +10,7 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from trialscout.cli.app import Context, cli
-from trialscout.cli.reports import print_ingest, stages
+from trialscout.cli.reports import default_rejects, print_ingest, stages
 from trialscout.errors import TrialscoutError
 from trialscout.model.enums import OverallStatus
 from trialscout.services.ingest import IngestReport, Stage, sync_registry
@@ -170,13 +170,14 @@ def _sync_once(
             base_url or obj.settings.api, min_interval=min_interval, max_retries=retries, deadline=deadline
         ) as client,
     ):
+        rejects_path = default_rejects(obj.db, store.index_folder)
         if quiet:
             report = sync_registry(store, client, query, since=day, max_records=max_records)
         else:
             report = _sync_with_progress(obj, store, client, query, day, max_records)
     assert isinstance(report.records, SyncReport)
     _print_sync(obj, report.records)
-    print_ingest(obj, report, None, verb="Stored")
+    print_ingest(obj, report, rejects_path, verb="Stored")
 
 
 def _sync_with_progress(
