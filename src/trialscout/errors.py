@@ -36,7 +36,23 @@ class UnsupportedFormatError(RecordError):
 
 
 class StoreError(TrialscoutError):
-    """The local store cannot be opened, migrated or written."""
+    """The local store cannot be opened, migrated or written.
+
+    ``retry_after_s``: where the cause passes by itself (a busy store, a database server that
+    is restarting), about how long to wait before trying again; the API sends it as
+    ``Retry-After``. None where only an operator can fix it (a damaged store, a full disk)."""
+
+    def __init__(self, message: str, *, retry_after_s: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+#: A store that is busy (SQLite's writer lock, a PostgreSQL lock) frees in about a second.
+BUSY_RETRY_S = 1
+#: A database server that cannot be reached is usually restarting: seconds, not minutes.
+UNREACHABLE_RETRY_S = 5
+#: A failure of no known kind: try again later.
+UNKNOWN_RETRY_S = 30
 
 
 class TrialNotFoundError(StoreError):

@@ -3,6 +3,7 @@ read-only connections (the contract, shared with SQLite, is in test_contract.py)
 
 from __future__ import annotations
 
+import socket
 import threading
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from tests.conftest import NSCLC, TODAY
 from tests.store.postgres_server import PostgresServer
-from trialscout.errors import StoreError
+from trialscout.errors import UNREACHABLE_RETRY_S, StoreError
 from trialscout.services.registry import open_registry, open_writer
 from trialscout.store.load import load_paths
 from trialscout.store.postgres import PostgresStore, default_index_folder, shown_location
@@ -95,6 +96,19 @@ def test_a_server_that_is_not_there_is_one_clear_error(postgres_server: Postgres
     with pytest.raises(StoreError, match="does not exist; create the database first") as raised:
         PostgresStore(url, read_only=True)
     assert "secret" not in str(raised.value) and "someone:***@" in str(raised.value)
+    assert raised.value.retry_after_s is None  # only an operator fixes that: no Retry-After
+
+
+def test_a_server_that_cannot_be_reached_says_to_retry_in_seconds(postgres_server: PostgresServer) -> None:
+    """The API sends `retry_after_s` as Retry-After: a restarting server is back in seconds."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # a port with no server behind it
+        url = f"postgresql://trialscout@127.0.0.1:{sock.getsockname()[1]}/postgres"
+        with pytest.raises(
+            StoreError, match=r"cannot reach the store at .*is the PostgreSQL server running"
+        ) as raised:
+            PostgresStore(url, read_only=True)
+    assert raised.value.retry_after_s == UNREACHABLE_RETRY_S
     assert shown_location("host=h dbname=d password=secret") == "host=h dbname=d password=***"
 
 

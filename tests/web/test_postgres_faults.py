@@ -51,7 +51,7 @@ import pytest
 from tests.conftest import NSCLC, V2_EXPORTS
 from tests.registry_server import FakeRegistry, nct_of, recorded_studies, running_registry
 from tests.store.postgres_server import PostgresServer, running_server
-from trialscout.errors import StoreError
+from trialscout.errors import UNREACHABLE_RETRY_S, StoreError
 from trialscout.store.postgres import POOL_WAIT_S, PostgresStore
 
 #: What the store is loaded with first: 228 real trials (the sync then adds the other exports).
@@ -159,8 +159,9 @@ def _problem_of(response: httpx.Response) -> str:
     detail = response.json().get("detail", "")
     if not detail:
         return f"{response.status_code} problem without a detail"
-    if response.status_code == 503 and not response.headers.get("retry-after"):
-        return "503 without Retry-After"
+    if response.status_code == 503 and response.headers.get("retry-after") != str(UNREACHABLE_RETRY_S):
+        # The outage is a restart of seconds: clients are told to come back in seconds.
+        return f"503 with Retry-After {response.headers.get('retry-after')!r}, not {UNREACHABLE_RETRY_S}"
     return ""
 
 

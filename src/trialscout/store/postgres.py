@@ -48,7 +48,13 @@ import psycopg.errors
 import psycopg_pool
 
 from trialscout.eligibility.model import ParsedEligibility
-from trialscout.errors import StoreError, TrialNotFoundError
+from trialscout.errors import (
+    BUSY_RETRY_S,
+    UNKNOWN_RETRY_S,
+    UNREACHABLE_RETRY_S,
+    StoreError,
+    TrialNotFoundError,
+)
 from trialscout.model.enums import SourceFormat
 from trialscout.model.trial import Trial
 from trialscout.store.base import (
@@ -661,17 +667,23 @@ def postgres_error(location: str, exc: BaseException) -> StoreError:
     if isinstance(exc, psycopg_pool.PoolTimeout):
         return StoreError(
             f"the store at {location} gave no connection in time ({text}): its PostgreSQL server"
-            " is busy or cannot be reached; try again in a moment"
+            " is busy or cannot be reached; try again in a moment",
+            retry_after_s=UNREACHABLE_RETRY_S,
         )
     if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.DeadlockDetected):
-        return StoreError(f"the store at {location} is busy ({text}); try again in a moment")
+        return StoreError(
+            f"the store at {location} is busy ({text}); try again in a moment", retry_after_s=BUSY_RETRY_S
+        )
     if isinstance(exc, psycopg.OperationalError):
         if "does not exist" in text:
             return StoreError(
                 f"cannot open the store at {location}: {text}; create the database first (createdb)"
             )
-        return StoreError(f"cannot reach the store at {location}: {text}; is the PostgreSQL server running?")
-    return StoreError(f"the store at {location} failed: {text}")
+        return StoreError(
+            f"cannot reach the store at {location}: {text}; is the PostgreSQL server running?",
+            retry_after_s=UNREACHABLE_RETRY_S,
+        )
+    return StoreError(f"the store at {location} failed: {text}", retry_after_s=UNKNOWN_RETRY_S)
 
 
 def _store_error(store: PostgresStore, exc: BaseException) -> StoreError:

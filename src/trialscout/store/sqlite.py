@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from trialscout.eligibility.model import Criterion, ParsedEligibility
-from trialscout.errors import StoreError, TrialNotFoundError
+from trialscout.errors import BUSY_RETRY_S, UNKNOWN_RETRY_S, StoreError, TrialNotFoundError
 from trialscout.model.enums import SourceFormat
 from trialscout.model.trial import Trial
 from trialscout.store.base import (
@@ -591,8 +591,10 @@ def store_error(path: Path, exc: BaseException) -> StoreError:
     if "readonly" in lowered or "read-only" in lowered:
         return StoreError(f"the store at {path} cannot be written (its file or folder is read-only)")
     if "locked" in lowered or "busy" in lowered:
-        return StoreError(f"the store at {path} is busy ({text}); try again in a moment")
-    return StoreError(f"the store at {path} failed: {text}")
+        return StoreError(
+            f"the store at {path} is busy ({text}); try again in a moment", retry_after_s=BUSY_RETRY_S
+        )
+    return StoreError(f"the store at {path} failed: {text}", retry_after_s=UNKNOWN_RETRY_S)
 
 
 def _store_error(store: SQLiteStore, exc: BaseException) -> StoreError:

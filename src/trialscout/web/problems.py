@@ -130,7 +130,8 @@ def _domain(request: Request, exc: Exception) -> Response:
     if isinstance(exc, SearchInputError | GeoError | ProfileError):
         return problem_response(400, str(exc))
     if isinstance(exc, StoreError):
-        return problem_response(503, f"{exc}", headers={"Retry-After": "60"})
+        retry = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
+        return problem_response(503, f"{exc}", headers=retry)
     return problem_response(400, str(exc))
 
 
