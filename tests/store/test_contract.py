@@ -134,8 +134,15 @@ def test_cards_and_sites_describe_the_trials(loaded: TrialStore, backend: Backen
         assert card[FIRST].conditions == trial.conditions
         sites = list(reader.site_rows([FIRST]))
         assert [s.city for s in sites] == [s.city for s in trial.locations]
-        assert reader.site(FIRST, 0) == sites[0]
-        assert reader.site(FIRST, 10_000) is None
+        several = next(n for n in reader.nct_ids() if len(reader.trial(n).locations) >= 2)
+        theirs = list(reader.site_rows([several]))
+        asked = [(several, 1), (FIRST, 0), (several, 0), (FIRST, 10_000), ("NCT00000000", 0)]
+        assert reader.sites_at(asked) == {
+            (FIRST, 0): sites[0],
+            (several, 0): theirs[0],
+            (several, 1): theirs[1],
+        }
+        assert reader.sites_at([]) == {}
         everyone = list(reader.site_rows(None))
         assert len(everyone) == sum(len(reader.trial(n).locations) for n in reader.nct_ids())
 

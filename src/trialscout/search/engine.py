@@ -26,6 +26,7 @@ from trialscout.geo.distance import format_distance, parse_radius
 from trialscout.model.enums import OPEN_STATUSES, OverallStatus, StudyType, parse_enum, phases_from_text
 from trialscout.model.labels import label
 from trialscout.model.nct import nct_from_key
+from trialscout.model.trial import Trial
 from trialscout.search import query as query_text
 from trialscout.search.index import SearchIndex
 from trialscout.search.query import QueryConcept
@@ -43,7 +44,7 @@ from trialscout.search.results import (
     Sort,
 )
 from trialscout.search.schema import CELL_FIELDS, NO_MAXIMUM_AGE, NO_MINIMUM_AGE, day_number
-from trialscout.store.base import TrialReader
+from trialscout.store.base import SiteRow, TrialReader
 
 FACETS = {"status": "status", "phase": "phase", "study_type": "study_type", "country": "country"}
 MAX_PER_PAGE = 1000
@@ -285,16 +286,17 @@ class TrialSearch:
             )
         return tuple(found)
 
-    def related(self, nct_id: str, limit: int = 10, *, locations: bool = True) -> list[SearchHit]:
+    def related(
+        self, nct_id: str, limit: int = 10, *, locations: bool = True, trial: Trial | None = None
+    ) -> list[SearchHit]:
         """The trials most like this one (shared conditions, interventions, title words); each
         with its first site and site count unless ``locations`` is off (then the site columns
-        are not even opened)."""
+        are not even opened). ``trial``: the trial, where the caller has read it already."""
         pinned = self._on_one_version()
         with pinned._reading():
-            return pinned._related(nct_id, limit, locations)
+            return pinned._related(trial or self.store.trial(nct_id), limit, locations)
 
-    def _related(self, nct_id: str, limit: int, locations: bool) -> list[SearchHit]:
-        trial = self.store.trial(nct_id)
+    def _related(self, trial: Trial, limit: int, locations: bool) -> list[SearchHit]:
         searcher = self.index.searcher()
         query = related_query(trial, self.schema, searcher)
         if query is None:
@@ -573,19 +575,21 @@ class TrialSearch:
             return []
         ids = [nct_from_key(key) for key, _, _ in ranked]
         cards = self.store.cards(ids)
+        matches: dict[str, SiteMatch] = {}
+        if locations:
+            latitude, longitude = (place.latitude, place.longitude) if place else (None, None)
+            for (key, _, _), nct_id in zip(ranked, ids, strict=True):
+                match = self.index.sites.nearest(key, latitude, longitude, site_filter)
+                if match is not None and nct_id in cards:
+                    matches[nct_id] = match
+        sites = self.store.sites_at([(nct_id, match.ordinal) for nct_id, match in matches.items()])
         hits = []
-        for (key, score, _), nct_id in zip(ranked, ids, strict=True):
+        for (_, score, _), nct_id in zip(ranked, ids, strict=True):
             card = cards.get(nct_id)
             if card is None:  # changed in the store since the index was read; the next search has it
                 continue
-            match = (
-                None
-                if not locations
-                else self.index.sites.nearest(
-                    key, place.latitude if place else None, place.longitude if place else None, site_filter
-                )
-            )
-            nearest = self._nearest_site(nct_id, match) if match is not None else None
+            match = matches.get(nct_id)
+            nearest = _nearest_site(sites.get((nct_id, match.ordinal)), match) if match is not None else None
             hits.append(
                 SearchHit(
                     nct_id=nct_id,
@@ -607,18 +611,20 @@ class TrialSearch:
             )
         return hits
 
-    def _nearest_site(self, nct_id: str, match: SiteMatch) -> NearestSite:
-        site = self.store.site(nct_id, match.ordinal)
-        return NearestSite(
-            facility=site.facility if site else None,
-            city=site.city if site else None,
-            state=site.state if site else None,
-            country=site.country if site else None,
-            status=match.status,
-            distance_km=match.distance_km,
-            distance=format_distance(match.distance_km) if match.distance_km is not None else None,
-            other_sites=match.other_sites,
-        )
+
+def _nearest_site(site: SiteRow | None, match: SiteMatch) -> NearestSite:
+    """A hit's nearest site: where it is (from the store), how far and how many others (from
+    the index)."""
+    return NearestSite(
+        facility=site.facility if site else None,
+        city=site.city if site else None,
+        state=site.state if site else None,
+        country=site.country if site else None,
+        status=match.status,
+        distance_km=match.distance_km,
+        distance=format_distance(match.distance_km) if match.distance_km is not None else None,
+        other_sites=match.other_sites,
+    )
 
 
 def _behind_note(store: TrialReader, index: SearchIndex) -> str | None:

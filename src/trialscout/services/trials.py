@@ -61,7 +61,7 @@ def trial_page(registry: LocalRegistry, nct_id: str, *, related: int = 5) -> Tri
     hits: tuple[SearchHit, ...] = ()
     if related:
         try:
-            hits = tuple(registry.search.related(nct_id, limit=related, locations=False))
+            hits = tuple(registry.search.related(nct_id, limit=related, locations=False, trial=stored.trial))
         except StoreError:
             hits = ()
     return TrialPage(stored=stored, related=hits)

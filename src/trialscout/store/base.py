@@ -226,7 +226,10 @@ class TrialReader(Protocol):
         """Every site of the given trials (of all trials when None)."""
         ...
 
-    def site(self, nct_id: str, ordinal: int) -> SiteRow | None: ...
+    def sites_at(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], SiteRow]:
+        """The sites with these (NCT ID, ordinal) keys, those the store holds: one read for
+        all the hits of a page (a database server answers each query over the network)."""
+        ...
 
     def cards(self, nct_ids: Sequence[str]) -> dict[str, TrialCard]:
         """What search results show of these trials (those the store holds)."""

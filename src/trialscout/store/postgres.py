@@ -90,7 +90,6 @@ from trialscout.store.rows import (
     STORED_COLUMNS,
     batch_outcomes,
     card,
-    group_rows,
     intervention_trials,
     organization_trials,
     recheck_recruitment,
@@ -365,23 +364,25 @@ class PostgresStore:
                 (last[0], last[1], _SITE_PAGE),
             )
 
-    def site(self, nct_id: str, ordinal: int) -> SiteRow | None:
-        row = self._one(
-            f"SELECT {self._SITE_COLUMNS} FROM sites WHERE nct_id = %s AND ordinal = %s", (nct_id, ordinal)
+    def sites_at(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], SiteRow]:
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        rows = self._fetch(
+            f"SELECT {self._SITE_COLUMNS} FROM sites"
+            " WHERE (nct_id, ordinal) IN (SELECT * FROM unnest(%s::text[], %s::int[]))",
+            ([k[0] for k in wanted], [k[1] for k in wanted]),
         )
-        return SiteRow(*row) if row else None
+        return {(row[0], row[1]): SiteRow(*row) for row in rows}
 
     def cards(self, nct_ids: Sequence[str]) -> dict[str, TrialCard]:
-        rows = self._fetch_chunked(f"SELECT {CARD_COLUMNS} FROM trials WHERE nct_id = ANY(%s)", nct_ids)
-        if not rows:
-            return {}
-        conditions = group_rows(
-            self._fetch_chunked(
-                "SELECT nct_id, name FROM conditions WHERE nct_id = ANY(%s) ORDER BY nct_id, ordinal",
-                [row[0] for row in rows],
-            )
+        # The conditions come in the same query (one round trip per page of hits).
+        rows = self._fetch_chunked(
+            f"SELECT {CARD_COLUMNS}, ARRAY(SELECT c.name FROM conditions AS c"
+            " WHERE c.nct_id = trials.nct_id ORDER BY c.ordinal) FROM trials WHERE nct_id = ANY(%s)",
+            nct_ids,
         )
-        return {row[0]: card(row, conditions.get(row[0], [])) for row in rows}
+        return {row[0]: card(row[:-1], row[-1]) for row in rows}
 
     def organization_trials(self, name: str) -> list[OrganizationTrial]:
         rows = self._fetch(

@@ -309,13 +309,17 @@ class SQLiteStore:
                 for row in rows:
                     yield SiteRow(*row)
 
-    def site(self, nct_id: str, ordinal: int) -> SiteRow | None:
-        row = self._conn.execute(
-            "SELECT nct_id, ordinal, facility, city, state, zip, country, status, latitude, longitude"
-            " FROM sites WHERE nct_id=? AND ordinal=?",
-            (nct_id, ordinal),
-        ).fetchone()
-        return SiteRow(*row) if row else None
+    def sites_at(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], SiteRow]:
+        found: dict[tuple[str, int], SiteRow] = {}
+        for key in dict.fromkeys(keys):  # each one a primary-key lookup, in process
+            row = self._conn.execute(
+                "SELECT nct_id, ordinal, facility, city, state, zip, country, status, latitude, longitude"
+                " FROM sites WHERE nct_id=? AND ordinal=?",
+                key,
+            ).fetchone()
+            if row:
+                found[key] = SiteRow(*row)
+        return found
 
     def cards(self, nct_ids: Sequence[str]) -> dict[str, TrialCard]:
         ids = list(dict.fromkeys(nct_ids))
