@@ -191,6 +191,15 @@ def page(cells: Cells, version: str, rounds: int, trials: int, zip_path: Path | 
         "On 2 cores the load generator, the workers and the PostgreSQL server share the same two",
         "cores, so more workers cannot add much.",
         "",
+        "*On a larger machine, on paper:* a worker is one Python process busy on its CPU for the",
+        "whole request (the index search in tantivy, building the answer); PostgreSQL adds two",
+        "short queries per search or trial page (cards with their conditions, and the hits'",
+        "nearest sites; the trial and its cards), each a primary-key read of well under a",
+        "millisecond of server CPU. With the load generator on another machine, N workers on N",
+        "cores should then scale close to N times one worker until the database server's share",
+        "(a few percent of a request's CPU) or the network's round trips limit it; this has not",
+        "been measured here.",
+        "",
         f"Stores: the same records in SQLite and in PostgreSQL {version} (durable, "
         + ", ".join(f"{k} = {v}" for k, v in SETTINGS.items())
         + f"). Each cell: `trialscout serve --workers N`, {CLIENTS} clients, {REQUESTS} requests",
