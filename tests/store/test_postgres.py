@@ -81,6 +81,42 @@ def test_a_readers_connections_refuse_writes_in_the_server(postgres_url: str, tm
         assert reader.count() == 100
 
 
+def _drop_trialscout_connections(url: str) -> int:
+    """What a server restart does to the store's pooled connections: the server ends them."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        ended = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = 'trialscout' AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return sum(1 for (done,) in ended if done)
+
+
+def test_reads_and_writes_go_on_when_the_server_drops_every_pooled_connection(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Reads do not check a connection before each query; the one that finds its connection
+    dropped checks the pool and runs again, so the caller sees its rows, not an error."""
+    with PostgresStore(postgres_url, index_folder=tmp_path) as writer:
+        load_paths(writer, [NSCLC], today=TODAY, workers=0)
+    with PostgresStore(postgres_url, read_only=True, index_folder=tmp_path, pool_size=3) as reader:
+        nct = reader.nct_ids()[0]
+        in_use = [threading.Thread(target=reader.get, args=(nct,)) for _ in range(6)]
+        for thread in in_use:  # several connections in the pool, not only one
+            thread.start()
+        for thread in in_use:
+            thread.join()
+        assert _drop_trialscout_connections(postgres_url) >= 1
+        assert reader.get(nct).trial.nct_id == nct
+        assert reader.count() == 100
+        assert _drop_trialscout_connections(postgres_url) >= 1
+        assert len(reader.cards(reader.nct_ids()[:5])) == 5
+    with PostgresStore(postgres_url, index_folder=tmp_path) as writer:
+        writer.count()
+        _drop_trialscout_connections(postgres_url)  # the writer's lock connection, too
+        assert writer.integrity_problems() == []
+        assert writer.refresh_recruitment_checks(TODAY) >= 0
+
+
 def test_integrity_problems_name_rows_without_their_trial(postgres_url: str, tmp_path: Path) -> None:
     with PostgresStore(postgres_url, index_folder=tmp_path) as store:
         load_paths(store, [NSCLC], today=TODAY, workers=0)

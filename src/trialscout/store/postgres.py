@@ -17,10 +17,14 @@ registry text may contain. No query looks inside the record: what queries need i
 The original record is kept whole, also zstd, in ``trials.raw``.
 
 Connections come from a `psycopg_pool.ConnectionPool` (autocommit; each write is one explicit
-transaction), so every method may be called from any thread. Each connection is checked as it
-leaves the pool and replaced when the server dropped it (a restart), and a call waits at most
-`POOL_WAIT_S` for one: while the server is down every call fails with a `StoreError` that says
-so (the API answers 503), and once it is back the pool reconnects by itself. A read-only store runs
+transaction), so every method may be called from any thread. A read is not preceded by a check
+of its connection (that would be one more round trip per query, and a page is two queries):
+when the server dropped the connection (a restart), the pool checks all its connections, keeps
+those alive, and the read runs once more on a good one; a read changes nothing, so running it
+again is safe. A write, rarer and not safe to repeat, checks its connection first. A call waits
+at most `POOL_WAIT_S` for a connection: while the server is down every call fails with a
+`StoreError` that says so (the API answers 503), and once it is back the pool reconnects by
+itself. A read-only store runs
 ``SET default_transaction_read_only = on`` on each of its connections, never migrates, and says
 plainly when the database holds no store. The writer takes a session advisory lock for as long
 as it is open (one writer at a time, as the SQLite store's lock file), migrates
@@ -163,8 +167,7 @@ class PostgresStore:
                 )
                 identity = _identity(conn)
             self._index_folder = Path(index_folder) if index_folder else default_index_folder(identity)
-            # Each connection is checked as it leaves the pool, so that one the server dropped
-            # (a restart, a failover) is replaced there instead of failing the call that gets it.
+            # No check= on checkout: `_fetch` and `_live_connection` deal with a dropped one.
             self._pool = psycopg_pool.ConnectionPool(
                 dsn,
                 min_size=1,
@@ -176,7 +179,6 @@ class PostgresStore:
                     "connect_timeout": CONNECT_TIMEOUT_S,
                 },
                 configure=self._configure,
-                check=psycopg_pool.ConnectionPool.check_connection,
                 name="trialscout",
                 open=True,
             )
@@ -224,9 +226,37 @@ class PostgresStore:
         """The rows of one query, on a connection of the pool (``binary``: bytea as bytes on
         the wire, for the blobs, instead of hex text)."""
         assert self._pool is not None, "the store is closed"
-        with self._pool.connection() as conn, conn.cursor(binary=binary) as cur:
-            cur.execute(query, params)
-            return cur.fetchall()
+        for attempt in (1, 2):
+            with self._pool.connection() as conn, conn.cursor(binary=binary) as cur:
+                try:
+                    cur.execute(query, params)
+                    return cur.fetchall()
+                except psycopg.OperationalError:
+                    if attempt == 2 or not conn.broken:
+                        raise
+            # The server dropped the connection (a restart; the pool discarded it as the block
+            # ended): its other idle connections went with it, so check them all once, then
+            # run the read again on one that works.
+            self._pool.check()
+        raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def _live_connection(self) -> Iterator[Connection]:
+        """A pooled connection checked with one round trip before use (writes, checks), so
+        that one the server dropped is replaced instead of failing a write half-way."""
+        assert self._pool is not None, "the store is closed"
+        with self._pool.connection() as conn:
+            try:
+                psycopg_pool.ConnectionPool.check_connection(conn)
+                alive = True
+            except psycopg.OperationalError:
+                alive = False  # broken: the pool discards it when the block ends
+            if alive:
+                yield conn
+                return
+        self._pool.check()
+        with self._pool.connection() as conn:
+            yield conn
 
     def _fetch_chunked(
         self, query: str, nct_ids: Sequence[str], *, binary: bool = False
@@ -507,8 +537,7 @@ class PostgresStore:
     def _transaction(self) -> Iterator[Connection]:
         """A pooled connection inside one transaction: committed when the block ends, rolled
         back when it raises."""
-        assert self._pool is not None, "the store is closed"
-        with self._pool.connection() as conn, conn.transaction():
+        with self._live_connection() as conn, conn.transaction():
             yield conn
 
     def store_batch(self, batch: Sequence[PreparedRecord]) -> list[Outcome]:
@@ -548,9 +577,8 @@ class PostgresStore:
     # --- checks --------------------------------------------------------------------------
 
     def integrity_problems(self) -> list[str]:
-        assert self._pool is not None, "the store is closed"
         problems: list[str] = []
-        with self._pool.connection() as conn:
+        with self._live_connection() as conn:
             pending = pending_migrations(conn)
             if pending:
                 problems.append(f"migrations not applied: {', '.join(str(m.version) for m in pending)}")
