@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ from click.testing import CliRunner
 
 from tests.conftest import AACT, NSCLC
 from trialscout.cli import cli
+from trialscout.search.index import index_state
+from trialscout.store.postgres import PostgresStore
 
 TRIAL = "NCT06576635"  # in NSCLC: "LUNG-05: Investigating Chemotherapy Effectiveness for ..."
 
@@ -83,3 +87,35 @@ def test_rejects_report_goes_beside_the_index_not_into_the_current_folder(
     assert len(rows) == 6 and all(r["reason"].startswith("retired classic") for r in rows)
     assert str(report) in out.replace("\n", "")
     assert list(elsewhere.iterdir()) == []
+
+
+def test_a_serving_machine_keeps_its_own_index_while_the_writer_holds_the_store(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Several machines, one store: `index` on a machine that is not the writer builds that
+    machine's index (its own folder) from the store while a load or sync holds the writer lock;
+    two updates of one folder at once both succeed and leave one current index."""
+    writer_side = ["--db", postgres_url, "--index", str(tmp_path / "writer-index")]
+    code, out = run(*writer_side, "load", "--quiet", "--no-criteria", str(NSCLC))
+    assert code == 0, out
+    other_machine = ["--db", postgres_url, "--index", str(tmp_path / "other-machine")]
+    with PostgresStore(postgres_url, index_folder=tmp_path / "writer-index"):  # a sync, running
+        code, out = run(*other_machine, "search", "chemotherapy")
+        assert code == 1 and "trialscout index" in out  # no index here yet, and it says how
+        updates = [
+            subprocess.Popen(
+                [sys.executable, "-m", "trialscout", *other_machine, "index"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        results = [(update.wait(timeout=300), update.communicate()[0]) for update in updates]
+    assert [code for code, _ in results] == [0, 0], results
+    code, out = run(*other_machine, "search", "chemotherapy", "metastatic", "lung", "--json")
+    assert code == 0, out
+    assert TRIAL in {hit["nct_id"] for hit in json.loads(out)["hits"]}
+    with PostgresStore(postgres_url, read_only=True, index_folder=tmp_path / "other-machine") as reader:
+        state = index_state(reader)
+    assert state.current and state.trials == 100

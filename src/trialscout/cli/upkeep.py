@@ -1,4 +1,4 @@
-"""`trialscout index` and `migrate`: the writer's upkeep of the search index and the schema."""
+"""`trialscout index` and `migrate`: upkeep of the search index (a reader's) and the schema (the writer's)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,17 @@ from trialscout.services.ingest import migrate, update_index
 def index_command(obj: Context, rebuild: bool) -> None:
     """Bring the search index up to date with the store (load and sync do this already).
 
+    It only reads the store, so it runs beside a load or sync: on a serving machine of a shared
+    PostgreSQL store, run it now and then to keep that machine's own index current.
+
     \b
     Examples:
       trialscout index
       trialscout --db registry.db index --rebuild
+      trialscout --db postgresql://trialscout@db/registry --index /srv/trialscout/index index
     """
-    with obj.open_writer() as store, obj.err.status("Indexing ..."):
-        report = update_index(store, rebuild=rebuild)
+    with obj.open_registry() as registry, obj.err.status("Indexing ..."):
+        report = update_index(registry.store, rebuild=rebuild)
     print_index_report(obj, report)
 
 

@@ -30,14 +30,16 @@ opened as it is, and the writer's next update turns it into a version.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import errno
+import fcntl
 import logging
 import os
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,7 +49,7 @@ import tantivy
 from trialscout.errors import StoreError
 from trialscout.model.nct import nct_key
 from trialscout.search.schema import SCHEMA_VERSION, build_schema, register
-from trialscout.store.base import TrialReader, TrialStore
+from trialscout.store.base import TrialReader
 
 if TYPE_CHECKING:
     from trialscout.concepts.graph import ConceptGraph
@@ -61,6 +63,7 @@ _PLACES = "places"
 _CONCEPTS = "concepts.msgpack"
 _META = "meta.json"
 _POINTER = "current"
+_UPDATE_LOCK = ".update.lock"
 _VERSION_PREFIX = "v-"
 _OPEN_ATTEMPTS = 3
 _RETRY_PAUSE_S = 0.05
@@ -259,11 +262,14 @@ class SearchIndex:
 
     @classmethod
     def update(
-        cls, store: TrialStore, *, rebuild: bool = False, on_progress: ProgressCallback | None = None
+        cls, store: TrialReader, *, rebuild: bool = False, on_progress: ProgressCallback | None = None
     ) -> IndexReport:
         """Bring the index up to date with the store: rebuild it if asked, absent, damaged,
         made for another store or by an older layout; otherwise index only the trials changed
-        since, in a new version made from the current one. Raises `StoreError` when the index
+        since, in a new version made from the current one. It only reads the store (a reader
+        will do: a serving machine keeps its own index of a shared PostgreSQL store without the
+        store's writer lock); two updates of the same folder take turns (a lock file in it,
+        released when the process ends, however it ends). Raises `StoreError` when the index
         cannot be written (a full disk, a read-only folder); the store is not touched, readers
         keep the version they have, and the same command completes it later."""
         try:
@@ -276,15 +282,27 @@ class SearchIndex:
 
     @classmethod
     def _update(
-        cls, store: TrialStore, *, rebuild: bool, on_progress: ProgressCallback | None
+        cls, store: TrialReader, *, rebuild: bool, on_progress: ProgressCallback | None
     ) -> IndexReport:
-        from trialscout.geo import gazetteer
-
         started = time.perf_counter()
         folder = store.index_folder
         if not folder.is_dir() and (folder.exists() or folder.is_symlink()):
             folder.unlink()  # a file (or a broken link) where the folder should be
         folder.mkdir(parents=True, exist_ok=True)
+        with _update_lock(folder):
+            return cls._update_locked(store, folder, rebuild, on_progress, started)
+
+    @classmethod
+    def _update_locked(
+        cls,
+        store: TrialReader,
+        folder: Path,
+        rebuild: bool,
+        on_progress: ProgressCallback | None,
+        started: float,
+    ) -> IndexReport:
+        from trialscout.geo import gazetteer
+
         current = published(folder)
         _remove_unpublished(folder, current)
         identity = store.identity()
@@ -337,7 +355,7 @@ class SearchIndex:
 
 
 def _build(
-    store: TrialStore,
+    store: TrialReader,
     version: Path,
     base: Path | None,
     meta: IndexMeta | None,
@@ -447,6 +465,19 @@ def _versions(folder: Path) -> dict[int, Path]:
         if number is not None and item.is_dir():
             found[number] = item
     return found
+
+
+@contextlib.contextmanager
+def _update_lock(folder: Path) -> Iterator[None]:
+    """One update of ``folder`` at a time: an exclusive lock on ``<folder>/.update.lock``. A
+    second update waits for the first (then finds less or nothing to do) instead of failing; the
+    lock goes with the process that holds it, a kill -9 included. Readers never take it."""
+    with open(folder / _UPDATE_LOCK, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _next_number(folder: Path) -> int:

@@ -24,7 +24,7 @@ from trialscout.search.index import IndexReport, SearchIndex
 from trialscout.services.registry import open_writer
 from trialscout.settings import is_postgres_url
 from trialscout.sources.api import RegistryClient, StudyQuery
-from trialscout.store.base import TrialStore
+from trialscout.store.base import TrialReader, TrialStore
 from trialscout.store.criteria import ParseReport, update_parsed_criteria
 from trialscout.store.load import LoadProgress, LoadReport, load_paths
 from trialscout.store.sync import SyncProgress, SyncReport, sync
@@ -96,8 +96,9 @@ def sync_registry(
     return _follow(store, report, on_stage)
 
 
-def update_index(store: TrialStore, *, rebuild: bool = False) -> IndexReport:
-    """Bring the search index up to date with the store (from scratch with ``rebuild``)."""
+def update_index(store: TrialReader, *, rebuild: bool = False) -> IndexReport:
+    """Bring the search index up to date with the store (from scratch with ``rebuild``); the
+    store is only read, so a read-only one will do."""
     return SearchIndex.update(store, rebuild=rebuild)
 
 
