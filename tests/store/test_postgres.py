@@ -117,6 +117,28 @@ def test_reads_and_writes_go_on_when_the_server_drops_every_pooled_connection(
         assert writer.refresh_recruitment_checks(TODAY) >= 0
 
 
+def test_a_writer_whose_lock_went_with_a_restart_takes_it_again_or_stops(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The writer's lock lives in one session; a restart ends it while the pool reconnects.
+    The writer takes the lock again before its next write, so a second writer is still refused;
+    if a second writer took it in between, the first one stops instead of writing beside it."""
+    with PostgresStore(postgres_url, index_folder=tmp_path) as writer:
+        load_paths(writer, [NSCLC], today=TODAY, workers=0)
+        _drop_trialscout_connections(postgres_url)
+        writer.set_state("after.restart", "1")  # the write goes on, and the lock is back
+        with pytest.raises(StoreError, match="another trialscout process is writing"):
+            PostgresStore(postgres_url, index_folder=tmp_path)
+
+        _drop_trialscout_connections(postgres_url)
+        with PostgresStore(postgres_url, index_folder=tmp_path) as second:
+            with pytest.raises(StoreError, match=r"this writer lost its lock .* another trialscout process"):
+                writer.set_state("beside.the.second", "1")
+            assert second.get_state("beside.the.second") is None
+            second.set_state("by.the.second", "1")
+        assert writer.get_state("after.restart") == "1"
+
+
 def test_integrity_problems_name_rows_without_their_trial(postgres_url: str, tmp_path: Path) -> None:
     with PostgresStore(postgres_url, index_folder=tmp_path) as store:
         load_paths(store, [NSCLC], today=TODAY, workers=0)

@@ -42,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -146,6 +147,7 @@ class PostgresStore:
         self._read_only = read_only
         self.applied_migrations: list[int] = []
         self._writer: Connection | None = None
+        self._writer_guard = threading.Lock()
         self._pool: psycopg_pool.ConnectionPool[Connection] | None = None
         try:
             if read_only:
@@ -155,10 +157,10 @@ class PostgresStore:
                     identity = _identity(conn)
             else:
                 self._writer = conn = self._connect()
-                if not conn.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK,)).fetchone()[0]:  # type: ignore[index]
+                if not _take_writer_lock(conn):
                     raise StoreError(
-                        f"another trialscout process is writing to {self._location} (a load, sync or"
-                        " index); run this again when it has finished"
+                        f"another trialscout process is writing to {self._location} (a load, sync,"
+                        " migrate or criteria run); run this again when it has finished"
                     )
                 self.applied_migrations = migrate(conn)
                 conn.execute(
@@ -537,8 +539,35 @@ class PostgresStore:
     def _transaction(self) -> Iterator[Connection]:
         """A pooled connection inside one transaction: committed when the block ends, rolled
         back when it raises."""
+        self._still_the_writer()
         with self._live_connection() as conn, conn.transaction():
             yield conn
+
+    def _still_the_writer(self) -> None:
+        """The writer's lock lives in the session of its own connection, and a server restart
+        ends that session and the lock with it; the pool's connections come back, so without
+        this check the writer would go on writing without the lock, beside a second writer
+        that took it. One round trip before each write: the lock is taken again on a new
+        connection, or, when another process took it meanwhile, this writer stops with a
+        clear error (what it stored is kept; every batch is one transaction)."""
+        with self._writer_guard:
+            if self._writer is None:
+                return
+            try:
+                self._writer.execute("SELECT 1")
+                return
+            except psycopg.OperationalError:
+                self._writer.close()
+                self._writer = None
+            conn = self._connect()
+            if not _take_writer_lock(conn):
+                conn.close()
+                raise StoreError(
+                    f"this writer lost its lock on {self._location} (the database server restarted)"
+                    " and another trialscout process is writing to it now; what was stored before"
+                    " is kept: run this again when that one has finished"
+                )
+            self._writer = conn
 
     def store_batch(self, batch: Sequence[PreparedRecord]) -> list[Outcome]:
         self._writable()
@@ -598,6 +627,12 @@ class PostgresStore:
             if _identity(conn) == "":
                 problems.append("the store has no identity (state 'store.id')")
         return problems
+
+
+def _take_writer_lock(conn: Connection) -> bool:
+    """The session advisory lock of the one writer, if no other session holds it."""
+    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK,)).fetchone()
+    return bool(row and row[0])
 
 
 def _identity(conn: Connection) -> str:

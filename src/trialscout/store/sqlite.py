@@ -632,7 +632,8 @@ def _take_writer_lock(path: Path) -> IO[bytes]:
     except BlockingIOError:
         handle.close()
         raise StoreError(
-            f"another trialscout process is writing to {path} (a load, sync or index);"
+            f"another trialscout process is writing to {path} (a load, sync, migrate or"
+            " criteria run);"
             " run this again when it has finished"
         ) from None
     return handle
