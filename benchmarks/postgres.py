@@ -175,6 +175,10 @@ def page(results: list[dict[str, Any]], version: str) -> str:
     lines += [
         "",
         "PostgreSQL's load rate as a share of SQLite's, against the target: " + "; ".join(verdicts) + ".",
+        "",
+        "At registry scale (580,000 trials, one load each) and serving (requests/s and p95 of search",
+        "and trial pages with 1, 2 and 4 workers on both stores): [postgres-api.md](postgres-api.md),",
+        "`python -m benchmarks.postgres_api --zip benchmarks/.work/registry-xml-580000.zip`.",
     ]
     return "\n".join(lines)
 
