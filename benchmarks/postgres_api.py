@@ -18,6 +18,7 @@ and the CPU time per request of the workers and of the PostgreSQL server (from /
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -72,6 +73,10 @@ def main(argv: list[str] | None = None) -> None:
         cells, version, trials = _run(args.rounds)
     else:
         cells, version, trials = _run_zip(args.zip, args.rounds)
+    # Every cell of every round, for a look at what the page's medians summarise.
+    raw = WORK / "postgres-api-cells.json"
+    raw.write_text(json.dumps({"version": version, "trials": trials, "cells": cells}, indent=1))
+    print(f"each cell of each round: {raw}", file=sys.stderr)
     print(
         write_page(
             "postgres-api",
@@ -230,10 +235,21 @@ def page(cells: Cells, version: str, rounds: int, trials: int, zip_path: Path | 
     def mid(key: str, field: str) -> float:
         return median([c[field] for c in cells[key]])
 
+    def rounds_of(key: str, base: str, field: str) -> list[float]:
+        """Each round's ratio: the cells of one round ran minutes apart, those of both stores at
+        one worker count back to back, so the machine's drift cancels."""
+        return [c[field] / b[field] for c, b in zip(cells[key], cells[base], strict=True)]
+
     def paired(key: str, base: str, field: str) -> float:
-        """The median of each round's ratio: the cells of one round ran minutes apart, those of
-        both stores at one worker count back to back, so the machine's drift cancels."""
-        return median([c[field] / b[field] for c, b in zip(cells[key], cells[base], strict=True)])
+        return median(rounds_of(key, base, field))
+
+    def spread(key: str, base: str, field: str, unit: str = "") -> str:
+        """The median ratio and, beside it, each round's (a median of ratios can differ from the
+        ratio of the medians shown in the other columns: this shows by how much rounds varied)."""
+        each = rounds_of(key, base, field)
+        if key == base or len(each) < 2:
+            return f"{median(each):.2f}{unit}"
+        return f"{median(each):.2f}{unit} ({', '.join(f'{r:.2f}' for r in each)})"
 
     lines = [
         f"Targets (issue 17): with 2 workers on PostgreSQL, throughput at least {TARGET_SCALE}x that of 1",
@@ -261,7 +277,8 @@ def page(cells: Cells, version: str, rounds: int, trials: int, zip_path: Path | 
         "CPU per request: the CPU time the `serve` process and its workers (and, on PostgreSQL,"
         " the server's processes) used during the cell, divided by its requests. *Stolen*: the"
         " share of the machine's CPU time the virtual machine's host took during the cell"
-        " (/proc/stat). *x 1 worker* and *p95 / SQLite's* are medians of each round's ratio.",
+        " (/proc/stat). *x 1 worker* and *p95 / SQLite's* are medians of each round's ratio, each"
+        " round's in brackets: they can differ from the ratio of the medians in the other columns.",
         "",
         "| endpoint | workers | store | median (ms) | p95 (ms) | requests/s | x 1 worker | p95 / SQLite's"
         " | errors | workers' CPU / request (ms) | PostgreSQL's CPU / request (ms) | stolen |",
@@ -273,13 +290,13 @@ def page(cells: Cells, version: str, rounds: int, trials: int, zip_path: Path | 
             for kind, name in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
                 key = f"{kind}/{endpoint}/{workers}"
                 rate = mid(key, "requests_per_s")
-                scale = paired(key, f"{kind}/{endpoint}/1", "requests_per_s")
+                scale = spread(key, f"{kind}/{endpoint}/1", "requests_per_s", "x")
                 p95 = mid(key, "p95_ms")
-                ratio = paired(key, f"sqlite/{endpoint}/{workers}", "p95_ms")
+                ratio = spread(key, f"sqlite/{endpoint}/{workers}", "p95_ms")
                 errors = sum(c["errors"] for c in cells[key])
                 lines.append(
                     f"| {endpoint} | {workers} | {name} | {mid(key, 'median_ms'):.1f} | {p95:.1f}"
-                    f" | {rate:,.0f} | {scale:.2f}x | {ratio:.2f} | {errors}"
+                    f" | {rate:,.0f} | {scale} | {ratio} | {errors}"
                     f" | {mid(key, 'worker_cpu_ms'):.1f} | {mid(key, 'db_cpu_ms'):.1f}"
                     f" | {mid(key, 'stolen'):.0%} |"
                 )
