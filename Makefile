@@ -14,9 +14,13 @@ AXE_STAMP := node_modules/.installed-stamp
 # Debian's postgresql binaries, /usr/lib/postgresql/<version>/bin.
 POSTGRES_BIN_GLOB := /usr/lib/postgresql/*/bin/initdb
 POSTGRES_STAMP := $(VENV)/.postgres-stamp
+# The fault test behind nginx (tests/web/test_postgres_faults.py) runs the configuration of
+# docs/deployment.md in front of the workers, with Debian's nginx.
+NGINX := /usr/sbin/nginx
+NGINX_STAMP := $(VENV)/.nginx-stamp
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 
-.PHONY: demo test lint typecheck pytest browsers postgres bench lock clean
+.PHONY: demo test lint typecheck pytest browsers postgres nginx bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +78,19 @@ $(POSTGRES_STAMP):
 
 postgres: $(POSTGRES_STAMP)
 
+# nginx from Debian, once, when it is missing. Its package starts the system's nginx (port 80)
+# where it can; the test runs one of its own, so that one is stopped again.
+$(NGINX_STAMP):
+	@mkdir -p $(VENV)
+	@if ! test -x $(NGINX); then \
+	$(call apt_install,nginx,nginx,the deployment tests) \
+	    test -x $(NGINX) || { echo "error: apt installed nginx, but there is no $(NGINX)" >&2; exit 1; }; \
+	    { command -v service >/dev/null 2>&1 && service nginx stop >/dev/null 2>&1; } || true; \
+	fi
+	@touch $@
+
+nginx: $(NGINX_STAMP)
+
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/demo.sh
 
@@ -86,7 +103,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) browsers postgres
+pytest: $(STAMP) browsers postgres nginx
 	# one worker per core (pytest-xdist); the session fixtures that build the shared store take a lock
 	$(BIN)/pytest -q -n auto
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -512,3 +513,156 @@ def test_a_reader_outlives_a_database_restart(
                 break
             except StoreError:
                 assert time.monotonic() < deadline, "the pool did not reconnect"
+
+
+# --- behind nginx, as deployed -------------------------------------------------------------
+
+DEPLOYMENT = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
+NGINX = Path("/usr/sbin/nginx")  # Debian's; `make test` installs it
+#: Workers killed at most, one after another, until the kills caught a GET and a POST in flight.
+MAX_KILLS = 6
+#: What the checking thread asks about each trial (the API's POSTs only read, as its GETs do).
+PATIENT_NOTE = (
+    "58 year old woman with metastatic non-small cell lung cancer, EGFR exon 19 deletion, "
+    "progressed on osimertinib. ECOG 1. Lives in Chicago."
+)
+
+
+def _documented_nginx(folder: Path, port: int, upstream: str) -> Path:
+    """docs/deployment.md's nginx configuration as written, with only what a real host has
+    swapped for the test's: it listens on 127.0.0.1 without TLS, proxies to ``upstream``, and
+    keeps its logs and temporary files in ``folder``."""
+    fenced = re.search(r"```nginx\n(.*?)```", DEPLOYMENT.read_text(), re.DOTALL)
+    assert fenced is not None, "docs/deployment.md has no nginx configuration"
+    conf = fenced.group(1)
+    swaps = {
+        "listen 443 ssl;": f"listen 127.0.0.1:{port};",
+        "server 127.0.0.1:8000 max_fails=0;": f"server {upstream} max_fails=0;",
+        "/var/log/nginx/trialscout.log": str(folder / "access.log"),
+    }
+    for documented, local in swaps.items():
+        assert documented in conf, f"docs/deployment.md's nginx configuration has no {documented!r}"
+        conf = conf.replace(documented, local)
+    conf = "\n".join(line for line in conf.splitlines() if not line.strip().startswith("ssl_certificate"))
+    temporary = "".join(
+        f"    {kind}_temp_path {folder / kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    # As root nginx would hand its workers to "nobody", who cannot enter pytest's folders.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    path = folder / "nginx.conf"
+    path.write_text(
+        f"{user}worker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'} error;\n"
+        f"events {{ worker_connections 256; }}\nhttp {{\n{temporary}{conf}}}\n"
+    )
+    return path
+
+
+def _upstream_failures(error_log: Path) -> list[str]:
+    """What nginx logged of requests a worker dropped (each one it then sent on again)."""
+    if not error_log.exists():
+        return []
+    return [line for line in error_log.read_text().splitlines() if "[error]" in line and "upstream" in line]
+
+
+def _caught(failures: list[str], method: str) -> bool:
+    return any(f'request: "{method} ' in line for line in failures)
+
+
+def _keep_checking(base_url: str, ids: list[str], stop: threading.Event, answers: list[Answer]) -> None:
+    """POST the patient note to one trial's check after another until ``stop``."""
+    pick = random.Random(7)
+    with httpx.Client(base_url=base_url, timeout=REQUEST_BOUND_S + 30) as client:
+        while not stop.is_set():
+            nct = pick.choice(ids)
+            started = time.monotonic()
+            try:
+                response = client.post(f"/api/v1/trials/{nct}/check", json={"note": PATIENT_NOTE})
+            except httpx.HTTPError as exc:
+                answers.append(Answer(THREADS, "check", started, time.monotonic(), 0, repr(exc)))
+                continue
+            problem = _problem_of(response)
+            if response.status_code == 200 and response.json().get("check", {}).get("nct_id") != nct:
+                problem = f"a check of {nct} that is not its check: {response.text[:200]}"
+            answers.append(Answer(THREADS, "check", started, time.monotonic(), response.status_code, problem))
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_behind_the_documented_nginx_a_killed_worker_loses_no_request(
+    loaded_url: tuple[str, Path], tmp_path: Path
+) -> None:
+    """Straight to uvicorn, a request in flight on a worker killed with -9 is lost (the test
+    above allows for it). Behind nginx, configured as docs/deployment.md says, nginx sends such
+    a request (nothing of its answer sent yet; a GET, or one of the POSTs, which only read too)
+    on to the workers still alive: clients see no failure at all."""
+    began = time.monotonic()
+    url, index = loaded_url
+    with PostgresStore(url, read_only=True) as reader:
+        titles = {nct: t.brief_title or "" for nct, t in reader.trials(reader.nct_ids()).items()}
+    serve = _start_serve(url, index, tmp_path / "serve.log")
+    port = _free_port()
+    conf = _documented_nginx(tmp_path, port, serve.base_url.removeprefix("http://"))
+    error_log = tmp_path / "error.log"
+    nginx = subprocess.Popen(
+        [str(NGINX), "-c", str(conf), "-e", str(error_log), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    load = LoadGenerator(f"http://127.0.0.1:{port}", titles)
+    threads = [threading.Thread(target=load.run, args=(seed,), daemon=True) for seed in range(THREADS)]
+    checks: list[Answer] = []
+    threads.append(
+        threading.Thread(
+            target=_keep_checking, args=(load.base_url, sorted(titles), load.stop, checks), daemon=True
+        )
+    )
+    kills = 0
+    try:
+        deadline = time.monotonic() + 20
+        _wait(
+            "nginx to answer",
+            deadline,
+            lambda: nginx.poll() is not None or _answers(load.base_url + "/health"),
+        )
+        assert nginx.poll() is None, nginx.communicate()[1]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)
+        while kills < MAX_KILLS and not all(
+            _caught(_upstream_failures(error_log), m) for m in ("GET", "POST")
+        ):
+            _kill_worker(serve, min(serve.workers()))
+            kills += 1
+            time.sleep(0.5)
+        replaced = time.monotonic()  # every killed worker's replacement is serving by now
+        time.sleep(1.0)
+    finally:
+        load.stop.set()
+        for thread in threads:
+            thread.join(timeout=REQUEST_BOUND_S + 10)
+        nginx.terminate()
+        nginx.wait(timeout=10)
+        serve.process.send_signal(signal.SIGTERM)
+        try:
+            serve.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            serve.process.kill()
+
+    answers = load.answered() + checks
+    caught = _upstream_failures(error_log)
+    # the test means something only if the kills caught requests on their way, of both methods
+    for method in ("GET", "POST"):
+        assert _caught(caught, method), f"{kills} kills caught no {method} in flight: {len(answers)} requests"
+    failed = [a for a in answers if a.status != 200 or a.problem]
+    assert not failed, (failed[:10], caught[:5], serve.log_text()[-2000:])
+    # and after the kills, with the replacements serving, every kind still answers
+    assert {a.kind for a in answers if a.started > replaced} == {"search", "trial", "check"}
+    print(f"{len(answers)} requests through nginx, {kills} kills, {len(caught)} requests sent on again")
+    assert time.monotonic() - began < 60
