@@ -47,6 +47,7 @@ ENDPOINTS = ("search", "trial")
 #: than SQLite's by more than 25%.
 TARGET_SCALE = 1.6
 TARGET_P95_RATIO = 1.25
+TITLE = "The HTTP API on PostgreSQL beside SQLite"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         text = page(
             kept["cells"], kept["version"], kept["rounds"], kept["trials"], zip_path, kept.get("loads")
         )
-        print(write_page("postgres-api", "The HTTP API on PostgreSQL beside SQLite", text).read_text())
+        print(write_page("postgres-api", TITLE, text).read_text())
         return
     if args.load_only:
         if args.zip is None:
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         write_page(
             "postgres-api",
-            "The HTTP API on PostgreSQL beside SQLite",
+            TITLE,
             page(cells, version, args.rounds, trials, args.zip, loads),
         ).read_text()
     )

@@ -44,6 +44,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -116,9 +117,34 @@ class LoadGenerator:
                     self.answers.append(answer)
                 time.sleep(0.01)
 
+    def check(self, seed: int, note: str) -> None:
+        """POST ``note`` to one trial's check after another until stopped (answers of kind
+        "check"; the API's POSTs only read, as its GETs do)."""
+        pick = random.Random(seed)
+        ids = sorted(self.titles)
+        with httpx.Client(base_url=self.base_url, timeout=REQUEST_BOUND_S + 30) as client:
+            while not self.stop.is_set():
+                nct = pick.choice(ids)
+                started = time.monotonic()
+                response = self._send(client.post, f"/api/v1/trials/{nct}/check", json={"note": note})
+                ended = time.monotonic()
+                if isinstance(response, str):
+                    answer = Answer(seed, "check", started, ended, 0, response)
+                else:
+                    problem = _problem_of(response)
+                    if response.status_code == 200 and response.json().get("check", {}).get("nct_id") != nct:
+                        problem = f"a check of {nct} that is not its check: {response.text[:200]}"
+                    answer = Answer(seed, "check", started, ended, response.status_code, problem)
+                with self._lock:
+                    self.answers.append(answer)
+
     def _get(self, client: httpx.Client, path: str, params: dict[str, str | int]) -> httpx.Response | str:
+        return self._send(client.get, path, params=params)
+
+    @staticmethod
+    def _send(method: Callable[..., httpx.Response], path: str, **kwargs: Any) -> httpx.Response | str:
         try:
-            return client.get(path, params=params)
+            return method(path, **kwargs)
         except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}"
 
@@ -190,6 +216,13 @@ class Serve:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
     def workers(self) -> set[int]:
         """The PIDs of the uvicorn workers: the serve process's children that multiprocessing
@@ -344,11 +377,7 @@ def test_the_api_keeps_answering_right_through_writer_worker_and_database_faults
         load.stop.set()
         for thread in threads:
             thread.join(timeout=REQUEST_BOUND_S + 10)
-        serve.process.send_signal(signal.SIGTERM)
-        try:
-            serve.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            serve.process.kill()
+        serve.stop()
     phases["end"] = time.monotonic()
 
     answers = load.answered()
@@ -521,7 +550,7 @@ DEPLOYMENT = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 NGINX = Path("/usr/sbin/nginx")  # Debian's; `make test` installs it
 #: Workers killed at most, one after another, until the kills caught a GET and a POST in flight.
 MAX_KILLS = 6
-#: What the checking thread asks about each trial (the API's POSTs only read, as its GETs do).
+#: What the checking thread asks about each trial.
 PATIENT_NOTE = (
     "58 year old woman with metastatic non-small cell lung cancer, EGFR exon 19 deletion, "
     "progressed on osimertinib. ECOG 1. Lives in Chicago."
@@ -552,7 +581,7 @@ def _documented_nginx(folder: Path, port: int, upstream: str) -> Path:
     user = "user root;\n" if os.geteuid() == 0 else ""
     path = folder / "nginx.conf"
     path.write_text(
-        f"{user}worker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'} error;\n"
+        f"{user}worker_processes 1;\npid {folder / 'nginx.pid'};\n"
         f"events {{ worker_connections 256; }}\nhttp {{\n{temporary}{conf}}}\n"
     )
     return path
@@ -567,24 +596,6 @@ def _upstream_failures(error_log: Path) -> list[str]:
 
 def _caught(failures: list[str], method: str) -> bool:
     return any(f'request: "{method} ' in line for line in failures)
-
-
-def _keep_checking(base_url: str, ids: list[str], stop: threading.Event, answers: list[Answer]) -> None:
-    """POST the patient note to one trial's check after another until ``stop``."""
-    pick = random.Random(7)
-    with httpx.Client(base_url=base_url, timeout=REQUEST_BOUND_S + 30) as client:
-        while not stop.is_set():
-            nct = pick.choice(ids)
-            started = time.monotonic()
-            try:
-                response = client.post(f"/api/v1/trials/{nct}/check", json={"note": PATIENT_NOTE})
-            except httpx.HTTPError as exc:
-                answers.append(Answer(THREADS, "check", started, time.monotonic(), 0, repr(exc)))
-                continue
-            problem = _problem_of(response)
-            if response.status_code == 200 and response.json().get("check", {}).get("nct_id") != nct:
-                problem = f"a check of {nct} that is not its check: {response.text[:200]}"
-            answers.append(Answer(THREADS, "check", started, time.monotonic(), response.status_code, problem))
 
 
 def _answers(url: str) -> bool:
@@ -617,12 +628,7 @@ def test_behind_the_documented_nginx_a_killed_worker_loses_no_request(
     )
     load = LoadGenerator(f"http://127.0.0.1:{port}", titles)
     threads = [threading.Thread(target=load.run, args=(seed,), daemon=True) for seed in range(THREADS)]
-    checks: list[Answer] = []
-    threads.append(
-        threading.Thread(
-            target=_keep_checking, args=(load.base_url, sorted(titles), load.stop, checks), daemon=True
-        )
-    )
+    threads.append(threading.Thread(target=load.check, args=(THREADS, PATIENT_NOTE), daemon=True))
     kills = 0
     try:
         deadline = time.monotonic() + 20
@@ -649,13 +655,9 @@ def test_behind_the_documented_nginx_a_killed_worker_loses_no_request(
             thread.join(timeout=REQUEST_BOUND_S + 10)
         nginx.terminate()
         nginx.wait(timeout=10)
-        serve.process.send_signal(signal.SIGTERM)
-        try:
-            serve.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            serve.process.kill()
+        serve.stop()
 
-    answers = load.answered() + checks
+    answers = load.answered()
     caught = _upstream_failures(error_log)
     # the test means something only if the kills caught requests on their way, of both methods
     for method in ("GET", "POST"):
