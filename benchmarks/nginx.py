@@ -72,7 +72,7 @@ def measure(rounds: int) -> tuple[Cells, int]:
                 nginx = stack.enter_context(
                     running_nginx(Path(folder) / str(n), f"127.0.0.1:{serving.port}", edit)
                 )
-                ports[name] = int(nginx.base_url.rsplit(":", 1)[1])
+                ports[name] = nginx.port
             for round_ in range(rounds):
                 order = list(ports)[round_ % len(ports) :] + list(ports)[: round_ % len(ports)]
                 for name in order:
@@ -97,6 +97,11 @@ def page(cells: Cells, rounds: int, trials: int) -> str:
     def mid(key: str, field: str) -> float:
         return median([c[field] for c in cells[key]])
 
+    def ratios(endpoint: str, field: str) -> list[float]:
+        """Each round's figure for the documented configuration over the keep-alive one's."""
+        pairs = zip(cells[f"{DOCUMENTED}/{endpoint}"], cells[f"{KEPT_ALIVE}/{endpoint}"], strict=True)
+        return [a[field] / b[field] for a, b in pairs]
+
     lines = [
         f"Records: the real records of ../shared/data, {trials:,} trials (SQLite). One",
         f"`trialscout serve --workers 2 --no-access-log`; {CLIENTS} clients of `benchmarks.loadgen`",
@@ -117,19 +122,13 @@ def page(cells: Cells, rounds: int, trials: int) -> str:
             )
     lines += ["", "The documented configuration as a share of the keep-alive one, each round's ratio:", ""]
     for endpoint in ENDPOINTS:
-        mine, theirs = cells[f"{DOCUMENTED}/{endpoint}"], cells[f"{KEPT_ALIVE}/{endpoint}"]
-        ratios = [a["requests_per_s"] / b["requests_per_s"] for a, b in zip(mine, theirs, strict=True)]
-        p95s = [a["p95_ms"] / b["p95_ms"] for a, b in zip(mine, theirs, strict=True)]
+        rates, p95s = ratios(endpoint, "requests_per_s"), ratios(endpoint, "p95_ms")
         lines.append(
-            f"- {endpoint}: throughput {median(ratios):.2f} ({', '.join(f'{r:.2f}' for r in ratios)}),"
+            f"- {endpoint}: throughput {median(rates):.2f} ({', '.join(f'{r:.2f}' for r in rates)}),"
             f" p95 {median(p95s):.2f} ({', '.join(f'{r:.2f}' for r in p95s)})"
         )
     direct = [f"{c['requests_per_s']:.0f}" for c in cells[f"{DIRECT}/trial"]]
-    every = [
-        a["requests_per_s"] / b["requests_per_s"]
-        for endpoint in ENDPOINTS
-        for a, b in zip(cells[f"{DOCUMENTED}/{endpoint}"], cells[f"{KEPT_ALIVE}/{endpoint}"], strict=True)
-    ]
+    every = [r for endpoint in ENDPOINTS for r in ratios(endpoint, "requests_per_s")]
     lines += [
         "",
         "What it means:",
@@ -138,9 +137,9 @@ def page(cells: Cells, rounds: int, trials: int) -> str:
         "  that a killed worker left dead, use up both of nginx's tries and get a 502 (it did in the",
         "  fault test on a busy machine: 1 run in 8, and once in CI). docs/deployment.md keeps the",
         "  fresh connections, which lose no request, and says what keep-alive would cost.",
-        "- The difference is the cost of a new connection on both sides, nginx's and uvicorn's: on",
-        "  these 2 cores, shared by the load generator, nginx and both workers, it is the whole",
-        "  machine's time. Where the workers have cores of their own and a trial page takes a few",
+        "- The two configurations differ only in that: a new connection a request, which nginx and",
+        "  uvicorn both pay for, on these 2 cores shared by the load generator, nginx and both workers.",
+        "  Where the workers have cores of their own and a trial page takes a few",
         "  milliseconds (`postgres-api.md`: 2.5 to 3.1 ms of CPU at 580,000 trials), the share",
         "  should be smaller; that is not measured here.",
         f"- The rounds vary much (one round's throughput ratio: {min(every):.2f} to {max(every):.2f}):",

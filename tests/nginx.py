@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from tests.net import free_port
 
 DEPLOYMENT = Path(__file__).resolve().parents[1] / "docs" / "deployment.md"
 NGINX = Path("/usr/sbin/nginx")  # Debian's; `make test` installs it
@@ -63,8 +64,12 @@ def local_conf(conf: str, folder: Path, port: int, upstream: str) -> str:
 @dataclass
 class Nginx:
     process: subprocess.Popen[str]
-    base_url: str
+    port: int
     error_log: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def upstream_failures(self) -> list[str]:
         """What nginx logged of requests a worker dropped (each one it then sent on again, or
@@ -73,12 +78,6 @@ class Nginx:
             return []
         lines = self.error_log.read_text().splitlines()
         return [line for line in lines if "[error]" in line and "upstream" in line]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _answers(url: str) -> bool:
@@ -94,7 +93,7 @@ def running_nginx(
 ) -> Iterator[Nginx]:
     """nginx, in the foreground, in front of ``upstream``, until the block ends."""
     folder.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     path = folder / "nginx.conf"
     path.write_text(local_conf(edit(documented_conf()), folder, port, upstream))
     error_log = folder / "error.log"
@@ -104,7 +103,7 @@ def running_nginx(
         stderr=subprocess.PIPE,
         text=True,
     )
-    nginx = Nginx(process, f"http://127.0.0.1:{port}", error_log)
+    nginx = Nginx(process, port, error_log)
     try:
         deadline = time.monotonic() + START_S
         while process.poll() is None and not _answers(nginx.base_url + "/health"):

@@ -18,7 +18,6 @@ Playwright, kept off the internet, with axe-core's accessibility check.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -41,6 +40,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.net import free_port
 from trialscout.store.load import LoadReport
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,13 +73,6 @@ SERVER_START_S = 120.0
 # --- the server -------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -93,7 +86,7 @@ def _start_server(db: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     env = {**os.environ, "TRIALSCOUT_DB": str(db.resolve())}
     env.pop("TRIALSCOUT_INDEX", None)  # the index beside the store, as create_app(db) opens it
     for _ in range(3):  # another process may take the free port before uvicorn binds it
-        port = _free_port()
+        port = free_port()
         base = f"http://{HOST}:{port}"
         command = [
             sys.executable,

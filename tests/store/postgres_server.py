@@ -16,7 +16,6 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
+from tests.net import free_port
 
 #: Where Debian puts each server version's binaries.
 BIN_GLOB = "/usr/lib/postgresql/*/bin"
@@ -53,12 +54,6 @@ def server_binaries() -> Path:
         return tuple(int(part) for part in path.parent.name.split(".") if part.isdigit())
 
     return max(found, key=version)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PostgresServer:
@@ -125,7 +120,7 @@ class PostgresServer:
     def _start(self, port: int | None = None) -> None:
         """Start the server: on ``port``, or on a free port (another process may take it first)."""
         for attempt in range(_START_ATTEMPTS):
-            self.port = port or _free_port()
+            self.port = port or free_port()
             options = (
                 f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories=''"
                 " -c max_connections=200"

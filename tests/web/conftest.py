@@ -3,7 +3,6 @@ served by a real uvicorn on 127.0.0.1."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import urllib.request
@@ -14,6 +13,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
+from tests.net import free_port
 from trialscout.store.load import LoadReport
 from trialscout.web.app import create_app
 
@@ -25,16 +25,10 @@ def v2_client(full_load: tuple[Path, LoadReport]) -> Iterator[TestClient]:
         yield client
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(full_load: tuple[Path, LoadReport]) -> Iterator[str]:
     """A real server on 127.0.0.1 (uvicorn in a background thread); yields its base URL."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(full_load[0]), host="127.0.0.1", port=port, log_level="warning")
     )

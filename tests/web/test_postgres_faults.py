@@ -35,7 +35,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -50,6 +49,7 @@ import psycopg
 import pytest
 
 from tests.conftest import NSCLC, V2_EXPORTS
+from tests.net import free_port
 from tests.nginx import Nginx, running_nginx
 from tests.registry_server import FakeRegistry, nct_of, recorded_studies, running_registry
 from tests.store.postgres_server import PostgresServer, running_server
@@ -72,12 +72,6 @@ KILL_GRACE_S = 0.5
 SEARCHES = ("cancer", "lung", "chemotherapy", "diabetes", "digital therapy", "metastatic")
 #: Fields every trial page must carry.
 REQUIRED = ("nct_id", "brief_title", "overall_status", "source")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _cli(*args: str) -> list[str]:
@@ -270,7 +264,7 @@ def _wait(what: str, until: float, check: Callable[[], bool]) -> None:
 
 
 def _start_serve(url: str, index: Path, log: Path) -> Serve:
-    port = _free_port()
+    port = free_port()
     handle = log.open("w")
     process = subprocess.Popen(
         _cli("--db", url, "--index", str(index), "serve", "--workers", "2", "--port", str(port)),

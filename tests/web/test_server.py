@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.net import free_port
 from trialscout.store.load import LoadReport
 
 SECRET = "Zebulon-Quartermain-7731"  # a name no record or vocabulary holds
 STARTUP_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -42,7 +36,7 @@ class Server:
 
 
 def _start(db: Path, log: Path, *args: str) -> Server:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "trialscout", "--db", str(db), "serve", "--port", str(port), *args]
     handle = log.open("w")
     process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, text=True)
@@ -114,7 +108,7 @@ def test_the_access_log_never_holds_a_patient_or_a_query(server: Server) -> None
 
 
 def test_a_missing_store_is_one_clear_line_and_no_server(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     result = subprocess.run(
         [sys.executable, "-m", "trialscout", "--db", str(tmp_path / "none.db"), "serve", "--port", str(port)],
         capture_output=True,
